@@ -1,0 +1,68 @@
+/**
+ * The one error registry. Every error ortq raises on purpose carries a stable
+ * `ORTQ_*` code from this table; codes are never renamed or reused.
+ * `exit` is the CLI exit status, `retryable` tells queue workers whether a
+ * failure is transient (retry with backoff) or permanent (fail at once).
+ * docs/errors.md documents each code (a test checks that).
+ */
+export const ERRORS = {
+  ORTQ_USAGE: { exit: 2, retryable: false, summary: 'bad command-line usage' },
+  ORTQ_INVALID_NAME: { exit: 2, retryable: false, summary: 'a model name, version, alias or tag is malformed' },
+  ORTQ_CONFIG_INVALID: { exit: 2, retryable: false, summary: 'a config file or environment override is invalid' },
+  ORTQ_JOB_INVALID: { exit: 2, retryable: false, summary: 'a job spec fails validation' },
+  ORTQ_MODEL_NOT_FOUND: { exit: 1, retryable: false, summary: 'no model matches the tag' },
+  ORTQ_MODEL_EXISTS: { exit: 1, retryable: false, summary: 'the model version already exists' },
+  ORTQ_MODEL_INVALID: { exit: 1, retryable: false, summary: 'the file is not a loadable, safe ONNX model' },
+  ORTQ_MODEL_CORRUPT: { exit: 1, retryable: false, summary: 'a stored file does not match its recorded digest' },
+  ORTQ_MODEL_UNTRUSTED: { exit: 1, retryable: false, summary: 'the trust policy refuses an unsigned or badly signed model' },
+  ORTQ_MODEL_IN_USE: { exit: 1, retryable: false, summary: 'the version is referenced by an alias' },
+  ORTQ_ARCHIVE_INVALID: { exit: 1, retryable: false, summary: 'a model archive is malformed or clashes with the repository' },
+  ORTQ_INPUT_NOT_FOUND: { exit: 1, retryable: false, summary: 'no input file matches the job input path' },
+  ORTQ_INPUT_CORRUPT: { exit: 1, retryable: false, summary: 'an input file cannot be decoded' },
+  ORTQ_SCHEMA_MISMATCH: { exit: 1, retryable: false, summary: 'input columns do not fit the model inputs' },
+  ORTQ_NULL_VALUE: { exit: 1, retryable: false, summary: 'a feature holds null or NaN while nulls: error' },
+  ORTQ_INFERENCE_FAILED: { exit: 1, retryable: false, summary: 'onnxruntime failed while scoring a batch' },
+  ORTQ_OUTPUT_FAILED: { exit: 1, retryable: true, summary: 'writing results failed (I/O)' },
+  ORTQ_RUN_NOT_FOUND: { exit: 1, retryable: false, summary: 'no run with that id' },
+  ORTQ_REDIS_UNAVAILABLE: { exit: 1, retryable: true, summary: 'Redis cannot be reached' },
+  ORTQ_INTERNAL: { exit: 1, retryable: true, summary: 'an unexpected internal error' },
+} as const satisfies Record<string, { exit: number; retryable: boolean; summary: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class OrtqError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly retryable: boolean;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OrtqError';
+    this.code = code;
+    this.exitCode = ERRORS[code].exit;
+    this.retryable = ERRORS[code].retryable;
+    this.details = details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+export function isOrtqError(err: unknown, code?: ErrorCode): err is OrtqError {
+  return err instanceof OrtqError && (code === undefined || err.code === code);
+}
+
+/** Wraps anything thrown into an OrtqError, keeping OrtqErrors as they are. */
+export function toOrtqError(err: unknown, fallback: ErrorCode = 'ORTQ_INTERNAL'): OrtqError {
+  if (err instanceof OrtqError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new OrtqError(fallback, message, undefined, { cause: err });
+}
+
+/** Rebuilds an OrtqError from its serialized form (crossing a thread, process or Redis). */
+export function fromSerialized(obj: { code?: string; message?: string; details?: Record<string, unknown> }): OrtqError {
+  const code = (obj.code && obj.code in ERRORS ? obj.code : 'ORTQ_INTERNAL') as ErrorCode;
+  return new OrtqError(code, obj.message ?? 'unknown error', obj.details);
+}

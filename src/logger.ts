@@ -1,0 +1,31 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Logs go to stderr so that stdout stays free for `--json` output.
+ * Pretty on a TTY, one JSON object a line otherwise (or when ORTQ_LOG_FORMAT=json).
+ */
+export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+  const level = opts.level ?? process.env.ORTQ_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info';
+  const pretty = process.env.ORTQ_LOG_FORMAT ? process.env.ORTQ_LOG_FORMAT === 'pretty' : process.stderr.isTTY === true;
+  if (pretty) {
+    return pino({
+      level,
+      name: opts.name,
+      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } },
+    });
+  }
+  return pino({ level, name: opts.name, base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
+}
+
+let shared: Logger | undefined;
+/** The process-wide logger; libraries take a logger option and fall back to this one. */
+export function rootLogger(): Logger {
+  shared ??= createLogger({ name: 'ortq' });
+  return shared;
+}
+
+export function setRootLogger(logger: Logger): void {
+  shared = logger;
+}

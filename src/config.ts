@@ -1,0 +1,109 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { OrtqError } from './errors.js';
+
+const ConfigSchema = z.object({
+  repository: z.object({
+    path: z.string().default('./.ortq/models'),
+    trust: z.object({
+      requireSignature: z.boolean().default(false),
+      publicKeys: z.array(z.string()).default([]),
+    }).prefault({}),
+  }).prefault({}),
+  inference: z.object({
+    executionProvider: z.enum(['cpu', 'cuda']).default('cpu'),
+    intraOpThreads: z.number().int().min(0).default(0),
+    interOpThreads: z.number().int().min(0).default(1),
+  }).prefault({}),
+  redis: z.object({
+    url: z.string().default('redis://127.0.0.1:6379'),
+    prefix: z.string().min(1).default('ortq'),
+  }).prefault({}),
+  queue: z.object({
+    shardRows: z.number().int().positive().default(1_000_000),
+    attempts: z.number().int().positive().default(5),
+    backoffMs: z.number().int().nonnegative().default(2000),
+    workerConcurrency: z.number().int().positive().default(1),
+    recycleAfterShards: z.number().int().positive().default(500),
+    recycleAboveRssMb: z.number().int().positive().default(4096),
+    shutdownGraceMs: z.number().int().nonnegative().default(30_000),
+  }).prefault({}),
+  metrics: z.object({ port: z.number().int().min(0).default(0) }).prefault({}),
+});
+
+export type OrtqConfig = z.infer<typeof ConfigSchema>;
+
+const ENV_OVERRIDES: Array<[string, string[], (v: string) => unknown]> = [
+  ['MODEL_REPO_PATH', ['repository', 'path'], String],
+  ['ORTQ_REQUIRE_SIGNATURE', ['repository', 'trust', 'requireSignature'], (v) => v === '1' || v === 'true'],
+  ['ORTQ_EXECUTION_PROVIDER', ['inference', 'executionProvider'], String],
+  ['ORTQ_INTRA_OP_THREADS', ['inference', 'intraOpThreads'], Number],
+  ['REDIS_URL', ['redis', 'url'], String],
+  ['ORTQ_REDIS_PREFIX', ['redis', 'prefix'], String],
+  ['ORTQ_WORKER_CONCURRENCY', ['queue', 'workerConcurrency'], Number],
+  ['ORTQ_SHARD_ROWS', ['queue', 'shardRows'], Number],
+  ['ORTQ_METRICS_PORT', ['metrics', 'port'], Number],
+];
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) {
+    if (typeof cur[key] !== 'object' || cur[key] === null) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1]] = value;
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  try {
+    return (parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>) ?? {};
+  } catch (err) {
+    throw new OrtqError('ORTQ_CONFIG_INVALID', `cannot read config ${file}: ${(err as Error).message}`, { file });
+  }
+}
+
+/**
+ * Loads configuration in stages: built-in defaults, config/default.yaml in the
+ * working directory, the file in ORTQ_CONFIG, then environment variables.
+ * The result is validated once and frozen.
+ */
+export function loadConfig(opts: { env?: NodeJS.ProcessEnv; cwd?: string; file?: string } = {}): Readonly<OrtqConfig> {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  let raw: Record<string, unknown> = {};
+  const local = resolve(cwd, 'config/default.yaml');
+  if (existsSync(local)) raw = readYaml(local);
+  const extra = opts.file ?? env.ORTQ_CONFIG;
+  if (extra) raw = deepMerge(raw, readYaml(resolve(cwd, extra)));
+  for (const [name, path, conv] of ENV_OVERRIDES) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(raw, path, conv(v));
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new OrtqError('ORTQ_CONFIG_INVALID', `invalid configuration: ${problems}`);
+  }
+  return deepFreeze(parsed.data);
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+      ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+      : v;
+  }
+  return out;
+}
+
+function deepFreeze<T>(obj: T): T {
+  if (obj && typeof obj === 'object') {
+    for (const v of Object.values(obj)) deepFreeze(v);
+    Object.freeze(obj);
+  }
+  return obj;
+}

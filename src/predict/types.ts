@@ -1,0 +1,99 @@
+/**
+ * Shapes shared by the prediction engine, the local runner and the queue.
+ * Everything here is plain JSON: a RunPlan travels in BullMQ job data and is
+ * stored as `_plan.json` in the run directory.
+ */
+
+export type InputFormat = 'parquet' | 'arrow' | 'arrows' | 'csv';
+export type OutputFormat = 'parquet' | 'arrow' | 'csv';
+export type NullPolicy = 'error' | 'skip' | { fill: number };
+
+/** A validated, normalized predict job spec (paths resolved against the spec's directory). */
+export interface PredictJob {
+  kind: 'predict';
+  name: string;
+  model: string;
+  input: { path: string; format?: InputFormat };
+  features: Record<string, string[]>;
+  passthrough: string[];
+  output: { path: string; format: OutputFormat };
+  batchSize: number;
+  nulls: NullPolicy;
+  outputs: Record<string, { as?: 'columns' | 'list'; rename?: string }>;
+}
+
+export interface PlannedInput {
+  path: string;
+  format: InputFormat;
+  size: number;
+  /** sha256 of the file's bytes, hex */
+  sha256: string;
+  /** rows in the file where the format tells without reading it all (Parquet, Arrow IPC file) */
+  rows: number | null;
+  /** number of independently readable units: Parquet row groups, Arrow IPC file record batches; 1 for stream/CSV */
+  units: number;
+  /** rows per unit where known */
+  unitRows: number[] | null;
+}
+
+/** A contiguous range of units [unitStart, unitEnd) of one input file. */
+export interface ShardPiece { input: number; unitStart: number; unitEnd: number }
+
+export interface ShardPlan {
+  index: number;
+  /** zero-padded, used in part file names and BullMQ job ids: `00042` */
+  id: string;
+  pieces: ShardPiece[];
+  rows: number | null;
+}
+
+export interface RunPlan {
+  runId: string;
+  /** absolute path of `output.path/run=<runId>` */
+  runDir: string;
+  job: PredictJob;
+  model: { name: string; version: string; tag: string; requested: string; digest: string };
+  inputs: PlannedInput[];
+  shards: ShardPlan[];
+  totalRows: number | null;
+  createdAt: string;
+}
+
+/** Written as `_shards/<id>.json` after the shard's part file is renamed into place. */
+export interface ShardReceipt {
+  shard: string;
+  part: string | null;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsSkipped: number;
+  batches: number;
+  bytes: number;
+  sha256: string | null;
+  startedAt: string;
+  finishedAt: string;
+  host: string;
+  pid: number;
+}
+
+export type RunStatus = 'completed' | 'failed' | 'running' | 'queued' | 'cancelled';
+
+/** `run.json`, written last: a run directory without it is not a finished run. */
+export interface RunManifest {
+  runId: string;
+  status: RunStatus;
+  job: { name: string; spec: PredictJob };
+  model: RunPlan['model'];
+  inputs: Array<Pick<PlannedInput, 'path' | 'format' | 'size' | 'sha256' | 'rows'>>;
+  outputs: Array<{ path: string; rows: number; bytes: number; sha256: string | null }>;
+  rows: { read: number; written: number; skipped: number };
+  batches: number;
+  shards: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  rowsPerSecond: number;
+  versions: { ortq: string; onnxruntime: string; node: string };
+  host: string;
+  mode: 'local' | 'queue';
+  failures?: Array<{ shard: string; code: string; message: string }>;
+}

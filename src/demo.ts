@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Float64, Int64, makeVector, RecordBatch, Field, Schema, Struct, makeData } from 'apache-arrow';
+import { createPartWriter } from './io/write.js';
+import { seededRandom } from './onnx/builder.js';
+import { zipMapClassifier } from './onnx/model-zoo.js';
+import type { ModelRepository } from './repo/model-repository.js';
+
+export const DEMO_CLASSES = ['setosa', 'versicolor', 'virginica'];
+const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+
+/** Saves the demo classifier (an skl2onnx-style model with ZipMap) as iris@champion unless it exists. */
+export async function ensureDemoModel(repo: ModelRepository, tmpDir: string): Promise<string> {
+  try {
+    const m = await repo.resolve('iris@champion');
+    return m.tag;
+  } catch {
+    // not there yet
+  }
+  const model = zipMapClassifier({ features: 4, classes: DEMO_CLASSES, seed: 42 });
+  await mkdir(tmpDir, { recursive: true });
+  const file = join(tmpDir, 'iris.onnx');
+  await writeFile(file, model.bytes);
+  try {
+    const manifest = await repo.save('iris', file, {
+      labels: { task: 'classification', demo: 'true' },
+      metadata: { dataset: 'synthetic-iris', framework: 'skl2onnx-style' },
+      aliases: ['champion'],
+    });
+    return `${manifest.name}:${manifest.version}`;
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+/** Writes `files` Parquet files of synthetic iris measurements with an `id` column, unless present. */
+export async function ensureDemoData(dir: string, opts: { files?: number; rowsPerFile?: number } = {}): Promise<string> {
+  const files = opts.files ?? 4;
+  const rowsPerFile = opts.rowsPerFile ?? 50_000;
+  if (existsSync(join(dir, `part-${String(files - 1).padStart(3, '0')}.parquet`))) return dir;
+  await mkdir(dir, { recursive: true });
+  const rnd = seededRandom(7);
+  let id = 0;
+  for (let f = 0; f < files; f++) {
+    const writer = createPartWriter(join(dir, `part-${String(f).padStart(3, '0')}.parquet`), 'parquet');
+    const ids = new BigInt64Array(rowsPerFile);
+    const cols = FEATURES.map(() => new Float64Array(rowsPerFile));
+    for (let r = 0; r < rowsPerFile; r++) {
+      ids[r] = BigInt(id++);
+      const species = Math.floor(rnd() * 3);
+      cols[0][r] = 5 + species * 0.8 + rnd();
+      cols[1][r] = 3.4 - species * 0.3 + rnd() * 0.5;
+      cols[2][r] = 1.5 + species * 2 + rnd();
+      cols[3][r] = 0.2 + species * 0.8 + rnd() * 0.4;
+    }
+    const vectors = [makeVector(ids), ...cols.map((c) => makeVector(c))];
+    const fields = [new Field('id', new Int64(), false), ...FEATURES.map((n) => new Field(n, new Float64(), false))];
+    const data = makeData({ type: new Struct(fields), length: rowsPerFile, nullCount: 0, children: vectors.map((v) => v.data[0]) });
+    await writer.write(new RecordBatch(new Schema(fields), data));
+    await writer.commit();
+  }
+  return dir;
+}
+
+export function demoPaths(cwd = process.cwd()): { job: string; data: string; tmp: string } {
+  return { job: resolve(cwd, 'jobs/iris-score.yaml'), data: resolve(cwd, 'data/demo/iris'), tmp: resolve(cwd, '.ortq/tmp') };
+}

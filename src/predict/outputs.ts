@@ -1,0 +1,82 @@
+import {
+  Bool, FixedSizeList, Field, Float32, Float64, Int32, Int64, Int8, Uint8, Utf8,
+  makeData, makeVector, RecordBatch, Schema, Struct, vectorFromArray, type DataType, type Vector,
+} from 'apache-arrow';
+
+/** An onnxruntime output as plain data (what Tensor exposes). */
+export interface OutputTensor { type: string; data: ArrayLike<unknown>; dims: readonly number[] }
+
+function arrowTypeFor(elemType: string): DataType {
+  switch (elemType) {
+    case 'float32': return new Float32();
+    case 'float64': return new Float64();
+    case 'int64': return new Int64();
+    case 'int32': return new Int32();
+    case 'int8': return new Int8();
+    case 'uint8': return new Uint8();
+    case 'bool': return new Bool();
+    case 'string': return new Utf8();
+    default: return new Float64();
+  }
+}
+
+function columnFrom(elemType: string, values: ArrayLike<unknown>): Vector {
+  if (elemType === 'string') return vectorFromArray(Array.from(values as ArrayLike<string>), new Utf8());
+  if (elemType === 'bool') return vectorFromArray(Array.from(values as ArrayLike<number>, (v) => v !== 0), new Bool());
+  const type = arrowTypeFor(elemType);
+  if (type instanceof Float64 && !(values instanceof Float64Array)) {
+    return makeVector(Float64Array.from(values as ArrayLike<number>));
+  }
+  return makeVector(values as Float32Array);
+}
+
+function strided(values: ArrayLike<unknown>, rows: number, k: number, j: number): ArrayLike<unknown> {
+  const Ctor = (values as unknown as { constructor: new (n: number) => unknown[] }).constructor;
+  const out = Array.isArray(values) ? new Array(rows) : new Ctor(rows);
+  for (let r = 0, p = j; r < rows; r++, p += k) (out as unknown[])[r] = (values as unknown[])[p];
+  return out;
+}
+
+/**
+ * Turns model outputs into named columns: shape [N] or [N,1] → one column;
+ * [N,K] → K columns `<name>_<i>`, or `<name>_<label>` when class labels are
+ * known, or one FixedSizeList column with `as: list`.
+ */
+export function outputColumns(opts: {
+  name: string;
+  tensor: OutputTensor;
+  rows: number;
+  labels?: Array<string | number>;
+  as?: 'columns' | 'list';
+  rename?: string;
+}): Array<[string, Vector]> {
+  const { tensor, rows } = opts;
+  const base = opts.rename ?? opts.name;
+  const k = rows === 0 ? (tensor.dims.slice(1).reduce((a, b) => a * b, 1) || 1) : tensor.data.length / rows;
+  if (k === 1 && opts.as !== 'list') return [[base, columnFrom(tensor.type, tensor.data)]];
+  if (opts.as === 'list') {
+    const child = columnFrom(tensor.type, tensor.data);
+    const type = new FixedSizeList(k, new Field('item', child.type, false));
+    const data = makeData({ type, length: rows, nullCount: 0, child: child.data[0] });
+    return [[base, makeVector(data)]];
+  }
+  const cols: Array<[string, Vector]> = [];
+  for (let j = 0; j < k; j++) {
+    const label = opts.labels && opts.labels.length === k ? String(opts.labels[j]) : String(j);
+    cols.push([`${base}_${label}`, columnFrom(tensor.type, strided(tensor.data, rows, k, j))]);
+  }
+  return cols;
+}
+
+/** Builds a record batch from named columns, in order. */
+export function batchFromColumns(columns: Array<[string, Vector]>, rows: number): RecordBatch {
+  const fields = columns.map(([name, vec]) => new Field(name, vec.type, true));
+  const schema = new Schema(fields);
+  const data = makeData({
+    type: new Struct(fields),
+    length: rows,
+    nullCount: 0,
+    children: columns.map(([, vec]) => vec.data[0]),
+  });
+  return new RecordBatch(schema, data);
+}

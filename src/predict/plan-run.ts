@@ -1,0 +1,33 @@
+import { discoverInputs } from '../io/discover.js';
+import { sha256File } from '../io/fingerprint.js';
+import { inspectInput } from '../io/inspect.js';
+import type { ModelRepository } from '../repo/model-repository.js';
+import { checkFeatureSchema, type InputSpec } from './features.js';
+import { buildPlan } from './planner.js';
+import { readPlanIfExists } from './run-store.js';
+import type { PlannedInput, PredictJob, RunPlan } from './types.js';
+/**
+ * Resolves the model tag to an exact version and digest, fingerprints and
+ * inspects every input file, checks the columns against the model inputs, and
+ * builds the plan. A plan already stored in the run directory (an interrupted
+ * run) is reused so that shards keep their layout across resumes.
+ */
+export async function planRun(job: PredictJob, opts: { repo: ModelRepository; shardRows?: number }): Promise<RunPlan> {
+  const model = await opts.repo.resolve(job.model);
+  const files = await discoverInputs(job.input.path, { format: job.input.format });
+  const inputs: PlannedInput[] = [];
+  const signatureInputs = model.manifest.signature.inputs as InputSpec[];
+  for (const f of files) {
+    const [sha256, layout] = await Promise.all([sha256File(f.path), inspectInput(f)]);
+    checkFeatureSchema({ features: job.features, passthrough: job.passthrough, inputs: signatureInputs, schema: layout.schema, file: f.path });
+    inputs.push({ path: f.path, format: f.format, size: f.size, sha256, rows: layout.rows, units: layout.units, unitRows: layout.unitRows });
+  }
+  const plan = buildPlan({
+    job,
+    model: { name: model.name, version: model.version, tag: model.tag, requested: job.model, digest: model.digest },
+    inputs,
+    shardRows: opts.shardRows ?? 1_000_000,
+  });
+  const stored = await readPlanIfExists(plan.runDir);
+  return stored && stored.runId === plan.runId ? stored : plan;
+}

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OrtqError } from '../errors.js';
+import { writeJsonAtomic } from '../fs/atomic.js';
+import { withDirLock } from './lock.js';
+
+/** One change of an alias; `null` means "not set". */
+export interface AliasEvent {
+  alias: string;
+  from: string | null;
+  to: string | null;
+  at: string;
+  action: 'move' | 'rollback' | 'remove';
+}
+
+export interface AliasFile {
+  aliases: Record<string, string>;
+  history: AliasEvent[];
+}
+
+/** Per model name: `<root>/<name>/.aliases.json` (the leading dot keeps it apart from versions). */
+export class AliasStore {
+  constructor(private readonly nameDir: string) {}
+
+  private get file(): string {
+    return join(this.nameDir, '.aliases.json');
+  }
+
+  async read(): Promise<AliasFile> {
+    try {
+      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as AliasFile;
+      return { aliases: parsed.aliases ?? {}, history: parsed.history ?? [] };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { aliases: {}, history: [] };
+      throw new OrtqError('ORTQ_MODEL_CORRUPT', `alias file ${this.file} is unreadable: ${(err as Error).message}`, { file: this.file });
+    }
+  }
+
+  /** Read-modify-write under a lock; the write is temp file + rename, so readers see the old or the new file. */
+  async update<T>(fn: (state: AliasFile) => T | Promise<T>): Promise<T> {
+    return withDirLock(join(this.nameDir, '.aliases.lock'), async () => {
+      const state = await this.read();
+      const result = await fn(state);
+      await writeJsonAtomic(this.file, state);
+      return result;
+    });
+  }
+}
+
+/** Points `alias` at `version`, recording the move. Returns the previous target. */
+export function moveAlias(state: AliasFile, alias: string, version: string | null, action: AliasEvent['action'], at = new Date()): string | null {
+  const from = state.aliases[alias] ?? null;
+  if (version === null) delete state.aliases[alias];
+  else state.aliases[alias] = version;
+  state.history.push({ alias, from, to: version, at: at.toISOString(), action });
+  return from;
+}
+
+/**
+ * Where `--rollback` sends an alias: the target before its most recent move
+ * that has not already been rolled back, so repeated rollbacks walk further back.
+ */
+export function rollbackTarget(state: AliasFile, alias: string): { to: string | null } | undefined {
+  const stack: AliasEvent[] = [];
+  for (const e of state.history) {
+    if (e.alias !== alias) continue;
+    if (e.action === 'rollback') stack.pop();
+    else stack.push(e);
+  }
+  const top = stack[stack.length - 1];
+  return top ? { to: top.from } : undefined;
+}

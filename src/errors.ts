@@ -24,6 +24,9 @@ export const ERRORS = {
   ORTQ_INFERENCE_FAILED: { exit: 1, retryable: false, summary: 'onnxruntime failed while scoring a batch' },
   ORTQ_OUTPUT_FAILED: { exit: 1, retryable: true, summary: 'writing results failed (I/O)' },
   ORTQ_RUN_NOT_FOUND: { exit: 1, retryable: false, summary: 'no run with that id' },
+  ORTQ_RUN_IN_PROGRESS: { exit: 1, retryable: true, summary: 'the queued run is still being processed' },
+  ORTQ_RUN_CANCELLED: { exit: 1, retryable: false, summary: 'the queued run was cancelled' },
+  ORTQ_RUN_FAILED: { exit: 1, retryable: false, summary: 'a queued run finished with failed shards' },
   ORTQ_REDIS_UNAVAILABLE: { exit: 1, retryable: true, summary: 'Redis cannot be reached' },
   ORTQ_INTERNAL: { exit: 1, retryable: true, summary: 'an unexpected internal error' },
 } as const satisfies Record<string, { exit: number; retryable: boolean; summary: string }>;

@@ -1,0 +1,18 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The compiled JS file of a sandboxed processor. BullMQ forks a process that
+ * `import()`s this path, so it must be JavaScript: when ortq itself runs from
+ * `src/` (vitest), the matching file under `dist/` is used — build first.
+ */
+export function processorFile(name: string, base: string = import.meta.url): string {
+  let file = fileURLToPath(new URL(`./${name}.js`, base));
+  if (/[/\\]src[/\\]queue[/\\]/.test(file)) {
+    file = file.replace(/([/\\])src([/\\]queue[/\\])/, '$1dist$2');
+  }
+  if (!existsSync(file)) {
+    throw new Error(`sandboxed processor ${file} is missing: run "npx tsc -p tsconfig.build.json" first`);
+  }
+  return file;
+}

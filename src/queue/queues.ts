@@ -1,0 +1,66 @@
+import { OrtqError } from '../errors.js';
+
+/**
+ * Queue and job naming, in one place. BullMQ keys are
+ * `<prefix>:<queue>:<jobId>`; ortq's own records live under `<prefix>:_meta:`,
+ * which no queue is named, so the two never collide.
+ */
+
+/** Run jobs (flow parents): finalize a run once its shards are done. Always processed by every worker. */
+export const RUNS_QUEUE = 'runs';
+
+/**
+ * Work queues, one per job kind. A kind names the queue its shard jobs go to
+ * and the sandboxed processor file that runs them; `train` slots in here.
+ */
+export const JOB_KINDS = {
+  predict: { queue: 'predict', processor: 'shard-processor' },
+} as const;
+
+export type JobKind = keyof typeof JOB_KINDS;
+export const KNOWN_QUEUES = ['predict', 'train'] as const;
+
+export const SHARD_JOB = 'shard';
+export const RUN_JOB = 'run';
+
+/** BullMQ job ids may not contain ':' (it separates key parts). */
+const JOB_ID = /^[A-Za-z0-9_.=@+-]{1,200}$/;
+
+export function assertJobId(id: string): string {
+  if (!JOB_ID.test(id)) throw new OrtqError('ORTQ_INTERNAL', `invalid BullMQ job id "${id}": use letters, digits and _ . = @ + - only`);
+  return id;
+}
+
+/** The BullMQ id of a shard job: `<runId>-<shardId>`, e.g. `iris-3f9c…-00042`. */
+export function shardJobId(runId: string, shardId: string): string {
+  return assertJobId(`${runId}-${shardId}`);
+}
+
+/** Parses a shard job id back into run and shard; shard ids are the trailing digits. */
+export function parseShardJobId(jobId: string): { runId: string; shardId: string } | null {
+  const m = /^(.+)-(\d+)$/.exec(jobId);
+  return m ? { runId: m[1], shardId: m[2] } : null;
+}
+
+/** Keys of ortq's own records (not BullMQ's). */
+export function metaKeys(prefix: string) {
+  const base = `${prefix}:_meta`;
+  return {
+    run: (runId: string) => `${base}:run:${runId}`,
+    runs: `${base}:runs`,
+    rowsMinute: (minute: number) => `${base}:rows:${minute}`,
+    tick: (schedule: string, logical: string) => `${base}:tick:${schedule}:${logical}`,
+    schedule: (schedule: string) => `${base}:schedule:${schedule}`,
+  };
+}
+
+/** Parses `--queues predict,train` into known queue names. */
+export function parseQueueList(list: string | undefined): string[] {
+  const names = (list ?? 'predict').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(KNOWN_QUEUES as readonly string[]).includes(n)) {
+      throw new OrtqError('ORTQ_USAGE', `unknown queue "${n}" (known: ${KNOWN_QUEUES.join(', ')})`);
+    }
+  }
+  return [...new Set(names)];
+}

@@ -1,0 +1,178 @@
+import { hostname } from 'node:os';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { OrtqConfig } from '../config.js';
+import { toOrtqError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { checkEvictionPolicy, connectionFromConfig, type QueueConnection } from './connection.js';
+import { Redis as IORedis, type RedisOptions } from 'ioredis';
+import { WorkerMetrics } from './metrics.js';
+import { processorFile } from './processor-path.js';
+import { QueuedRunStore } from './queued-runs.js';
+import { JOB_KINDS, RUNS_QUEUE, type JobKind } from './queues.js';
+import { maskRedisUrl } from './redis-url.js';
+import { runFinalizer } from './run-finalizer.js';
+import type { RunJobData, ShardJobData } from './run-flow.js';
+import { ShardWorker } from './shard-worker.js';
+
+export interface WorkerServiceOptions {
+  config: Readonly<OrtqConfig>;
+  logger: Logger;
+  /** work queues to take shards from @defaultValue ['predict'] */
+  queues?: string[];
+  /** shards processed at once, each in its own child process @defaultValue config.queue.workerConcurrency */
+  concurrency?: number;
+  /** a shard whose lock is not renewed for this long is given to another worker @defaultValue 30000 */
+  lockDurationMs?: number;
+  /** how often stalled shards are looked for @defaultValue 30000 */
+  stalledIntervalMs?: number;
+  /** model repository override, passed to the shard processes */
+  repo?: string;
+}
+
+/**
+ * One worker process: a ShardWorker per work queue (inference in sandboxed
+ * child processes) and a run finalizer on the runs queue. Connections use
+ * `maxRetriesPerRequest: null` and reconnect forever, so a Redis restart only
+ * pauses the work.
+ */
+export class WorkerService {
+  readonly name = `${hostname()}-${process.pid}`;
+  private readonly workers: Worker[] = [];
+  private readonly shardWorkers: ShardWorker[] = [];
+  private closing: Promise<{ handedBack: string[] }> | null = null;
+
+  private constructor(
+    private readonly opts: WorkerServiceOptions,
+    private readonly conn: QueueConnection,
+    private readonly client: Redis,
+    private readonly store: QueuedRunStore,
+    readonly metrics: WorkerMetrics,
+  ) {}
+
+  static async start(opts: WorkerServiceOptions): Promise<WorkerService> {
+    const conn = connectionFromConfig(opts.config, 'worker');
+    const client = new IORedis({ ...(conn.redis as RedisOptions) });
+    const log = opts.logger.child({ worker: `${hostname()}-${process.pid}` });
+    let lastError = '';
+    client.on('error', (err: Error) => {
+      if (err.message !== lastError) log.warn({ redis: maskRedisUrl(conn.url), err: err.message }, 'Redis connection error; retrying');
+      lastError = err.message;
+    });
+    client.on('ready', () => {
+      if (lastError) log.info({ redis: maskRedisUrl(conn.url) }, 'Redis connection restored');
+      lastError = '';
+    });
+    client.once('ready', () => void checkEvictionPolicy(client, log));
+    const svc = new WorkerService({ ...opts, logger: log }, conn, client, new QueuedRunStore(client, conn.prefix), new WorkerMetrics());
+    await svc.metrics.listen(opts.config.metrics.port);
+    svc.startWorkers();
+    return svc;
+  }
+
+  private startWorkers(): void {
+    const { config, logger } = this.opts;
+    const base = {
+      connection: this.conn.redis,
+      prefix: this.conn.prefix,
+      name: this.name,
+      lockDuration: this.opts.lockDurationMs ?? 30_000,
+      stalledInterval: this.opts.stalledIntervalMs ?? 30_000,
+      // a SIGKILLed worker stalls its shard once; allow a second stall before failing it
+      maxStalledCount: 2,
+    };
+    const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger), { ...base, concurrency: 4 });
+    this.watch(finalizer, RUNS_QUEUE);
+    this.workers.push(finalizer);
+    for (const queue of this.opts.queues ?? ['predict']) {
+      const kind = (Object.keys(JOB_KINDS) as JobKind[]).find((k) => JOB_KINDS[k].queue === queue);
+      if (!kind) {
+        logger.warn({ queue }, 'no processor for this queue yet; not listening on it');
+        continue;
+      }
+      const env = {
+        ...process.env,
+        ORTQ_RECYCLE_AFTER_SHARDS: String(config.queue.recycleAfterShards),
+        ORTQ_RECYCLE_ABOVE_RSS_MB: String(config.queue.recycleAboveRssMb),
+        ...(this.opts.repo ? { MODEL_REPO_PATH: this.opts.repo } : {}),
+      };
+      const w = new ShardWorker(queue, processorFile(JOB_KINDS[kind].processor), {
+        ...base,
+        concurrency: this.opts.concurrency ?? config.queue.workerConcurrency,
+        workerForkOptions: { env },
+      }, this.shardHooks(queue));
+      this.watch(w, queue);
+      this.workers.push(w);
+      this.shardWorkers.push(w);
+    }
+    for (const w of this.workers) w.run().catch((err: Error) => logger.error({ err: err.message }, 'worker loop ended'));
+    logger.info({ queues: this.opts.queues ?? ['predict'], concurrency: this.opts.concurrency ?? config.queue.workerConcurrency, redis: maskRedisUrl(this.conn.url) }, 'worker started');
+  }
+
+  private shardHooks(queue: string) {
+    const log = this.opts.logger;
+    const m = this.metrics;
+    const store = this.store;
+    const tag = (job: Job<ShardJobData>) => ({ runId: job.data.runId, shardId: job.data.shardId, model: job.data.model });
+    return {
+      async before(job: Job<ShardJobData>) {
+        const rec = await store.get(job.data.runId);
+        if (rec?.status === 'cancelled') throw new UnrecoverableError(`ORTQ_RUN_CANCELLED: run ${job.data.runId} was cancelled`);
+        await store.markStarted(job.data.runId);
+        m.active.inc({ queue });
+        log.debug({ ...tag(job), attempt: job.attemptsMade + 1 }, 'shard started');
+      },
+      async after(job: Job<ShardJobData>, result: { receipt: { rowsRead: number; rowsWritten: number } }, ms: number) {
+        m.active.dec({ queue });
+        m.shards.inc({ queue, outcome: 'completed' });
+        m.rows.inc({ queue }, result.receipt.rowsRead);
+        m.shardSeconds.observe({ queue }, ms / 1000);
+        // statistics are advisory: a Redis blip here must not fail a committed shard
+        await store.shardDone(job.data.runId, result.receipt.rowsRead).catch(() => undefined);
+        log.info({ ...tag(job), rows: result.receipt.rowsWritten, ms }, 'shard done');
+      },
+      async failed(job: Job<ShardJobData>, err: Error) {
+        m.active.dec({ queue });
+        m.shards.inc({ queue, outcome: 'failed' });
+        log.warn({ ...tag(job), attempt: job.attemptsMade + 1, err: err.message, permanent: err.name === 'UnrecoverableError' }, 'shard failed');
+      },
+    };
+  }
+
+  private watch(w: Worker, queue: string): void {
+    let last = '';
+    w.on('error', (err: Error) => {
+      // reconnects are retried by ioredis; log each distinct error once
+      if (err.message !== last) this.opts.logger.warn({ queue, err: toOrtqError(err).message }, 'worker error');
+      last = err.message;
+    });
+  }
+
+  /**
+   * Stops taking work and lets in-flight shards finish; after `graceMs` the
+   * rest are handed back (moved to wait for another worker). Idempotent.
+   */
+  close(graceMs = this.opts.config.queue.shutdownGraceMs): Promise<{ handedBack: string[] }> {
+    this.closing ??= (async () => {
+      const log = this.opts.logger;
+      log.info({ active: this.shardWorkers.flatMap((w) => w.activeShards()), graceMs }, 'worker stopping');
+      for (const w of this.workers) void w.pause(true).catch(() => undefined);
+      const allClosed = Promise.all(this.workers.map((w) => w.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => { timer = setTimeout(() => resolve('expired'), graceMs); });
+      const first = await Promise.race([allClosed.then(() => 'closed' as const), expired]);
+      clearTimeout(timer);
+      let handedBack: string[] = [];
+      if (first === 'expired') {
+        handedBack = (await Promise.all(this.shardWorkers.map((w) => w.handBack()))).flat();
+        log.warn({ handedBack }, 'grace period over; in-flight shards handed back');
+        await allClosed;
+      }
+      await this.metrics.close();
+      await this.client.quit().catch(() => this.client.disconnect());
+      log.info('worker stopped');
+      return { handedBack };
+    })();
+    return this.closing;
+  }
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerDemo } from './demo.js';
+import { registerModels } from './models.js';
 import { registerRun } from './run.js';
 import { registerRuns } from './runs.js';
 
@@ -8,4 +9,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerRun,
   registerRuns,
   registerDemo,
+  registerModels,
 ];

@@ -1,0 +1,18 @@
+import { OrtqError } from '../errors.js';
+
+/**
+ * Turns whatever a decoder threw into ORTQ_INPUT_CORRUPT naming the file
+ * (OrtqErrors pass through; a missing file is ORTQ_INPUT_NOT_FOUND).
+ */
+export function asInputError(path: string, format: string, err: unknown): OrtqError {
+  if (err instanceof OrtqError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return new OrtqError('ORTQ_INPUT_NOT_FOUND', `input file ${path} does not exist`, { path }, { cause: err });
+  const what = err instanceof Error ? err.message : String(err);
+  return new OrtqError(
+    'ORTQ_INPUT_CORRUPT',
+    `cannot decode ${format} file ${path}: ${what.length > 300 ? what.slice(0, 300) + '…' : what}`,
+    { path, format },
+    { cause: err },
+  );
+}

@@ -1,0 +1,74 @@
+import { createReadStream } from 'node:fs';
+import { RecordBatchReader, type Schema } from 'apache-arrow';
+import { registerIpcCodecs } from './codecs.js';
+import { asInputError } from './corrupt.js';
+import { inferCsvLayout } from './csv.js';
+import type { InputFile } from './discover.js';
+import { ArrowFileReader } from './ipc-file.js';
+import { acquireParquetWorker, releaseParquetWorker } from './parquet-host.js';
+
+/** What the planner needs to know about a file before reading it. */
+export interface InputLayout {
+  schema: Schema;
+  /** total rows where the format tells without reading the data */
+  rows: number | null;
+  /** rows per unit (Parquet row group, IPC-file record batch) where known */
+  unitRows: number[] | null;
+  /** independently readable units; 1 for .arrows streams and CSV */
+  units: number;
+}
+
+/**
+ * Reads only metadata: the Parquet footer, the Arrow IPC footer plus message
+ * headers, the first message of a stream, or a CSV header and CSV_INFER_ROWS rows.
+ */
+export async function inspectInput(file: InputFile): Promise<InputLayout> {
+  try {
+    switch (file.format) {
+      case 'parquet': return await inspectParquet(file.path);
+      case 'arrow': return await inspectArrowFile(file.path);
+      case 'arrows': return { schema: await streamSchema(file.path), rows: null, unitRows: null, units: 1 };
+      case 'csv': return { schema: (await inferCsvLayout(file.path)).schema, rows: null, unitRows: null, units: 1 };
+    }
+  } catch (err) {
+    throw asInputError(file.path, file.format, err);
+  }
+}
+
+async function inspectParquet(path: string): Promise<InputLayout> {
+  const w = acquireParquetWorker();
+  let ok = false;
+  try {
+    const r = await w.request({ op: 'inspect', path });
+    const unitRows = (r.unitRows as number[]).map(Number);
+    const reader = RecordBatchReader.from(r.schema as Uint8Array);
+    reader.open();
+    ok = true;
+    return { schema: reader.schema, rows: Number(r.rows), unitRows, units: unitRows.length };
+  } finally {
+    releaseParquetWorker(w, ok);
+  }
+}
+
+async function inspectArrowFile(path: string): Promise<InputLayout> {
+  const reader = await ArrowFileReader.open(path);
+  try {
+    const unitRows = await reader.batchRows();
+    return { schema: reader.schema, rows: unitRows.reduce((a, b) => a + b, 0), unitRows, units: unitRows.length };
+  } finally {
+    await reader.close();
+  }
+}
+
+async function streamSchema(path: string): Promise<Schema> {
+  registerIpcCodecs();
+  const input = createReadStream(path);
+  try {
+    const reader = await RecordBatchReader.from(input);
+    await reader.open();
+    if (!reader.schema) throw new Error('the stream holds no schema message');
+    return reader.schema;
+  } finally {
+    input.destroy();
+  }
+}

@@ -1,0 +1,163 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { MessageHeader, RecordBatchStreamReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
+import { Message } from 'apache-arrow/ipc/metadata/message';
+import { registerIpcCodecs } from './codecs.js';
+
+/** Thrown for structural damage; read.ts turns it into ORTQ_INPUT_CORRUPT naming the file. */
+export class IpcFormatError extends Error {}
+
+const MAGIC = 'ARROW1';
+/** magic (6) + padding (2) at the start; footer length (4) + magic (6) at the end */
+const HEAD = 8;
+const TAIL = 10;
+/** A footer or message header larger than this is not one we will believe. */
+const MAX_METADATA = 64 << 20;
+const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+/**
+ * Random-access reader for the Arrow IPC *file* format that checks every
+ * offset and length from the footer against the file size before reading.
+ * apache-arrow's own AsyncRecordBatchFileReader seeks to whatever the footer
+ * says; a negative block offset makes its read loop spin forever (three of the
+ * arrow-fuzz files do this). Here each record batch is read with one bounded
+ * pread and decoded in memory as a one-batch stream: schema, dictionaries,
+ * batch, end-of-stream.
+ */
+export class ArrowFileReader {
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+    readonly schema: Schema,
+    private readonly blocks: FileBlock[],
+    private readonly prefix: Uint8Array,
+  ) {}
+
+  static async open(path: string): Promise<ArrowFileReader> {
+    registerIpcCodecs();
+    const fh = await open(path, 'r');
+    try {
+      const { size } = await fh.stat();
+      if (size < HEAD + TAIL) throw new IpcFormatError(`file is ${size} bytes, too short for Arrow IPC`);
+      const head = await readExact(fh, 0, 6);
+      const tail = await readExact(fh, size - TAIL, TAIL);
+      if (ascii(head) !== MAGIC || ascii(tail.subarray(4)) !== MAGIC) {
+        throw new IpcFormatError('missing ARROW1 magic (not an Arrow IPC file; a .arrows stream?)');
+      }
+      const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
+      const footerStart = size - TAIL - footerLength;
+      if (footerLength <= 0 || footerLength > MAX_METADATA || footerStart < HEAD) {
+        throw new IpcFormatError(`footer length ${footerLength} does not fit a ${size}-byte file`);
+      }
+      const footer = Footer.decode(await readExact(fh, footerStart, footerLength));
+      const schema = footer.schema;
+      if (!schema || !Array.isArray(schema.fields)) throw new IpcFormatError('footer holds no schema');
+      const blocks = [...footer.recordBatches()];
+      const dicts = [...footer.dictionaryBatches()];
+      for (const b of [...blocks, ...dicts]) checkBlock(b, footerStart);
+
+      // The stream prefix every batch is decoded behind: schema + all dictionary batches.
+      const schemaMsg = frame(Message.encode(Message.from(schema)));
+      const parts: Uint8Array[] = [schemaMsg];
+      for (const d of dicts) parts.push(await readExact(fh, d.offset, d.metaDataLength + d.bodyLength));
+      return new ArrowFileReader(fh, size, schema, blocks, concat(parts, 0));
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  get numBatches(): number {
+    return this.blocks.length;
+  }
+
+  /** Rows of each record batch, from the message headers only (no bodies read). */
+  async batchRows(): Promise<number[]> {
+    const rows: number[] = [];
+    for (const b of this.blocks) {
+      const meta = await readExact(this.fh, b.offset, b.metaDataLength);
+      const msg = decodeFramed(meta);
+      if (msg.headerType !== MessageHeader.RecordBatch) throw new IpcFormatError(`block at ${b.offset} is not a record batch`);
+      const n = Number((msg.header() as { length: number | bigint }).length);
+      if (!Number.isSafeInteger(n) || n < 0) throw new IpcFormatError(`record batch at ${b.offset} claims ${n} rows`);
+      rows.push(n);
+    }
+    return rows;
+  }
+
+  /** Decodes record batch `index` (one pread of exactly its bytes). */
+  async readBatch(index: number): Promise<RecordBatch> {
+    const b = this.blocks[index];
+    const len = b.metaDataLength + b.bodyLength;
+    const buf = new Uint8Array(this.prefix.length + len + EOS.length);
+    buf.set(this.prefix, 0);
+    await readInto(this.fh, buf, this.prefix.length, len, b.offset);
+    buf.set(EOS, this.prefix.length + len);
+    const reader = RecordBatchStreamReader.from(buf) as RecordBatchStreamReader;
+    const out: RecordBatch[] = [];
+    for (const batch of reader) out.push(batch);
+    if (out.length !== 1) throw new IpcFormatError(`block ${index} at offset ${b.offset} decodes to ${out.length} record batches`);
+    return out[0];
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+function checkBlock(b: FileBlock, limit: number): void {
+  const { offset, metaDataLength, bodyLength } = b;
+  const ok = [offset, metaDataLength, bodyLength].every((n) => Number.isSafeInteger(n) && n >= 0)
+    && offset >= HEAD && metaDataLength >= 8 && metaDataLength <= MAX_METADATA
+    && offset + metaDataLength + bodyLength <= limit;
+  if (!ok) {
+    throw new IpcFormatError(`footer block (offset ${offset}, metadata ${metaDataLength}, body ${bodyLength}) lies outside the file's data (${limit} bytes)`);
+  }
+}
+
+/** Parses a framed message header: [0xFFFFFFFF] int32 length, flatbuffer. */
+function decodeFramed(buf: Uint8Array): Message {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let pos = 0;
+  let len = dv.getInt32(0, true);
+  if (len === -1) { len = dv.getInt32(4, true); pos = 8; } else pos = 4;
+  if (len <= 0 || pos + len > buf.length) throw new IpcFormatError(`message metadata length ${len} exceeds its block (${buf.length} bytes)`);
+  return Message.decode(buf.subarray(pos, pos + len));
+}
+
+function frame(meta: Uint8Array): Uint8Array {
+  const padded = (meta.length + 7) & ~7;
+  const out = new Uint8Array(8 + padded);
+  const dv = new DataView(out.buffer);
+  dv.setInt32(0, -1, true);
+  dv.setInt32(4, padded, true);
+  out.set(meta, 8);
+  return out;
+}
+
+function concat(parts: Uint8Array[], extra: number): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0) + extra);
+  let pos = 0;
+  for (const p of parts) { out.set(p, pos); pos += p.length; }
+  return out;
+}
+
+function ascii(b: Uint8Array): string {
+  return String.fromCharCode(...b);
+}
+
+async function readExact(fh: FileHandle, position: number, length: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  await readInto(fh, buf, 0, length, position);
+  return buf;
+}
+
+/** pread until `length` bytes are in; a short file is an error, never a spin. */
+async function readInto(fh: FileHandle, buf: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, offset + done, length - done, position + done);
+    if (bytesRead <= 0) throw new IpcFormatError(`unexpected end of file at byte ${position + done}`);
+    done += bytesRead;
+  }
+}

@@ -1,0 +1,153 @@
+import { createReadStream } from 'node:fs';
+import { makeData, RecordBatch, RecordBatchReader, Schema, Struct } from 'apache-arrow';
+import { OrtqError } from '../errors.js';
+import { registerIpcCodecs } from './codecs.js';
+import { asInputError } from './corrupt.js';
+import { inferCsvLayout, readCsvBatches } from './csv.js';
+import type { InputFile } from './discover.js';
+import { ArrowFileReader } from './ipc-file.js';
+import { acquireParquetWorker, releaseParquetWorker } from './parquet-host.js';
+import { findBatchProblem } from './validate.js';
+
+export interface ReadOptions {
+  /** columns to read (projection); all when absent */
+  columns?: string[];
+  /** first unit to read (Parquet row group / IPC-file record batch) @defaultValue 0 */
+  unitStart?: number;
+  /** one past the last unit @defaultValue all units */
+  unitEnd?: number;
+  /** target upper bound on rows per yielded batch @defaultValue 65536 (Parquet, CSV); IPC batches as stored */
+  batchSize?: number;
+}
+
+const DEFAULT_BATCH = 65_536;
+
+/**
+ * Streams the record batches of units [unitStart, unitEnd) of one input file,
+ * in order, never holding more than one unit (Parquet: one batch) in memory.
+ * Every decode failure surfaces as ORTQ_INPUT_CORRUPT naming the file.
+ */
+export function readBatches(file: InputFile, opts: ReadOptions = {}): AsyncIterable<RecordBatch> {
+  return {
+    [Symbol.asyncIterator]: () => guarded(file, opts)[Symbol.asyncIterator](),
+  };
+}
+
+async function* guarded(file: InputFile, opts: ReadOptions): AsyncGenerator<RecordBatch> {
+  const bs = opts.batchSize;
+  if (bs !== undefined && (!Number.isInteger(bs) || bs <= 0)) throw new OrtqError('ORTQ_INTERNAL', `readBatches: batchSize must be a positive integer, got ${bs}`);
+  let source: AsyncGenerator<RecordBatch>;
+  switch (file.format) {
+    case 'parquet': source = readParquet(file.path, opts); break;
+    case 'arrow': source = readArrowFile(file.path, opts); break;
+    case 'arrows': source = readArrowStream(file.path, opts); break;
+    case 'csv': source = readCsv(file.path, opts); break;
+  }
+  for (;;) {
+    let r: IteratorResult<RecordBatch>;
+    try {
+      r = await source.next();
+    } catch (err) {
+      throw asInputError(file.path, file.format, err);
+    }
+    if (r.done) return;
+    const problem = findBatchProblem(r.value);
+    if (problem) throw asInputError(file.path, file.format, new Error(problem));
+    yield* slices(r.value, bs);
+  }
+}
+
+function* slices(batch: RecordBatch, bs: number | undefined): Generator<RecordBatch> {
+  if (bs === undefined || batch.numRows <= bs) {
+    yield batch;
+    return;
+  }
+  for (let i = 0; i < batch.numRows; i += bs) yield batch.slice(i, Math.min(i + bs, batch.numRows));
+}
+
+function checkColumns(path: string, schema: Schema, columns: string[] | undefined): void {
+  if (!columns) return;
+  const have = new Set(schema.fields.map((f) => f.name));
+  const missing = columns.filter((c) => !have.has(c));
+  if (missing.length > 0) {
+    throw new OrtqError('ORTQ_SCHEMA_MISMATCH', `${path} has no column ${missing.map((m) => `"${m}"`).join(', ')}; it has ${[...have].join(', ')}`, { path, missing });
+  }
+}
+
+/**
+ * Keeps `columns`, in that order. Not RecordBatch.select: in apache-arrow 21 it
+ * returns children whose values buffers are empty.
+ */
+function project(batch: RecordBatch, columns: string[] | undefined): RecordBatch {
+  if (!columns) return batch;
+  const idx = columns.map((c) => batch.schema.fields.findIndex((f) => f.name === c));
+  const fields = idx.map((i) => batch.schema.fields[i]);
+  const children = idx.map((i) => batch.data.children[i]);
+  const schema = new Schema(fields, batch.schema.metadata);
+  return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
+}
+
+async function* readArrowFile(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {
+  const reader = await ArrowFileReader.open(path);
+  try {
+    checkColumns(path, reader.schema, opts.columns);
+    const end = Math.min(opts.unitEnd ?? reader.numBatches, reader.numBatches);
+    for (let i = opts.unitStart ?? 0; i < end; i++) yield project(await reader.readBatch(i), opts.columns);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function* readArrowStream(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {
+  if ((opts.unitStart ?? 0) > 0 || (opts.unitEnd ?? 1) < 1) return;
+  registerIpcCodecs();
+  const input = createReadStream(path, { highWaterMark: 1 << 20 });
+  try {
+    const reader = await RecordBatchReader.from(input);
+    await reader.open();
+    checkColumns(path, reader.schema, opts.columns);
+    for await (const batch of reader) yield project(batch, opts.columns);
+  } finally {
+    input.destroy();
+  }
+}
+
+async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {
+  if ((opts.unitStart ?? 0) > 0 || (opts.unitEnd ?? 1) < 1) return;
+  const layout = await inferCsvLayout(path);
+  checkColumns(path, layout.schema, opts.columns);
+  yield* readCsvBatches(path, layout, { columns: opts.columns, batchSize: opts.batchSize ?? DEFAULT_BATCH });
+}
+
+async function* readParquet(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {
+  const w = acquireParquetWorker();
+  let clean = false;
+  try {
+    let rowGroups: number[] | undefined;
+    if (opts.unitStart !== undefined || opts.unitEnd !== undefined) {
+      const meta = await w.request({ op: 'inspect', path });
+      const count = (meta.unitRows as number[]).length;
+      const start = opts.unitStart ?? 0;
+      const end = Math.min(opts.unitEnd ?? count, count);
+      rowGroups = [];
+      for (let i = start; i < end; i++) rowGroups.push(i);
+      if (rowGroups.length === 0) { clean = true; return; }
+    }
+    await w.request({ op: 'open', path, rowGroups, columns: opts.columns, batchSize: opts.batchSize ?? DEFAULT_BATCH });
+    let next = w.request({ op: 'next' });
+    for (;;) {
+      const r = await next;
+      if (r.type === 'end') { clean = true; return; }
+      // Ask for the next batch before handing this one out: the worker decodes while we score.
+      next = w.request({ op: 'next' });
+      next.catch(() => undefined);
+      const reader = RecordBatchReader.from(r.ipc as Uint8Array);
+      for (const batch of reader) {
+        if (opts.columns) checkColumns(path, batch.schema, opts.columns);
+        yield project(batch, opts.columns);
+      }
+    }
+  } finally {
+    releaseParquetWorker(w, clean);
+  }
+}

@@ -16,6 +16,11 @@ export class Scratch {
     return new ModelRepository({ root: this.root, trust, logger: createLogger({ level: 'silent' }) });
   }
 
+  /** A second repository in the same scratch folder. */
+  repoAt(root: string): ModelRepository {
+    return new ModelRepository({ root, logger: createLogger({ level: 'silent' }) });
+  }
+
   file(name: string, bytes: Uint8Array | string): string {
     const p = join(this.dir, name);
     writeFileSync(p, bytes);

@@ -44,5 +44,6 @@ export function parseRedisUrl(url: string): RedisTarget {
 /** The URL with its password replaced by `***`, safe for logs and error messages. */
 export function maskRedisUrl(url: string): string {
   // a regex rather than URL so that even unparsable input gets masked
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:@/]*):([^@/]*)@/i, (_m, scheme: string, user: string) => `${scheme}${user}:***@`);
+  const masked = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:@/]*):([^@/]*)@/i, (_m, scheme: string, user: string) => `${scheme}${user}:***@`);
+  return masked === url ? url.replace(/:[^:@/]+@/, ':***@') : masked;
 }

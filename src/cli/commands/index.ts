@@ -3,11 +3,19 @@ import { registerDemo } from './demo.js';
 import { registerModels } from './models.js';
 import { registerRun } from './run.js';
 import { registerRuns } from './runs.js';
+import { registerEnqueue } from './enqueue.js';
+import { registerWorker } from './worker.js';
+import { registerStatus } from './status.js';
+import { registerRunsQueue } from './runs-queue.js';
 
 /** Every CLI command registers its flags here; its work is imported lazily. */
 export const COMMANDS: Array<(program: Command) => void> = [
   registerRun,
   registerRuns,
+  registerRunsQueue,
+  registerEnqueue,
+  registerWorker,
+  registerStatus,
   registerDemo,
   registerModels,
 ];

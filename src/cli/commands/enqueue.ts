@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { collect } from '../output.js';
+
+export interface EnqueueFlags { set: string[]; wait?: boolean; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean }
+
+export function registerEnqueue(program: Command): void {
+  program
+    .command('enqueue')
+    .description('put a predict job on the Redis queue as one run of shards; the same run is never enqueued twice')
+    .argument('<job>', 'job spec file (YAML), e.g. jobs/demo.yaml')
+    .option('--set <path=value>', 'override a job field, e.g. --set input.path=data/x.parquet (repeatable)', collect, [])
+    .option('--wait', 'follow the run with a progress bar and exit with its status')
+    .option('--force', 'recompute even if this exact run already finished')
+    .option('--repo <dir>', 'model repository (default: MODEL_REPO_PATH or ./.ortq/models)')
+    .option('--shard-rows <n>', 'target rows per shard (default: config queue.shardRows)')
+    .option('--no-progress', 'no progress bar with --wait')
+    .option('--json', 'print a JSON run summary on stdout (as `ortq run --json`)')
+    .action(async (jobFile: string, flags: EnqueueFlags) => {
+      const { enqueueCommand } = await import('../../queue/cli/enqueue-command.js');
+      await enqueueCommand(jobFile, flags);
+    });
+}

@@ -1,0 +1,36 @@
+import { printJson } from '../../cli/output.js';
+import { loadConfig } from '../../config.js';
+import { rootLogger } from '../../logger.js';
+import { readPlan } from '../../predict/run-store.js';
+import { QueueClient } from '../queue-client.js';
+import { cancelRun, retryRun } from '../run-admin.js';
+import { waitAndReport } from './enqueue-command.js';
+
+export async function retryCommand(runId: string, flags: { wait?: boolean; json?: boolean }): Promise<void> {
+  const config = loadConfig();
+  const qc = await QueueClient.open(config);
+  try {
+    const res = await retryRun(qc, runId, { config, logger: rootLogger() });
+    if (flags.wait && res.shards.length) {
+      const rec = await qc.store.get(runId);
+      await waitAndReport(qc, await readPlan(rec!.runDir), { json: flags.json, progress: true }, 'enqueued');
+      return;
+    }
+    if (flags.json) printJson(res);
+    else if (res.shards.length) process.stdout.write(`run ${runId}: ${res.shards.length} shard(s) re-enqueued (${res.shards.join(', ')})\n`);
+    else process.stdout.write(`run ${runId}: every shard is done; finalizing only\n`);
+  } finally {
+    await qc.close();
+  }
+}
+
+export async function cancelCommand(runId: string, flags: { json?: boolean }): Promise<void> {
+  const qc = await QueueClient.open(loadConfig());
+  try {
+    const res = await cancelRun(qc, runId);
+    if (flags.json) printJson(res);
+    else process.stdout.write(`run ${runId} cancelled (was ${res.previous})${res.removed ? '' : '; shards already running will finish'}\n`);
+  } finally {
+    await qc.close();
+  }
+}

@@ -1,0 +1,53 @@
+import type { WorkerFlags } from '../../cli/commands/worker.js';
+import { loadConfig } from '../../config.js';
+import { OrtqError } from '../../errors.js';
+import { rootLogger } from '../../logger.js';
+import { parseQueueList } from '../queues.js';
+import { WorkerService } from '../worker.js';
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new OrtqError('ORTQ_USAGE', `${flag} expects a positive integer, got "${value}"`);
+  return n;
+}
+
+/**
+ * Runs a worker until SIGTERM or SIGINT: then it stops taking work, lets
+ * in-flight shards finish within the grace period (handing back the rest) and
+ * returns, so the process exits 0 once its event loop drains.
+ */
+export async function workerCommand(flags: WorkerFlags): Promise<void> {
+  const config = loadConfig();
+  const logger = rootLogger();
+  const svc = await WorkerService.start({
+    config,
+    logger,
+    queues: parseQueueList(flags.queues),
+    concurrency: positiveInt(flags.concurrency, '--concurrency'),
+    repo: flags.repo,
+    lockDurationMs: positiveInt(flags.lockDuration ?? process.env.ORTQ_LOCK_DURATION_MS, '--lock-duration'),
+    stalledIntervalMs: positiveInt(flags.stalledInterval ?? process.env.ORTQ_STALLED_INTERVAL_MS, '--stalled-interval'),
+  });
+  const grace = flags.grace !== undefined ? Number(flags.grace) : config.queue.shutdownGraceMs;
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutdown requested');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      svc.close(grace).then(() => resolve(), (err: Error) => {
+        logger.error({ err: err.message }, 'shutdown error');
+        resolve();
+      });
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  // a library handle left open must not keep a stopped worker alive forever
+  setTimeout(() => {
+    logger.warn('event loop did not drain 5 s after shutdown; exiting');
+    process.exit(0);
+  }, 5000).unref();
+}

@@ -1,0 +1,80 @@
+import { QueueEvents } from 'bullmq';
+import type { QueueClient } from './queue-client.js';
+import type { QueuedRun } from './queued-runs.js';
+import { JOB_KINDS, RUNS_QUEUE, parseShardJobId } from './queues.js';
+
+export interface RunProgress {
+  runId: string;
+  status: QueuedRun['status'];
+  shards: number;
+  shardsDone: number;
+  shardsFailed: number;
+  rowsDone: number;
+  totalRows: number | null;
+  rowsPerSecond: number;
+  etaSeconds: number | null;
+}
+
+/** Progress of a run from its record plus rows of shards still in flight; pure. */
+export function progressOf(rec: QueuedRun, inflightRows: number, rowsAtStart: number, elapsedMs: number): RunProgress {
+  const rowsDone = rec.rowsDone + inflightRows;
+  const rate = elapsedMs > 0 ? ((rowsDone - rowsAtStart) / elapsedMs) * 1000 : 0;
+  const left = rec.totalRows === null ? null : Math.max(0, rec.totalRows - rowsDone);
+  return {
+    runId: rec.runId, status: rec.status, shards: rec.shards, shardsDone: rec.shardsDone, shardsFailed: rec.shardsFailed,
+    rowsDone, totalRows: rec.totalRows, rowsPerSecond: Math.round(rate),
+    etaSeconds: left === null || rate <= 0 ? null : Math.round(left / rate),
+  };
+}
+
+const FINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * Follows a queued run until it ends: QueueEvents give shard progress and
+ * completions as they happen, and the run record (polled, so nothing is missed
+ * across a reconnect) gives the totals. Resolves with the final record.
+ */
+export async function followRun(qc: QueueClient, runId: string, opts: { onUpdate?: (p: RunProgress) => void; pollMs?: number } = {}): Promise<QueuedRun> {
+  const evOpts = { connection: qc.conn.redis, prefix: qc.conn.prefix };
+  const shardEvents = new QueueEvents(JOB_KINDS.predict.queue, evOpts);
+  const runEvents = new QueueEvents(RUNS_QUEUE, evOpts);
+  shardEvents.on('error', () => {});
+  runEvents.on('error', () => {});
+  const inflight = new Map<string, number>();
+  const mine = (jobId: string) => parseShardJobId(jobId)?.runId === runId;
+  let wake: () => void = () => {};
+  shardEvents.on('progress', ({ jobId, data }) => {
+    if (!mine(jobId)) return;
+    const rows = typeof data === 'object' && data && 'rows' in data ? Number((data as { rows: number }).rows) : 0;
+    inflight.set(jobId, rows);
+    wake();
+  });
+  const settle = ({ jobId }: { jobId: string }) => {
+    if (!mine(jobId)) return;
+    inflight.delete(jobId);
+    wake();
+  };
+  shardEvents.on('completed', settle);
+  shardEvents.on('failed', settle);
+  runEvents.on('completed', ({ jobId }) => { if (jobId === runId) wake(); });
+  runEvents.on('failed', ({ jobId }) => { if (jobId === runId) wake(); });
+  const started = Date.now();
+  let rowsAtStart: number | null = null;
+  try {
+    await Promise.all([shardEvents.waitUntilReady(), runEvents.waitUntilReady()]);
+    for (;;) {
+      const rec = await qc.store.get(runId);
+      if (!rec) throw new Error(`run ${runId} has no record`);
+      rowsAtStart ??= rec.rowsDone;
+      const inflightRows = [...inflight.values()].reduce((a, b) => a + b, 0);
+      opts.onUpdate?.(progressOf(rec, inflightRows, rowsAtStart, Date.now() - started));
+      if (FINAL.has(rec.status)) return rec;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, opts.pollMs ?? 1000);
+        wake = () => { clearTimeout(t); resolve(); };
+      });
+    }
+  } finally {
+    await Promise.all([shardEvents.close(), runEvents.close()]).catch(() => undefined);
+  }
+}

@@ -1,0 +1,57 @@
+import type { OrtqConfig } from '../config.js';
+import { OrtqError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { getRunRecord, writeRunRecord } from '../predict/run-ledger.js';
+import { readPlan, readShardReceipts } from '../predict/run-store.js';
+import type { QueueClient } from './queue-client.js';
+import { submitPlan } from './submit.js';
+
+async function runDirOf(qc: QueueClient, runId: string): Promise<string> {
+  const rec = await qc.store.get(runId);
+  if (rec) return rec.runDir;
+  return (await getRunRecord(runId)).runDir;
+}
+
+/**
+ * Re-runs only the shards of a run that have no receipt (failed, cancelled or
+ * never run), with the plan, model version and digest fixed at enqueue time.
+ */
+export async function retryRun(qc: QueueClient, runId: string, opts: { config: Readonly<OrtqConfig>; logger?: Logger }): Promise<{ runId: string; shards: string[] }> {
+  const plan = await readPlan(await runDirOf(qc, runId));
+  const receipts = await readShardReceipts(plan);
+  const missing = plan.shards.filter((s) => !receipts.has(s.id)).map((s) => s.id);
+  const res = await submitPlan(qc, plan, {
+    attempts: opts.config.queue.attempts, backoffMs: opts.config.queue.backoffMs, finishedOnDisk: missing.length === 0, logger: opts.logger,
+  });
+  if (res.outcome === 'in-progress') throw new OrtqError('ORTQ_RUN_IN_PROGRESS', `run ${runId} is ${res.record.status}; nothing to retry yet`);
+  if (res.outcome === 'completed') return { runId, shards: [] };
+  return { runId, shards: missing };
+}
+
+/**
+ * Cancels a queued run: marks it cancelled (shards not yet started are
+ * refused), removes the shards still waiting; shards already running finish,
+ * and the run is not finalized.
+ */
+export async function cancelRun(qc: QueueClient, runId: string): Promise<{ runId: string; removed: boolean; previous: string }> {
+  const rec = await qc.store.get(runId);
+  if (!rec) throw new OrtqError('ORTQ_RUN_NOT_FOUND', `no queued run "${runId}" — see "ortq status" or "ortq runs list"`);
+  if (rec.status !== 'queued' && rec.status !== 'running') {
+    throw new OrtqError('ORTQ_USAGE', `run ${runId} is ${rec.status}; only queued or running runs can be cancelled`);
+  }
+  await qc.store.finish(runId, 'cancelled', rec.failures);
+  let removed = false;
+  const parent = await qc.runs.getJob(runId);
+  if (parent) {
+    try {
+      await parent.remove({ removeChildren: true });
+      removed = true;
+    } catch {
+      // a shard is locked by a worker: drop the ones not started, the rest end on their own
+      await parent.removeUnprocessedChildren().catch(() => undefined);
+    }
+  }
+  const local = await getRunRecord(runId).catch(() => null);
+  if (local) await writeRunRecord({ ...local, status: 'cancelled', finishedAt: new Date().toISOString() }).catch(() => undefined);
+  return { runId, removed, previous: rec.status };
+}

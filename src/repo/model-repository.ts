@@ -10,7 +10,7 @@ import { listFiles } from './files.js';
 import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE, type ModelManifest } from './manifest.js';
 import { buildVersionDir, newTempDir, publishDir, removeQuietly } from './save.js';
 import { loadPrivateKey, loadPublicKey, signatureProblem, signManifest, type SignatureFile } from './signing.js';
-import { assertValidSegment, formatTag, generateVersion, parseTag } from './tag.js';
+import { assertValidSegment, formatTag, generateVersion, isValidSegment, parseTag } from './tag.js';
 
 export type { ModelManifest, TensorInfo, OnnxFacts, FileDigest } from './manifest.js';
 
@@ -132,7 +132,7 @@ export class ModelRepository {
     assertValidSegment('name', name);
     let entries: string[];
     try {
-      entries = (await readdir(this.nameDir(name), { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+      entries = (await readdir(this.nameDir(name), { withFileTypes: true })).filter((e) => e.isDirectory() && isValidSegment(e.name)).map((e) => e.name);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
       throw err;
@@ -153,7 +153,7 @@ export class ModelRepository {
   async names(): Promise<string[]> {
     try {
       const ents = await readdir(this.root, { withFileTypes: true });
-      return ents.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+      return ents.filter((e) => e.isDirectory() && isValidSegment(e.name)).map((e) => e.name).sort();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
@@ -326,12 +326,12 @@ export class ModelRepository {
     return { ...r, aliases: Object.keys(aliases).filter((a) => aliases[a] === r.version).sort(), signed };
   }
 
-  /** Moves a version folder out of sight (atomic rename), then removes it. */
-  private async removeVersionDir(r: ResolvedModel): Promise<void> {
+  /** Moves a version folder out of sight (one atomic rename); the caller removes the returned folder after releasing the lock. */
+  private async unpublish(r: ResolvedModel): Promise<string> {
     const trash = newTempDir(this.root, `deleted-${r.name}-${r.version}`);
     await mkdir(join(this.root, '.tmp'), { recursive: true });
     await rename(r.dir, trash);
-    await removeQuietly(trash);
+    return trash;
   }
 
   /**
@@ -346,9 +346,12 @@ export class ModelRepository {
         throw new OrtqError('ORTQ_MODEL_IN_USE', `${r.tag} is aliased as ${pointing.map((a) => `${r.name}@${a}`).join(', ')}; move the alias first or pass --force`, { tag: r.tag, aliases: pointing });
       }
       for (const a of pointing) moveAlias(state, a, null, 'remove');
-      await this.removeVersionDir(r);
+      const trash = await this.unpublish(r);
       this.logger.info({ model: r.tag, removedAliases: pointing }, 'model version deleted');
-      return { tag: r.tag, removedAliases: pointing };
+      return { tag: r.tag, removedAliases: pointing, trash };
+    }).then(async ({ trash, ...out }) => {
+      await removeQuietly(trash);
+      return out;
     });
   }
 
@@ -362,8 +365,13 @@ export class ModelRepository {
       const kept: string[] = [];
       const deleted: string[] = [];
       all.forEach((r, i) => (i < opts.keep || aliased.has(r.version) ? kept : deleted).push(r.tag));
-      if (!opts.dryRun) for (const r of all) if (deleted.includes(r.tag)) await this.removeVersionDir(r);
-      return { kept, deleted };
+      const trash: string[] = [];
+      if (!opts.dryRun) for (const r of all) if (deleted.includes(r.tag)) trash.push(await this.unpublish(r));
+      return { kept, deleted, trash };
+    }).then(async ({ trash, ...out }) => {
+      for (const t of trash) await removeQuietly(t);
+      if (out.deleted.length > 0 && !opts.dryRun) this.logger.info({ model: name, deleted: out.deleted }, 'model versions pruned');
+      return out;
     });
   }
 

@@ -20,6 +20,11 @@ function problem(what: TagKind, value: string): string | undefined {
   return undefined;
 }
 
+/** True when `value` has the shape of a name, version or alias (directory listings skip anything else). */
+export function isValidSegment(value: string): boolean {
+  return problem('name', value) === undefined;
+}
+
 /** Checks a model name, version or alias before it is used as a path segment. */
 export function assertValidSegment(what: TagKind, value: string): string {
   const p = problem(what, value);

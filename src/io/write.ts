@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import { OrtqError } from '../errors.js';
+import { fsyncDir, tempPathFor } from '../fs/atomic.js';
+import type { OutputFormat } from '../predict/types.js';
+import { createEncoder, type PartEncoder } from './encoders.js';
+
+/** Writes one part file: bytes go to a dot-prefixed temp file, renamed into place on commit. */
+export interface PartWriter {
+  write(batch: RecordBatch): Promise<void>;
+  commit(): Promise<{ path: string; rows: number; bytes: number; sha256: string }>;
+  abort(): Promise<void>;
+}
+
+/**
+ * A part writer for `finalPath`. Until commit() the only thing on disk is
+ * `tempPathFor(finalPath)` (a dot file beside it), so a crash never leaves
+ * something that looks like a finished part. Same batches → same bytes.
+ */
+export function createPartWriter(finalPath: string, format: OutputFormat): PartWriter {
+  return new AtomicPartWriter(finalPath, createEncoder(format));
+}
+
+class AtomicPartWriter implements PartWriter {
+  private readonly tmp: string;
+  private fh: FileHandle | null = null;
+  private readonly hash = createHash('sha256');
+  private rows = 0;
+  private bytes = 0;
+  private state: 'open' | 'committed' | 'aborted' = 'open';
+
+  constructor(private readonly finalPath: string, private readonly encoder: PartEncoder) {
+    this.tmp = tempPathFor(finalPath);
+  }
+
+  async write(batch: RecordBatch): Promise<void> {
+    this.assertOpen();
+    await this.guard(async () => {
+      await this.ensureOpen();
+      await this.append(this.encoder.push(batch));
+      this.rows += batch.numRows;
+    });
+  }
+
+  async commit(): Promise<{ path: string; rows: number; bytes: number; sha256: string }> {
+    this.assertOpen();
+    return this.guard(async () => {
+      await this.ensureOpen();
+      await this.append(this.encoder.end());
+      const fh = this.fh!;
+      await fh.sync();
+      await fh.close();
+      this.fh = null;
+      await rename(this.tmp, this.finalPath);
+      this.state = 'committed';
+      await fsyncDir(dirname(this.finalPath));
+      return { path: this.finalPath, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
+    });
+  }
+
+  async abort(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    await this.fh?.close().catch(() => undefined);
+    this.fh = null;
+    await rm(this.tmp, { force: true });
+  }
+
+  private async ensureOpen(): Promise<void> {
+    if (this.fh) return;
+    await mkdir(dirname(this.finalPath), { recursive: true });
+    this.fh = await open(this.tmp, 'wx');
+  }
+
+  private async append(chunks: Uint8Array[]): Promise<void> {
+    if (chunks.length === 0) return;
+    for (const c of chunks) { this.hash.update(c); this.bytes += c.byteLength; }
+    await this.fh!.writev(chunks);
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw new OrtqError('ORTQ_INTERNAL', `part writer for ${this.finalPath} is already ${this.state}`);
+  }
+
+  /** Any failure removes the temp file and surfaces as ORTQ_OUTPUT_FAILED (retryable). */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      await this.abort().catch(() => undefined);
+      if (err instanceof OrtqError) throw err;
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new OrtqError('ORTQ_OUTPUT_FAILED', `writing ${this.finalPath} failed: ${msg}`, { path: this.finalPath }, { cause: err });
+    }
+  }
+}

@@ -108,16 +108,20 @@ function allocate(elemType: string, n: number): NumArray {
   }
 }
 
-/** Reads a column's values as numbers where the layout is plain; null otherwise. */
+/**
+ * Reads a column's values as numbers where the layout is plain; null otherwise.
+ * Arrow JS slices value buffers eagerly (Data.offset only applies to the
+ * validity bitmap), so `values` starts at the batch's first row.
+ */
 function plainNumbers(vec: Vector): ArrayLike<number> | null {
   if (vec.data.length !== 1) return null;
   const d = vec.data[0];
   const t = vec.type;
   if (t.typeId === Type.Float && (t as unknown as { precision: number }).precision !== 0) {
-    return (d.values as Float32Array | Float64Array).subarray(d.offset, d.offset + d.length);
+    return (d.values as Float32Array | Float64Array).subarray(0, d.length);
   }
   if (t.typeId === Type.Int && (t as unknown as { bitWidth: number }).bitWidth <= 32) {
-    return (d.values as Int32Array).subarray(d.offset, d.offset + d.length);
+    return (d.values as Int32Array).subarray(0, d.length);
   }
   return null;
 }
@@ -240,14 +244,12 @@ export function buildFeatures(opts: {
       const vec = cols[c];
       const w = widths[c];
       if (w > 1 || vec.type.typeId === Type.FixedSizeList) {
-        const child = vec.data[0].children[0];
-        const base = vec.data[0].offset * w;
-        const childVals = child.values as ArrayLike<number | bigint>;
+        const childVals = vec.data[0].children[0].values as ArrayLike<number | bigint>;
         for (let r = 0; r < rows; r++) {
           const i = keep ? keep[r] : r;
           const valid = isValid(vec, i);
           for (let j = 0; j < w; j++) {
-            let v = valid ? Number(childVals[child.offset + base + i * w + j]) : (fill ?? NaN);
+            let v = valid ? Number(childVals[i * w + j]) : (fill ?? NaN);
             if (fill !== null && Number.isNaN(v)) v = fill;
             (out as Float32Array)[r * k + offset + j] = v;
           }

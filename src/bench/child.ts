@@ -1,0 +1,61 @@
+/** One measurement in its own process: `bare MODEL FEATURES ROWS BATCH` or `ortq MODEL FEATURES FILE DIR BATCH`. */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { parseJob } from '../predict/job-spec.js';
+import { runLocal } from '../predict/local-run.js';
+import { ModelRepository } from '../repo/model-repository.js';
+import { seededRandom } from '../onnx/builder.js';
+
+const [mode, modelPath, featuresArg, a, b, c] = process.argv.slice(2);
+const features = Number(featuresArg);
+
+function report(rows: number, seconds: number): void {
+  const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(`${JSON.stringify({ rowsPerSec: rows / seconds, seconds, maxRssMb })}\n`);
+}
+
+if (mode === 'bare') {
+  const rows = Number(a);
+  const batch = Number(b);
+  const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all' });
+  const rnd = seededRandom(1);
+  // a few distinct batches so caches don't flatter the ceiling
+  const tensors = Array.from({ length: 4 }, () => {
+    const data = new Float32Array(batch * features);
+    for (let i = 0; i < data.length; i++) data[i] = rnd() * 2 - 1;
+    return new ort.Tensor('float32', data, [batch, features]);
+  });
+  const input = session.inputNames[0];
+  await session.run({ [input]: tensors[0] });
+  const t0 = performance.now();
+  let done = 0;
+  for (let i = 0; done < rows; i++) {
+    const n = Math.min(batch, rows - done);
+    const t = n === batch ? tensors[i % 4] : new ort.Tensor('float32', tensors[0].data.slice(0, n * features) as Float32Array, [n, features]);
+    await session.run({ [input]: t });
+    done += n;
+  }
+  report(rows, (performance.now() - t0) / 1000);
+} else {
+  const file = a;
+  const dir = b;
+  const batch = Number(c);
+  const repoRoot = join(dir, `repo-${process.pid}`);
+  const out = join(dir, `out-${process.pid}`);
+  process.env.ORTQ_HOME = join(dir, `home-${process.pid}`);
+  const repo = new ModelRepository({ root: repoRoot });
+  await repo.save('bench', modelPath);
+  const model = await repo.resolve('bench');
+  const inputName = model.manifest.signature.inputs[0].name;
+  const job = parseJob({
+    name: 'bench', model: 'bench', input: { path: file },
+    features: { [inputName]: Array.from({ length: features }, (_, j) => `f${j}`) },
+    output: { path: out, format: 'arrow' }, batchSize: batch,
+  }, { baseDir: dir });
+  const t0 = performance.now();
+  const { manifest } = await runLocal(job, { repo, shardRows: 1_000_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  report(manifest.rows.read, seconds);
+  await Promise.all([repoRoot, out, process.env.ORTQ_HOME].map((p) => rm(p, { recursive: true, force: true })));
+}

@@ -7,6 +7,7 @@ import { registerEnqueue } from './enqueue.js';
 import { registerWorker } from './worker.js';
 import { registerStatus } from './status.js';
 import { registerRunsQueue } from './runs-queue.js';
+import { registerScheduler } from './scheduler.js';
 
 /** Every CLI command registers its flags here; its work is imported lazily. */
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -16,6 +17,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerEnqueue,
   registerWorker,
   registerStatus,
+  registerScheduler,
   registerDemo,
   registerModels,
 ];

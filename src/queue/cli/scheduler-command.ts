@@ -1,0 +1,31 @@
+import { loadConfig } from '../../config.js';
+import { rootLogger } from '../../logger.js';
+import { QueueClient } from '../queue-client.js';
+import { loadSchedules } from '../scheduler/schedules.js';
+import { SchedulerService } from '../scheduler/scheduler.js';
+
+/** Runs the scheduler until SIGTERM or SIGINT, then returns so the process exits 0. */
+export async function schedulerCommand(flags: { config: string; repo?: string }): Promise<void> {
+  const config = loadConfig();
+  const logger = rootLogger();
+  const schedules = await loadSchedules(flags.config);
+  const qc = await QueueClient.open(config, { role: 'service', timeoutMs: 10_000 });
+  const svc = new SchedulerService(qc, schedules, { config, logger, repo: flags.repo });
+  await svc.start();
+  logger.info({ schedules: schedules.map((s) => s.name) }, 'scheduler started');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'scheduler stopping');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolve();
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  await svc.stop();
+  await qc.close();
+  setTimeout(() => process.exit(0), 5000).unref();
+}

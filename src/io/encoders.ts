@@ -97,9 +97,15 @@ class ParquetEncoder implements PartEncoder {
   }
 }
 
+/** Row groups are the unit of sharding and of reader memory: keep them moderate. */
+export const PARQUET_ROW_GROUP_ROWS = 131_072;
+
 function encodeParquet(pw: ParquetWasm, ipc: Uint8Array): Uint8Array {
   const wasmTable = pw.Table.fromIPCStream(ipc);
-  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).build();
+  const props = new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression.SNAPPY)
+    .setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS)
+    .build();
   return pw.writeParquet(wasmTable, props);
 }
 

@@ -35,7 +35,8 @@ const FINAL = new Set(['completed', 'failed', 'cancelled']);
  * across a reconnect) gives the totals. Resolves with the final record.
  */
 export async function followRun(qc: QueueClient, runId: string, opts: { onUpdate?: (p: RunProgress) => void; pollMs?: number } = {}): Promise<QueuedRun> {
-  const evOpts = { connection: qc.conn.redis, prefix: qc.conn.prefix };
+  // QueueEvents block on XREAD: BullMQ requires maxRetriesPerRequest null there
+  const evOpts = { connection: { ...qc.conn.redis, maxRetriesPerRequest: null }, prefix: qc.conn.prefix };
   const shardEvents = new QueueEvents(JOB_KINDS.predict.queue, evOpts);
   const runEvents = new QueueEvents(RUNS_QUEUE, evOpts);
   shardEvents.on('error', () => {});

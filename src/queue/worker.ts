@@ -81,7 +81,7 @@ export class WorkerService {
       // a SIGKILLed worker stalls its shard once; allow a second stall before failing it
       maxStalledCount: 2,
     };
-    const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger), { ...base, concurrency: 4 });
+    const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger), { ...base, concurrency: 4, autorun: false });
     this.watch(finalizer, RUNS_QUEUE);
     this.workers.push(finalizer);
     for (const queue of this.opts.queues ?? ['predict']) {

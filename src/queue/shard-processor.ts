@@ -71,7 +71,7 @@ export default async function processShard(job: SandboxedJob<ShardJobData>): Pro
     return { receipt, retire, pid: process.pid, rssMb };
   } catch (err) {
     const e = toOrtqError(err);
-    log.warn({ code: e.code, err: e.message, retryable: e.retryable }, 'shard failed');
+    log.warn({ code: e.code, err: e.message, retryable: e.retryable }, 'shard error');
     // the job's failedReason carries "CODE: message"; permanent errors skip retries
     const reason = `${e.code}: ${e.message}`;
     throw e.retryable ? new Error(reason) : new UnrecoverableError(reason);

@@ -24,12 +24,13 @@ export async function queueStatus(qc: QueueClient, opts: { runs?: number; failur
     const q = qc.queue(name);
     const c = await q.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'waiting-children', 'prioritized');
     const ws = await q.getWorkers().catch(() => []);
+    // one entry per Redis connection: a worker process has several, all with its name
     for (const w of ws) {
-      const key = w.rawname ?? w.name ?? w.id;
+      const key = w.name ?? w.rawname ?? w.id;
       const prev = workersByName.get(key);
       const idle = Number(w.idle ?? 0);
       if (prev) {
-        prev.queues.push(name);
+        if (!prev.queues.includes(name)) prev.queues.push(name);
         prev.idleSeconds = Math.min(prev.idleSeconds, idle);
       } else {
         workersByName.set(key, { name: w.name ?? key, addr: w.addr ?? '', idleSeconds: idle, queues: [name] });
@@ -39,7 +40,7 @@ export async function queueStatus(qc: QueueClient, opts: { runs?: number; failur
       waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, completed: c.completed ?? 0,
       failed: c.failed ?? 0, delayed: c.delayed ?? 0, waitingChildren: c['waiting-children'] ?? 0,
     };
-    return { name, counts, workers: ws.length };
+    return { name, counts, workers: new Set(ws.map((w) => w.name ?? w.rawname ?? w.id)).size };
   }));
   const recent = await qc.store.recent(opts.runs ?? 20);
   const runs = recent.map((r) => ({

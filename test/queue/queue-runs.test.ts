@@ -1,0 +1,159 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { parseJob } from '../../src/predict/job-spec.js';
+import { runLocal } from '../../src/predict/local-run.js';
+import { readRunManifest } from '../../src/predict/run-store.js';
+import { QueueClient } from '../../src/queue/queue-client.js';
+import { queueStatus } from '../../src/queue/status.js';
+import { readRunRows } from '../helpers/datasets.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { featureCols, makeFixture, ortq, startWorker, stopProc, until, type Proc, type QueueFixture } from './fixtures.js';
+
+let server: RedisServer;
+const procs: Proc[] = [];
+const clients: QueueClient[] = [];
+
+beforeAll(async () => { server = await RedisServer.start(); });
+afterAll(async () => {
+  await Promise.all(procs.map((p) => stopProc(p, 'SIGKILL')));
+  await Promise.all(clients.map((c) => c.close()));
+  await server?.destroy();
+});
+
+async function worker(fx: QueueFixture, args: string[] = []): Promise<Proc> {
+  const p = await startWorker(fx, args);
+  procs.push(p);
+  return p;
+}
+
+async function client(fx: QueueFixture): Promise<QueueClient> {
+  const qc = await QueueClient.open(loadConfig({ env: fx.env, cwd: fx.dir }));
+  clients.push(qc);
+  return qc;
+}
+
+function json(p: Proc): Record<string, any> {
+  return JSON.parse(p.out());
+}
+
+/** Every input id exactly once in the run's part files. */
+async function expectRowsOnce(runDir: string, rows: number): Promise<void> {
+  const ids = (await readRunRows(runDir)).map((r) => Number(r.id));
+  expect(ids.length).toBe(rows);
+  expect(new Set(ids).size).toBe(rows);
+}
+
+describe('queued runs (real redis-server, worker processes, onnxruntime)', () => {
+  it('two workers score a 60-shard run exactly as the local runner does', async () => {
+    const fx = await makeFixture(server.url);
+    const [a, b] = await Promise.all([worker(fx), worker(fx)]);
+    const e = ortq(fx, ['enqueue', fx.jobFile, '--wait', '--json']);
+    expect(await e.exit, e.err()).toBe(0);
+    const summary = json(e);
+    expect(summary).toMatchObject({ status: 'completed', outcome: 'enqueued', rows: { read: fx.rows, written: fx.rows, skipped: 0 } });
+    expect(summary.model.digest).toMatch(/^sha256:/);
+    const queued = (await readRunManifest(summary.runDir))!;
+    expect(queued.shards).toBeGreaterThanOrEqual(50);
+    expect(queued.mode).toBe('queue');
+    // both workers took shards
+    expect(a.err()).toContain('shard done');
+    expect(b.err()).toContain('shard done');
+
+    const job = parseJob({ name: 'qscore', model: 'lin@champion', input: { path: 'data/*.parquet' }, features: { input: featureCols }, passthrough: ['id'], output: { path: 'out/local' }, batchSize: 64 }, { baseDir: fx.dir });
+    const local = await runLocal(job, { repo: fx.repo, shardRows: 100 });
+    const parts = (m: typeof queued) => m.outputs.map((o) => [o.path, o.rows, o.sha256]);
+    expect(parts(queued)).toEqual(parts(local.manifest));
+    await expectRowsOnce(summary.runDir, fx.rows);
+
+    // the same job again is reported, not redone
+    const again = ortq(fx, ['enqueue', fx.jobFile, '--json']);
+    expect(await again.exit).toBe(0);
+    expect(json(again)).toMatchObject({ runId: summary.runId, outcome: 'existing', reused: true });
+
+    const st = ortq(fx, ['status', '--json']);
+    expect(await st.exit, st.err()).toBe(0);
+    const s = json(st);
+    expect(s.workers.length).toBe(2);
+    expect(s.queues.find((q: any) => q.name === 'predict').counts.completed).toBeGreaterThanOrEqual(50);
+    expect(s.runs[0]).toMatchObject({ runId: summary.runId, status: 'completed', rowsDone: fx.rows, percent: 100 });
+    expect(s.rowsPerSecond).toHaveProperty('last5Minutes');
+    expect([await stopProc(a), await stopProc(b)]).toEqual([0, 0]);
+  }, 120_000);
+
+  it('a worker SIGKILLed mid-run: another takes its shard over, every row once', async () => {
+    const fx = await makeFixture(server.url);
+    const qc = await client(fx);
+    const a = await worker(fx);
+    const e = ortq(fx, ['enqueue', fx.jobFile, '--json']);
+    expect(await e.exit, e.err()).toBe(0);
+    const { runId, runDir } = json(e);
+    await until(async () => ((await qc.store.get(runId))?.shardsDone ?? 0) >= 5, 60_000, 'first shards');
+    a.child.kill('SIGKILL');
+    await a.exit;
+    const b = await worker(fx);
+    await until(async () => (await qc.store.get(runId))?.status === 'completed', 90_000, 'run completion');
+    await expectRowsOnce(runDir, fx.rows);
+    expect(await stopProc(b)).toBe(0);
+  }, 150_000);
+
+  it('survives a Redis restart mid-run (same data dir, AOF)', async () => {
+    const fx = await makeFixture(server.url);
+    const qc = await client(fx);
+    const w = await worker(fx);
+    const e = ortq(fx, ['enqueue', fx.jobFile, '--json']);
+    expect(await e.exit, e.err()).toBe(0);
+    const { runId, runDir } = json(e);
+    await until(async () => ((await qc.store.get(runId))?.shardsDone ?? 0) >= 5, 60_000, 'first shards');
+    await server.restart(1000);
+    await until(async () => (await qc.store.get(runId))?.status === 'completed', 90_000, 'run completion');
+    await expectRowsOnce(runDir, fx.rows);
+    expect(w.err()).toMatch(/Redis connection (error|restored)|worker error/);
+    expect(await stopProc(w)).toBe(0);
+  }, 150_000);
+
+  it('ten concurrent enqueues of one job make one run', async () => {
+    const fx = await makeFixture(server.url, { files: 1, rowsPerFile: 1000 });
+    const qc = await client(fx);
+    const ps = Array.from({ length: 10 }, () => ortq(fx, ['enqueue', fx.jobFile, '--json']));
+    const codes = await Promise.all(ps.map((p) => p.exit));
+    expect(codes, ps.map((p) => p.err()).join('\n')).toEqual(Array(10).fill(0));
+    const outs = ps.map(json);
+    expect(new Set(outs.map((o) => o.runId)).size).toBe(1);
+    expect(outs.filter((o) => o.outcome === 'enqueued')).toHaveLength(1);
+    const counts = await qc.queue('predict').getJobCounts('waiting');
+    expect(counts.waiting).toBe(10); // 1000 rows / 100-row shards, added once
+    expect((await queueStatus(qc)).runs.filter((r) => r.runId === outs[0].runId)).toHaveLength(1);
+  }, 120_000);
+
+  it('a poisoned shard fails with ORTQ_INPUT_CORRUPT, the rest finish, the worker lives; runs retry completes', async () => {
+    const fx = await makeFixture(server.url, { files: 3, rowsPerFile: 1000 });
+    const bad = join(fx.dir, 'data', 'in-1.parquet');
+    const good = await readFile(bad);
+    const broken = Buffer.from(good);
+    // trash the middle of the file (data pages), keep the footer: planning succeeds, reading fails
+    broken.fill(0xff, Math.floor(good.length * 0.3), Math.floor(good.length * 0.7));
+    await writeFile(bad, broken);
+    const w = await worker(fx);
+    const e = ortq(fx, ['enqueue', fx.jobFile, '--wait', '--json']);
+    expect(await e.exit).toBe(1);
+    expect(e.err()).toMatch(/ORTQ_RUN_FAILED/);
+    const summary = json(e);
+    expect(summary.status).toBe('failed');
+    expect(summary.failures.length).toBeGreaterThanOrEqual(1);
+    for (const f of summary.failures) expect(f.code).toBe('ORTQ_INPUT_CORRUPT');
+    expect(summary.failures[0].message).toContain('in-1.parquet');
+    expect(w.child.exitCode).toBeNull();
+    // permanent: failed at once, no retries
+    expect(w.err().match(/"permanent":true/g)!.length).toBe(summary.failures.length);
+    expect(w.err()).not.toContain('"permanent":false');
+
+    await writeFile(bad, good);
+    const r = ortq(fx, ['runs', 'retry', summary.runId, '--wait', '--json']);
+    expect(await r.exit, r.err()).toBe(0);
+    expect(json(r)).toMatchObject({ runId: summary.runId, status: 'completed', rows: { read: fx.rows, written: fx.rows } });
+    await expectRowsOnce(summary.runDir, fx.rows);
+    expect(await stopProc(w)).toBe(0);
+  }, 150_000);
+});

@@ -6,6 +6,7 @@ import { checkFeatureSchema, type InputSpec } from './features.js';
 import { buildPlan } from './planner.js';
 import { readPlanIfExists } from './run-store.js';
 import type { PlannedInput, PredictJob, RunPlan } from './types.js';
+
 /**
  * Resolves the model tag to an exact version and digest, fingerprints and
  * inspects every input file, checks the columns against the model inputs, and

@@ -42,7 +42,14 @@ export class SchedulerService {
   constructor(
     private readonly qc: QueueClient,
     private readonly schedules: Schedule[],
-    private readonly opts: { config: Readonly<OrtqConfig>; logger: Logger; repo?: string; onTick?: (e: TickEvent) => void },
+    private readonly opts: {
+      config: Readonly<OrtqConfig>;
+      logger: Logger;
+      repo?: string;
+      /** relative paths in job specs resolve here @defaultValue process.cwd() */
+      baseDir?: string;
+      onTick?: (e: TickEvent) => void;
+    },
   ) {
     this.keys = metaKeys(qc.conn.prefix);
   }
@@ -87,7 +94,7 @@ export class SchedulerService {
           result = { outcome: 'skipped', runId: prev! };
           log.warn({ previous: prev }, 'previous run still in progress; tick skipped');
         } else {
-          const job = await loadJobFile(s.jobFile, tickOverrides(s, logical));
+          const job = await loadJobFile(s.jobFile, tickOverrides(s, logical), { baseDir: this.opts.baseDir });
           const repo = ModelRepository.fromConfig(this.opts.config, this.opts.repo);
           const res = await enqueueJob(this.qc, job, { config: this.opts.config, repo, schedule: tick, logger: log });
           await this.qc.redis.hset(this.keys.schedule(s.name), { lastRunId: res.plan.runId });

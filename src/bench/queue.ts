@@ -42,7 +42,8 @@ interface Ctx { dir: string; env: NodeJS.ProcessEnv }
 function startWorker(ctx: Ctx): { proc: ChildProcess; ready: Promise<void> } {
   const proc = spawn(process.execPath, [BIN, 'worker', '--concurrency', '1'], { cwd: ctx.dir, env: ctx.env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  proc.stderr!.on('data', (d) => { err += String(d); });
+  // keep only a tail: the pipe must be drained, the logs need not be kept
+  proc.stderr!.on('data', (d) => { err = (err + String(d)).slice(-4096); });
   return { proc, ready: waitFor(() => err.includes('worker started'), 30_000, 'worker start') };
 }
 
@@ -59,10 +60,16 @@ async function timedRun(ctx: Ctx, workers: number, shardRows: number, out: strin
   const ws = Array.from({ length: workers }, () => startWorker(ctx));
   await Promise.all(ws.map((w) => w.ready));
   try {
-    const r = spawnSync(process.execPath, [BIN, 'enqueue', 'job.yaml', '--wait', '--json', '--shard-rows', String(shardRows), '--set', `output.path=${out}`],
-      { cwd: ctx.dir, env: ctx.env, encoding: 'utf8', maxBuffer: 64 << 20 });
-    if (r.status !== 0) throw new Error(`enqueue failed: ${r.stderr.slice(-2000)}`);
-    const summary = JSON.parse(r.stdout) as { manifest: string };
+    // async, not spawnSync: this process must keep draining the workers' log pipes
+    const p = spawn(process.execPath, [BIN, 'enqueue', 'job.yaml', '--wait', '--json', '--shard-rows', String(shardRows), '--set', `output.path=${out}`],
+      { cwd: ctx.dir, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout!.on('data', (d) => { stdout += String(d); });
+    p.stderr!.on('data', (d) => { stderr += String(d); });
+    const code = await new Promise<number | null>((r) => p.once('exit', r));
+    if (code !== 0) throw new Error(`enqueue failed: ${stderr.slice(-2000)}`);
+    const summary = JSON.parse(stdout) as { manifest: string };
     const m = JSON.parse(await readFile(summary.manifest, 'utf8')) as { durationMs: number; rows: { read: number }; shards: number };
     return { seconds: m.durationMs / 1000, rowsPerSec: (m.rows.read / m.durationMs) * 1000, shards: m.shards };
   } finally {
@@ -88,7 +95,7 @@ export async function runQueueBench(opts: { dir: string; rows?: number }): Promi
     await writeFile(join(dir, 'mlp.onnx'), mlpModel({ sizes: [FEATURES, 64, 32, 10], seed: 2 }).bytes);
     const env: NodeJS.ProcessEnv = {
       ...process.env, REDIS_URL: `redis://127.0.0.1:${port}`, ORTQ_REDIS_PREFIX: 'bench', MODEL_REPO_PATH: join(dir, 'repo'),
-      ORTQ_HOME: join(dir, '.ortq'), ORTQ_LOG_LEVEL: 'warn', ORTQ_LOG_FORMAT: 'json', ORTQ_INTRA_OP_THREADS: '1',
+      ORTQ_HOME: join(dir, '.ortq'), ORTQ_LOG_LEVEL: 'info', ORTQ_LOG_FORMAT: 'json', ORTQ_INTRA_OP_THREADS: '1',
     };
     const save = spawnSync(process.execPath, [BIN, 'models', 'save', 'mlp', join(dir, 'mlp.onnx'), '--alias', 'bench'], { cwd: dir, env, encoding: 'utf8' });
     if (save.status !== 0) throw new Error(`models save failed: ${save.stderr}`);

@@ -22,10 +22,10 @@ export class ParquetWorker {
 
   constructor() {
     this.worker = new Worker(PARQUET_WORKER_SOURCE, { eval: true, workerData: { wasmPath: WASM_PATH } });
-    this.worker.unref();
     this.worker.on('message', (msg: Reply) => {
       const p = this.pending;
       this.pending = null;
+      this.worker.unref();
       if (!p) return;
       if (msg.type === 'error') p.reject(new ParquetDecodeError(msg.message ?? 'unknown parquet decode error'));
       else p.resolve(msg);
@@ -38,6 +38,9 @@ export class ParquetWorker {
     };
     this.worker.on('error', (err) => die(new ParquetDecodeError(`the Parquet decoder crashed: ${err.message}`)));
     this.worker.on('exit', (code) => die(new ParquetDecodeError(`the Parquet decoder exited (code ${code})`)));
+    // after the listeners: attaching a 'message' listener refs the port again,
+    // and an idle pooled decoder must not keep the process alive
+    this.worker.unref();
   }
 
   get healthy(): boolean {
@@ -49,6 +52,8 @@ export class ParquetWorker {
     if (this.pending) return Promise.reject(new Error('ParquetWorker: one request at a time'));
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
+      // keep the process alive while a decode is in flight, and only then
+      this.worker.ref();
       this.worker.postMessage(msg);
     });
   }

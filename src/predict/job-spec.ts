@@ -18,7 +18,7 @@ export const PredictJobSchema = z.object({
   name: z.string().regex(JOB_NAME, 'lowercase letters, digits, ".", "_" or "-", at most 63 characters'),
   model: z.string().min(1).describe('name:version | name:latest | name@alias | name'),
   input: z.object({
-    path: z.string().min(1).describe('a file, a directory or a glob, relative to the job file'),
+    path: z.string().min(1).describe('a file, a directory or a glob; relative paths resolve against the current directory'),
     format: z.enum(['parquet', 'arrow', 'arrows', 'csv']).optional(),
   }).strict(),
   features: z.record(z.string(), z.array(z.string().min(1)).min(1))
@@ -26,7 +26,7 @@ export const PredictJobSchema = z.object({
     .describe('model input name -> columns, concatenated in order into [N, k]'),
   passthrough: z.array(z.string().min(1)).default([]),
   output: z.object({
-    path: z.string().min(1).describe('a directory; runs are written under run=<runId>/'),
+    path: z.string().min(1).describe('a directory; each run is written under run=<runId>/'),
     format: z.enum(['parquet', 'arrow', 'csv']).default('parquet'),
   }).strict(),
   batchSize: z.number().int().positive().max(10_000_000).default(16384),

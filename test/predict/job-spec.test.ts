@@ -55,3 +55,11 @@ describe('job spec', () => {
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['model', 'input', 'features', 'output', 'nulls']));
   });
 });
+
+describe('published JSON Schema', () => {
+  it('docs/job.schema.json is up to date (regenerate: node -e "…jobJsonSchema()")', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const onDisk = JSON.parse(await readFile(new URL('../../docs/job.schema.json', import.meta.url), 'utf8'));
+    expect(onDisk).toEqual(JSON.parse(JSON.stringify(jobJsonSchema())));
+  });
+});

@@ -1,94 +1,9 @@
-import { Type, type DataType, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
+import { Type, type RecordBatch, type Vector } from 'apache-arrow';
 import { OrtqError } from '../errors.js';
+import { fixedListInfo, type InputSpec } from './feature-schema.js';
 import type { NullPolicy } from './types.js';
 
-/** What a model input expects (from the repository manifest's signature). */
-export interface InputSpec { name: string; elemType: string; shape: Array<number | string | null> }
-
-const NUMERIC_ELEM = new Set(['float32', 'float64', 'int64', 'int32', 'int16', 'int8', 'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'float16']);
-
-function isNumericArrow(t: DataType): boolean {
-  return t.typeId === Type.Int || t.typeId === Type.Float || t.typeId === Type.Bool || t.typeId === Type.Decimal;
-}
-
-function isStringArrow(t: DataType): boolean {
-  if (t.typeId === Type.Utf8 || t.typeId === Type.LargeUtf8) return true;
-  if (t.typeId === Type.Dictionary) return isStringArrow((t as unknown as { dictionary: DataType }).dictionary);
-  return false;
-}
-
-function fixedListInfo(t: DataType): { size: number; numeric: boolean } | null {
-  if (t.typeId !== Type.FixedSizeList) return null;
-  const ft = t as unknown as { listSize: number; children: Array<{ type: DataType }> };
-  return { size: ft.listSize, numeric: isNumericArrow(ft.children[0].type) };
-}
-
-/** Width the model input fixes for its second dimension, or null when free. */
-function fixedWidth(spec: InputSpec): number | null {
-  if (spec.shape.length < 2) return 1;
-  const d = spec.shape[1];
-  return typeof d === 'number' && d > 0 ? d : null;
-}
-
-/**
- * Checks the data's columns against every model input before anything is
- * computed. Lists what the model expects and what the data has.
- */
-export function checkFeatureSchema(opts: {
-  features: Record<string, string[]>;
-  passthrough: string[];
-  inputs: InputSpec[];
-  schema: Schema;
-  file: string;
-}): void {
-  const problems: string[] = [];
-  const fields = new Map(opts.schema.fields.map((f) => [f.name, f]));
-  const expect = opts.inputs.map((i) => `${i.name} ${i.elemType}[${i.shape.map((d) => d ?? 'N').join(',')}]`).join(', ');
-  const has = opts.schema.fields.map((f) => `${f.name}:${String(f.type)}`).join(', ');
-  for (const input of opts.inputs) {
-    if (!opts.features[input.name]) problems.push(`model input "${input.name}" has no columns in features`);
-  }
-  for (const [name, cols] of Object.entries(opts.features)) {
-    const spec = opts.inputs.find((i) => i.name === name);
-    if (!spec) {
-      problems.push(`features names "${name}", which is not a model input`);
-      continue;
-    }
-    let width = 0;
-    for (const col of cols) {
-      const field = fields.get(col);
-      if (!field) {
-        problems.push(`column "${col}" (for input "${name}") is missing`);
-        continue;
-      }
-      const list = fixedListInfo(field.type);
-      if (spec.elemType === 'string') {
-        if (!isStringArrow(field.type)) problems.push(`column "${col}" is ${field.type} but input "${name}" takes strings`);
-        width += 1;
-      } else if (!NUMERIC_ELEM.has(spec.elemType)) {
-        problems.push(`input "${name}" has element type ${spec.elemType}, which ortq cannot feed`);
-      } else if (list) {
-        if (!list.numeric) problems.push(`column "${col}" is ${field.type} but input "${name}" takes ${spec.elemType}`);
-        width += list.size;
-      } else if (!isNumericArrow(field.type)) {
-        problems.push(`column "${col}" is ${field.type} but input "${name}" takes ${spec.elemType}`);
-      } else {
-        width += 1;
-      }
-    }
-    const fixed = fixedWidth(spec);
-    if (fixed !== null && width !== fixed && !problems.length) {
-      problems.push(`input "${name}" takes ${fixed} value(s) per row but ${width} column value(s) are mapped to it`);
-    }
-  }
-  for (const col of opts.passthrough) if (!fields.has(col)) problems.push(`passthrough column "${col}" is missing`);
-  if (problems.length) {
-    throw new OrtqError('ORTQ_SCHEMA_MISMATCH', `${opts.file}: ${problems.join('; ')} (model expects ${expect}; data has ${has})`, {
-      file: opts.file,
-      problems,
-    });
-  }
-}
+export { checkFeatureSchema, type InputSpec } from './feature-schema.js';
 
 type NumArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array | BigUint64Array;
 
@@ -131,6 +46,113 @@ function isValid(vec: Vector, row: number): boolean {
   return vec.isValid(row);
 }
 
+/**
+ * Reusable tensor buffers, one per model input. Allocating a fresh multi-MB
+ * array per batch costs page faults and GC that outweigh the copy itself.
+ */
+export class FeatureScratch {
+  private readonly buffers = new Map<string, NumArray>();
+
+  take(name: string, elemType: string, length: number): NumArray {
+    let buf = this.buffers.get(name);
+    if (!buf || buf.length < length || bufferType(buf) !== elemType) {
+      buf = allocate(elemType, length);
+      this.buffers.set(name, buf);
+    }
+    return buf.length === length ? buf : (buf.subarray(0, length) as NumArray);
+  }
+}
+
+function bufferType(a: NumArray): string {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Int32Array) return 'int32';
+  return 'other';
+}
+
+type Dst = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array;
+
+/** Copies one plain column into every k-th slot of `out`; returns how many NaN it saw. */
+function copyStrided(src: ArrayLike<number>, out: Dst, rows: number, k: number, offset: number): number {
+  let nan = 0;
+  for (let r = 0, p = offset; r < rows; r++, p += k) {
+    const v = src[r];
+    if (v !== v) nan++;
+    out[p] = v;
+  }
+  return nan;
+}
+
+function countNaN(a: ArrayLike<number>): number {
+  let nan = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) nan++;
+  return nan;
+}
+
+/**
+ * The hot path: every feature column plain (float or ≤32-bit int, or a
+ * FixedSizeList of those) with no nulls; NaN detection is fused into the one
+ * copy. Returns null when the batch holds a null or NaN or another layout, and
+ * the careful path takes over.
+ */
+function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, inputs: InputSpec[], scratch?: FeatureScratch): FeatureBatch | null {
+  const rows = batch.numRows;
+  const tensors: FeatureBatch['tensors'] = new Map();
+  for (const spec of inputs) {
+    if (spec.elemType === 'string' || spec.elemType === 'int64' || spec.elemType === 'uint64') return null;
+    const cols = features[spec.name].map((c) => batch.getChild(c)!);
+    const srcs: Array<{ values: ArrayLike<number>; width: number }> = [];
+    for (const vec of cols) {
+      if (vec.nullCount !== 0) return null;
+      const list = fixedListInfo(vec.type);
+      if (list) {
+        const child = vec.data.length === 1 ? vec.data[0].children[0] : null;
+        if (!child || child.nullCount !== 0 || !(child.values instanceof Float32Array || child.values instanceof Float64Array || child.values instanceof Int32Array)) return null;
+        srcs.push({ values: (child.values as Float32Array).subarray(0, rows * list.size), width: list.size });
+      } else {
+        const plain = plainNumbers(vec);
+        if (!plain) return null;
+        srcs.push({ values: plain, width: 1 });
+      }
+    }
+    const k = srcs.reduce((a, b) => a + b.width, 0);
+    const dims = spec.shape.length <= 1 ? [rows] : [rows, k];
+    const float = spec.elemType === 'float32' || spec.elemType === 'float64';
+    // zero-copy: one column (or one FixedSizeList) whose values already have the input's type
+    if (srcs.length === 1) {
+      const v = srcs[0].values;
+      const same = (spec.elemType === 'float32' && v instanceof Float32Array) || (spec.elemType === 'float64' && v instanceof Float64Array)
+        || (spec.elemType === 'int32' && v instanceof Int32Array);
+      if (same) {
+        if (float && countNaN(v) > 0) return null;
+        tensors.set(spec.name, { type: spec.elemType, data: v as NumArray, dims });
+        continue;
+      }
+    }
+    const out = (scratch ? scratch.take(spec.name, spec.elemType, rows * k) : allocate(spec.elemType, rows * k)) as Dst;
+    let offset = 0;
+    let nan = 0;
+    for (const src of srcs) {
+      if (src.width === 1) nan += copyStrided(src.values, out, rows, k, offset);
+      else {
+        const v = src.values;
+        for (let r = 0; r < rows; r++) {
+          for (let j = 0, q = r * src.width, p = r * k + offset; j < src.width; j++) {
+            const x = v[q + j];
+            if (x !== x) nan++;
+            out[p + j] = x;
+          }
+        }
+      }
+      offset += src.width;
+    }
+    // NaN in a float source is only a problem where the input keeps it (float inputs) or casts it away silently (ints)
+    if (nan > 0) return null;
+    tensors.set(spec.name, { type: spec.elemType, data: out as NumArray, dims });
+  }
+  return { tensors, keep: null, rows, skipped: 0 };
+}
+
 export interface FeatureBatch {
   /** per model input: the tensor data and dims */
   tensors: Map<string, { type: string; data: NumArray | string[]; dims: number[] }>;
@@ -151,12 +173,17 @@ function applyNullPolicy(batch: RecordBatch, columns: string[], policy: NullPoli
     const vec = batch.getChild(col)!;
     const plain = plainNumbers(vec);
     const isFloat = vec.type.typeId === Type.Float;
-    if (vec.nullCount === 0 && !(isFloat && plain)) continue;
-    if (vec.type.typeId === Type.FixedSizeList) {
-      if (vec.nullCount === 0) continue;
-    }
+    const list = fixedListInfo(vec.type);
+    const listVals = list ? (vec.data[0].children[0].values as ArrayLike<number>) : null;
+    const nulls = vec.nullCount;
+    if (nulls === 0 && !(isFloat && plain) && !listVals) continue;
+    const rowHasNaN = (i: number): boolean => {
+      if (plain !== null && isFloat) return Number.isNaN(plain[i]);
+      if (listVals && list) for (let j = 0; j < list.size; j++) if (Number.isNaN(Number(listVals[i * list.size + j]))) return true;
+      return false;
+    };
     for (let i = 0; i < n; i++) {
-      const nullish = !isValid(vec, i) || (plain !== null && isFloat && Number.isNaN(plain[i]));
+      const nullish = (nulls !== 0 && !vec.isValid(i)) || rowHasNaN(i);
       if (!nullish) continue;
       if (policy === 'error') {
         throw new OrtqError('ORTQ_NULL_VALUE', `${file}: row ${rowBase + i} column "${col}" is ${isValid(vec, i) ? 'NaN' : 'null'} (nulls: error; use nulls: skip or nulls: {fill: 0})`, {
@@ -195,7 +222,11 @@ export function buildFeatures(opts: {
   nulls: NullPolicy;
   file: string;
   rowBase: number;
+  /** reusable tensor buffers; the caller must be done with the previous batch's tensors */
+  scratch?: FeatureScratch;
 }): FeatureBatch {
+  const fast = fastFeatures(opts.batch, opts.features, opts.inputs, opts.scratch);
+  if (fast) return fast;
   const { batch, nulls } = opts;
   const allCols = [...new Set(Object.values(opts.features).flat())];
   const keep = nulls === 'error' || nulls === 'skip' || typeof nulls === 'object'

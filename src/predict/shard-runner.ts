@@ -6,7 +6,7 @@ import { OrtqError } from '../errors.js';
 import { createPartWriter, type PartWriter } from '../io/write.js';
 import { readBatches } from '../io/read.js';
 import type { ModelRepository, ResolvedModel } from '../repo/model-repository.js';
-import { buildFeatures, type InputSpec } from './features.js';
+import { buildFeatures, FeatureScratch, type InputSpec } from './features.js';
 import { batchFromColumns, outputColumns } from './outputs.js';
 import { readShardReceipt, writeShardReceipt } from './run-store.js';
 import { getSession, ort, type Session } from './session-cache.js';
@@ -48,10 +48,11 @@ export async function scoreBatch(args: {
   model: ResolvedModel;
   file: string;
   rowBase: number;
+  scratch?: FeatureScratch;
 }): Promise<{ out: RecordBatch | null; rows: number; skipped: number }> {
   const { batch, plan, session, model } = args;
   const inputs = model.manifest.signature.inputs as InputSpec[];
-  const fb = buildFeatures({ batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: args.file, rowBase: args.rowBase });
+  const fb = buildFeatures({ batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: args.file, rowBase: args.rowBase, scratch: args.scratch });
   if (fb.rows === 0) return { out: null, rows: 0, skipped: fb.skipped };
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of fb.tensors) feeds[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
@@ -92,12 +93,13 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   let rowsWritten = 0;
   let rowsSkipped = 0;
   let batches = 0;
+  const scratch = new FeatureScratch();
   try {
     for (const piece of shard.pieces) {
       const input = plan.inputs[piece.input];
       const file = { path: input.path, format: input.format, size: input.size, mtimeMs: 0 };
       for await (const batch of readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize })) {
-        const r = await scoreBatch({ batch, plan, session, model, file: input.path, rowBase: rowsRead });
+        const r = await scoreBatch({ batch, plan, session, model, file: input.path, rowBase: rowsRead, scratch });
         rowsRead += batch.numRows;
         rowsSkipped += r.skipped;
         batches++;

@@ -1,8 +1,8 @@
 import { discoverInputs } from '../io/discover.js';
-import { sha256File } from '../io/fingerprint.js';
 import { inspectInput } from '../io/inspect.js';
 import type { ModelRepository } from '../repo/model-repository.js';
 import { checkFeatureSchema, type InputSpec } from './features.js';
+import { cachedSha256 } from './fingerprint-cache.js';
 import { buildPlan } from './planner.js';
 import { readPlanIfExists } from './run-store.js';
 import type { PlannedInput, PredictJob, RunPlan } from './types.js';
@@ -19,7 +19,7 @@ export async function planRun(job: PredictJob, opts: { repo: ModelRepository; sh
   const inputs: PlannedInput[] = [];
   const signatureInputs = model.manifest.signature.inputs as InputSpec[];
   for (const f of files) {
-    const [sha256, layout] = await Promise.all([sha256File(f.path), inspectInput(f)]);
+    const [sha256, layout] = await Promise.all([cachedSha256(f.path), inspectInput(f)]);
     checkFeatureSchema({ features: job.features, passthrough: job.passthrough, inputs: signatureInputs, schema: layout.schema, file: f.path });
     inputs.push({ path: f.path, format: f.format, size: f.size, sha256, rows: layout.rows, units: layout.units, unitRows: layout.unitRows });
   }

@@ -23,8 +23,13 @@ export interface RunRecord {
   mode: 'local' | 'queue';
 }
 
+/** ortq's own state directory: the run ledger and caches (ORTQ_HOME, default ./.ortq). */
+export function ortqHome(): string {
+  return resolve(process.env.ORTQ_HOME ?? '.ortq');
+}
+
 export function ledgerDir(): string {
-  return resolve(process.env.ORTQ_HOME ?? '.ortq', 'runs');
+  return resolve(ortqHome(), 'runs');
 }
 
 export async function writeRunRecord(record: RunRecord): Promise<void> {

@@ -1,0 +1,24 @@
+import { mkdtemp, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sha256File } from '../../src/io/fingerprint.js';
+import { cachedSha256 } from '../../src/predict/fingerprint-cache.js';
+
+describe('fingerprint cache', () => {
+  it('returns the file sha256, and notices a same-size rewrite', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ortq-fp-'));
+    process.env.ORTQ_HOME = join(dir, 'home');
+    const f = join(dir, 'a.csv');
+    await writeFile(f, 'x\n1\n');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(f, old, old);
+    const first = await cachedSha256(f);
+    expect(first).toBe(await sha256File(f));
+    expect(await cachedSha256(f)).toBe(first); // from the cache
+    await writeFile(f, 'x\n2\n'); // same size, new mtime/ctime
+    await utimes(f, old, old); // even with the old mtime restored, ctime moved
+    expect(await cachedSha256(f)).toBe(await sha256File(f));
+    expect(await cachedSha256(f)).not.toBe(first);
+  });
+});

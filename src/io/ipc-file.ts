@@ -89,7 +89,10 @@ export class ArrowFileReader {
   async readBatch(index: number): Promise<RecordBatch> {
     const b = this.blocks[index];
     const len = b.metaDataLength + b.bodyLength;
-    const buf = new Uint8Array(this.prefix.length + len + EOS.length);
+    // Not zero-filled: every byte is written below (readInto throws on a short read).
+    // The batch's typed arrays are views into this buffer; the body starts 8-byte
+    // aligned because the prefix and metaDataLength are multiples of 8.
+    const buf = Buffer.allocUnsafeSlow(this.prefix.length + len + EOS.length);
     buf.set(this.prefix, 0);
     await readInto(this.fh, buf, this.prefix.length, len, b.offset);
     buf.set(EOS, this.prefix.length + len);

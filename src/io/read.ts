@@ -6,6 +6,7 @@ import { asInputError } from './corrupt.js';
 import { inferCsvLayout, readCsvBatches } from './csv.js';
 import type { InputFile } from './discover.js';
 import { ArrowFileReader } from './ipc-file.js';
+import { batchFromColumns, schemaFromIpc, type TransferredColumn } from './parquet-columns.js';
 import { acquireParquetWorker, releaseParquetWorker } from './parquet-host.js';
 import { findBatchProblem } from './validate.js';
 
@@ -92,7 +93,20 @@ async function* readArrowFile(path: string, opts: ReadOptions): AsyncGenerator<R
   try {
     checkColumns(path, reader.schema, opts.columns);
     const end = Math.min(opts.unitEnd ?? reader.numBatches, reader.numBatches);
-    for (let i = opts.unitStart ?? 0; i < end; i++) yield project(await reader.readBatch(i), opts.columns);
+    // One batch of read-ahead: the pread (and the page faults of its fresh buffer)
+    // runs on the libuv pool while the consumer works on the batch before it.
+    let next: Promise<RecordBatch> | null = null;
+    try {
+      for (let i = opts.unitStart ?? 0; i < end; i++) {
+        const batch = await (next ?? reader.readBatch(i));
+        next = i + 1 < end ? reader.readBatch(i + 1) : null;
+        next?.catch(() => undefined);
+        yield project(batch, opts.columns);
+      }
+    } finally {
+      // never close the file under a read still in flight
+      await next?.catch(() => undefined);
+    }
   } finally {
     await reader.close();
   }
@@ -134,6 +148,7 @@ async function* readParquet(path: string, opts: ReadOptions): AsyncGenerator<Rec
       if (rowGroups.length === 0) { clean = true; return; }
     }
     await w.request({ op: 'open', path, rowGroups, columns: opts.columns, batchSize: opts.batchSize ?? DEFAULT_BATCH });
+    let colsSchema: Schema | undefined;
     let next = w.request({ op: 'next' });
     for (;;) {
       const r = await next;
@@ -141,6 +156,13 @@ async function* readParquet(path: string, opts: ReadOptions): AsyncGenerator<Rec
       // Ask for the next batch before handing this one out: the worker decodes while we score.
       next = w.request({ op: 'next' });
       next.catch(() => undefined);
+      if (r.type === 'cols') {
+        if (r.schema) colsSchema = schemaFromIpc(r.schema as Uint8Array);
+        if (!colsSchema) throw new Error('the decoder sent columns before a schema');
+        if (opts.columns) checkColumns(path, colsSchema, opts.columns);
+        yield project(batchFromColumns(colsSchema, r.rows as number, r.cols as TransferredColumn[]), opts.columns);
+        continue;
+      }
       const reader = RecordBatchReader.from(r.ipc as Uint8Array);
       for (const batch of reader) {
         if (opts.columns) checkColumns(path, batch.schema, opts.columns);

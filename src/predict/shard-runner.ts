@@ -73,6 +73,27 @@ export async function scoreBatch(args: {
 }
 
 /**
+ * Asks for the next batch before the current one is scored, so that file
+ * reads (on libuv's thread pool) overlap inference on this thread.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = it.next();
+      // an error in the prefetched read surfaces on the next await, not as an unhandled rejection
+      next.catch(() => undefined);
+      yield r.value;
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
+/**
  * Runs one shard of a plan: reads its units, scores them and commits one part
  * file atomically under a deterministic name, then a receipt. A shard that was
  * already committed returns its receipt without doing work, so a retried or
@@ -98,7 +119,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
     for (const piece of shard.pieces) {
       const input = plan.inputs[piece.input];
       const file = { path: input.path, format: input.format, size: input.size, mtimeMs: 0 };
-      for await (const batch of readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize })) {
+      for await (const batch of readAhead(readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize }))) {
         const r = await scoreBatch({ batch, plan, session, model, file: input.path, rowBase: rowsRead, scratch });
         rowsRead += batch.numRows;
         rowsSkipped += r.skipped;

@@ -123,8 +123,13 @@ describe('SIGKILL mid-run', () => {
     expect(record?.status).not.toBe('completed');
     expect(ortq(['runs', 'list']).stdout).not.toMatch(/completed/);
 
-    // the rerun resumes and completes
-    const rerun = ortq(args);
+    // committed shards are kept as they are
+    const committed = readdirSync(join(runDir!, '_shards')).filter((n) => n.endsWith('.json'))
+      .map((n) => JSON.parse(readFileSync(join(runDir!, '_shards', n), 'utf8')).part as string);
+    const committedMtimes = committed.map((p) => statSync(join(runDir!, p)).mtimeMs);
+
+    // the rerun resumes and completes; the stored plan keeps the shard layout even when --shard-rows differs
+    const rerun = ortq([...args, '--shard-rows', String(SHARD_ROWS * 4)]);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.stdout).toContain(`run ${runId} completed: ${FILES * ROWS} rows written`);
     const manifest = JSON.parse(readFileSync(join(runDir!, 'run.json'), 'utf8'));
@@ -132,6 +137,7 @@ describe('SIGKILL mid-run', () => {
     expect(manifest.rows).toEqual({ read: FILES * ROWS, written: FILES * ROWS, skipped: 0 });
     expect(manifest.outputs).toHaveLength(shards);
     expect(readdirSync(runDir!).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    committed.forEach((p, i) => expect(statSync(join(runDir!, p)).mtimeMs, `${p} was rewritten`).toBe(committedMtimes[i]));
 
     const rows = await readRunRows(runDir!);
     expect(rows).toHaveLength(FILES * ROWS);

@@ -29,7 +29,12 @@ export function getSession(digest: string, bytes: () => Promise<Uint8Array>, inf
         return await ort.InferenceSession.create(await bytes(), sessionOptions(inference));
       } catch (err) {
         if (err instanceof OrtqError) throw err;
-        throw new OrtqError('ORTQ_MODEL_INVALID', `onnxruntime cannot load model ${digest}: ${(err as Error).message}`);
+        const message = (err as Error).message;
+        if (inference?.executionProvider === 'cuda' && /cuda|providers_shared|execution ?provider/i.test(message)) {
+          throw new OrtqError('ORTQ_EXECUTION_PROVIDER_UNAVAILABLE',
+            `executionProvider is cuda but onnxruntime cannot start its CUDA provider (${message.split('\n')[0]}); install it with "npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12" on a machine with CUDA 12, or set ORTQ_EXECUTION_PROVIDER=cpu`);
+        }
+        throw new OrtqError('ORTQ_MODEL_INVALID', `onnxruntime cannot load model ${digest}: ${message}`);
       }
     })();
     sessions.set(digest, s);

@@ -1,6 +1,6 @@
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { Field, Float32, makeData, makeVector, RecordBatch, RecordBatchFileWriter, Schema, Struct } from 'apache-arrow';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Field, Float32, makeData, makeVector, RecordBatch, Schema, Struct } from 'apache-arrow';
 import { createPartWriter } from '../io/write.js';
 import { seededRandom } from '../onnx/builder.js';
 
@@ -17,24 +17,31 @@ export function featureBatch(rows: number, features: number, seed: number): Reco
 }
 
 /**
- * Writes `rows` rows as an Arrow IPC file (record batches of `chunk` rows)
- * or a Parquet file (row groups of `chunk` rows) without holding it all.
+ * Writes `rows` rows as a directory of files of at most `fileRows` rows
+ * (Arrow IPC files with record batches of `chunk` rows, or Parquet with row
+ * groups of the writer's default size), one batch in memory at a time.
+ * Returns the directory; an existing complete dataset is kept.
  */
-export async function writeFeatureFile(path: string, format: 'arrow' | 'parquet', rows: number, features: number, chunk = 131072): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  if (format === 'parquet') {
-    const w = createPartWriter(path, 'parquet');
-    for (let done = 0, b = 0; done < rows; done += chunk, b++) await w.write(featureBatch(Math.min(chunk, rows - done), features, b + 1));
+export async function writeFeatureDataset(dir: string, format: 'arrow' | 'parquet', rows: number, features: number, opts: { fileRows?: number; chunk?: number } = {}): Promise<string> {
+  const fileRows = opts.fileRows ?? 1_000_000;
+  const chunk = opts.chunk ?? 131072;
+  const files = Math.ceil(rows / fileRows);
+  await mkdir(dir, { recursive: true });
+  const existing = (await readdir(dir)).filter((n) => n.endsWith(`.${format}`));
+  if (existing.length === files) return dir;
+  let seed = 1;
+  for (let f = 0; f < files; f++) {
+    const w = createPartWriter(join(dir, `part-${String(f).padStart(4, '0')}.${format}`), format);
+    const inFile = Math.min(fileRows, rows - f * fileRows);
+    for (let done = 0; done < inFile; done += chunk) await w.write(featureBatch(Math.min(chunk, inFile - done), features, seed++));
     await w.commit();
-    return;
   }
-  const fh = await open(path, 'w');
-  const writer = new RecordBatchFileWriter();
-  const drain = (async () => {
-    for await (const buf of writer) await fh.write(buf);
-  })();
-  for (let done = 0, b = 0; done < rows; done += chunk, b++) writer.write(featureBatch(Math.min(chunk, rows - done), features, b + 1));
-  writer.finish();
-  await drain;
-  await fh.close();
+  return dir;
+}
+
+/** One file of `rows` rows in record batches (Arrow) or row groups (Parquet) of `chunk` rows, streamed. */
+export async function writeFeatureFile(path: string, format: 'arrow' | 'parquet', rows: number, features: number, chunk = 131072): Promise<void> {
+  const w = createPartWriter(path, format);
+  for (let done = 0, seed = 1; done < rows; done += chunk) await w.write(featureBatch(Math.min(chunk, rows - done), features, seed++));
+  await w.commit();
 }

@@ -7,12 +7,11 @@
  *   node dist/bench/main.js [--rows 1000000,10000000] [--models linear,mlp,trees] [--formats arrow,parquet]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { linearModel, mlpModel, treeEnsembleModel } from '../onnx/model-zoo.js';
-import { writeFeatureFile } from './datasets.js';
+import { writeFeatureDataset } from './datasets.js';
 
 export const BENCH_MODELS = {
   linear: { features: 30, build: () => linearModel({ features: 30, seed: 1 }).bytes },
@@ -24,9 +23,17 @@ export const BATCH = 16384;
 
 interface Measure { rowsPerSec: number; maxRssMb: number; seconds: number }
 
+/**
+ * glibc malloc backed by transparent huge pages: on VMs where a first touch of
+ * a 4 KB page is expensive (16 µs measured here) streaming fresh input
+ * buffers is dominated by page faults. Both the baseline and ortq get it.
+ */
+const HUGEPAGES = 'glibc.malloc.hugetlb=1';
+let childEnv: NodeJS.ProcessEnv = process.env;
+
 function child(args: string[]): Measure {
   const out = execFileSync(process.execPath, [new URL('./child.js', import.meta.url).pathname, ...args], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20, env: childEnv,
   });
   return JSON.parse(out.trim().split('\n').pop()!) as Measure;
 }
@@ -39,8 +46,11 @@ async function main(): Promise<void> {
       formats: { type: 'string', default: 'arrow,parquet' },
       dir: { type: 'string', default: '.ortq/bench' },
       queue: { type: 'boolean', default: false },
+      'no-hugepages': { type: 'boolean', default: false },
     },
   });
+  if (!values['no-hugepages'] && !process.env.GLIBC_TUNABLES) childEnv = { ...process.env, GLIBC_TUNABLES: HUGEPAGES };
+  process.stderr.write(`measuring in child processes with GLIBC_TUNABLES=${childEnv.GLIBC_TUNABLES ?? '(unset)'}\n`);
   const dir = resolve(values.dir!);
   const rowsList = values.rows!.split(',').map(Number);
   const models = values.models!.split(',') as BenchModel[];
@@ -54,11 +64,9 @@ async function main(): Promise<void> {
     for (const rows of rowsList) {
       const bare = child(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), String(rows), String(BATCH)]);
       for (const fmt of formats) {
-        const file = join(dir, `${m}-${BENCH_MODELS[m].features}f-${rows}.${fmt === 'arrow' ? 'arrow' : 'parquet'}`);
-        if (!existsSync(file)) {
-          process.stderr.write(`writing ${file}\n`);
-          await writeFeatureFile(file, fmt, rows, BENCH_MODELS[m].features);
-        }
+        const file = join(dir, `data-${BENCH_MODELS[m].features}f-${rows}-${fmt}`);
+        process.stderr.write(`dataset ${file}\n`);
+        await writeFeatureDataset(file, fmt, rows, BENCH_MODELS[m].features);
         const run = child(['ortq', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), file, dir, String(BATCH)]);
         rssByKey.set(`${m}/${fmt}/${rows}`, run.maxRssMb);
         const target = fmt === 'arrow' ? (m === 'linear' ? null : 0.85) : (m === 'linear' ? null : 0.7);
@@ -85,7 +93,6 @@ async function main(): Promise<void> {
     const { runQueueBench } = await import('./queue.js').catch(() => ({ runQueueBench: null }));
     if (runQueueBench) await runQueueBench({ dir });
   }
-  void execFileSync;
 }
 
 await main();

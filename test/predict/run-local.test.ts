@@ -102,6 +102,22 @@ describe.each(FORMATS)('ortq run from %s', (fmt) => {
   });
 });
 
+describe('output shaping', () => {
+  it('renames an output and writes [N,K] as one list column with as: list', async () => {
+    const { plan } = await runLocal(job({
+      name: 'shape', model: 'mlp', output: { path: 'out/shape', format: 'arrow' },
+      outputs: { output: { as: 'list', rename: 'scores' } },
+    }), { repo });
+    const rows = byId(await readRunRows(plan.runDir));
+    const first = rows.get(0)!;
+    expect(Object.keys(first)).toEqual(['id', 'scores']);
+    const ref = mlpRef(models.mlp, x[0], ROWS);
+    const got: number[] = [];
+    for (let i = 0; i < ROWS; i++) got.push(...Array.from(rows.get(i)!.scores as ArrayLike<number>));
+    expectClose(got, ref);
+  });
+});
+
 describe('idempotent runs', () => {
   it('a rerun is a no-op; --force rewrites byte-identical part files; a new model gives a new run', async () => {
     const j = job({ name: 'idem', output: { path: 'out/idem' } });

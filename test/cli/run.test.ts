@@ -9,6 +9,7 @@ import { linearModel } from '../../src/onnx/model-zoo.js';
 import { ModelRepository } from '../../src/repo/model-repository.js';
 import { featureMatrix, makeTable, readRunRows, writeTable } from '../helpers/datasets.js';
 import { expectClose, linearRef } from '../helpers/reference.js';
+import { INTEROP } from '../helpers/interop.js';
 
 /** `ortq run` and `ortq runs` as a user sees them: stdout, stderr, exit status. */
 
@@ -169,7 +170,7 @@ describe('ortq run', () => {
   ] as const)('a corrupt input (%s) exits 1 with ORTQ_INPUT_CORRUPT naming the file', (name, cols, stage) => {
     const data = join(dir, `corrupt-${name}`);
     mkdirSync(data, { recursive: true });
-    copyFileSync(join('/work/shared/interop/parquet-bad', name), join(data, name));
+    copyFileSync(join(INTEROP, 'parquet-bad', name), join(data, name));
     writeFileSync(join(dir, 'lin2.onnx'), linearModel({ features: cols.length }).bytes);
     const saved = ortq(['models', 'save', `lin${cols.length}`, 'lin2.onnx']);
     expect(saved.code, saved.stderr).toBe(0);

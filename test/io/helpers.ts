@@ -4,7 +4,9 @@ import { formatFromPath, type InputFile } from '../../src/io/discover.js';
 import { readBatches, type ReadOptions } from '../../src/io/read.js';
 import type { InputFormat } from '../../src/predict/types.js';
 
-export const INTEROP = '/work/shared/interop';
+import { INTEROP } from '../helpers/interop.js';
+
+export { INTEROP };
 
 export async function inputFile(path: string, format?: InputFormat): Promise<InputFile> {
   const s = await stat(path);

@@ -14,6 +14,7 @@ import { runLocal } from '../../src/predict/local-run.js';
 import type { InputFormat } from '../../src/predict/types.js';
 import { ModelRepository } from '../../src/repo/model-repository.js';
 import { readRunRows } from '../helpers/datasets.js';
+import { INTEROP } from '../helpers/interop.js';
 
 /**
  * Issue 3, "done when": the golden files in shared/interop/arrow and
@@ -26,7 +27,7 @@ import { readRunRows } from '../helpers/datasets.js';
 const require = createRequire(import.meta.url);
 const pw = require('parquet-wasm') as typeof import('parquet-wasm');
 
-const INTEROP = '/work/shared/interop';
+
 const ARROW = join(INTEROP, 'arrow');
 const PARQUET = join(INTEROP, 'parquet');
 

@@ -58,7 +58,8 @@ export async function runLocal(job: PredictJob, opts: LocalRunOptions): Promise<
   opts.onPlan?.(plan, false);
   const startedAt = new Date().toISOString();
   await writePlan(plan);
-  await removeStaleTemps(plan.runDir);
+  // a kill can land while a part file or a shard receipt is being written
+  await Promise.all([removeStaleTemps(plan.runDir), removeStaleTemps(join(plan.runDir, '_shards'))]);
   await writeRunRecord({
     runId: plan.runId, job: job.name, status: 'running', runDir: plan.runDir, model: plan.model.tag,
     digest: plan.model.digest, rows: 0, startedAt, mode: 'local',

@@ -123,6 +123,10 @@ describe('SIGKILL mid-run', () => {
     expect(record?.status).not.toBe('completed');
     expect(ortq(['runs', 'list']).stdout).not.toMatch(/completed/);
 
+    // as if the kill had also landed while a part file and a receipt were being written
+    const stale = [join(runDir!, `.part-99999.parquet.tmp-${child.pid}-0badf00d`), join(runDir!, '_shards', `.99999.json.tmp-${child.pid}-0badf00d`)];
+    for (const f of stale) writeFileSync(f, 'half written');
+
     // committed shards are kept as they are
     const committed = readdirSync(join(runDir!, '_shards')).filter((n) => n.endsWith('.json'))
       .map((n) => JSON.parse(readFileSync(join(runDir!, '_shards', n), 'utf8')).part as string);
@@ -136,6 +140,7 @@ describe('SIGKILL mid-run', () => {
     expect(manifest.status).toBe('completed');
     expect(manifest.rows).toEqual({ read: FILES * ROWS, written: FILES * ROWS, skipped: 0 });
     expect(manifest.outputs).toHaveLength(shards);
+    for (const f of stale) expect(existsSync(f), `${f} left behind`).toBe(false);
     expect(readdirSync(runDir!).filter((n) => n.includes('.tmp-'))).toEqual([]);
     committed.forEach((p, i) => expect(statSync(join(runDir!, p)).mtimeMs, `${p} was rewritten`).toBe(committedMtimes[i]));
 

@@ -25,14 +25,29 @@ export function partFileName(plan: RunPlan, shard: string): string {
   return `part-${shard}.${ext}`;
 }
 
+// Stored model versions are immutable, so once `tag` resolved to the plan's
+// digest and that model was verified, later shards of this process skip the
+// repository (an alias read, a manifest read and parse per shard otherwise).
+const verified = new Map<string, Promise<{ session: Session; model: ResolvedModel }>>();
+
 /** Loads the exact model version the plan resolved, verified, and its cached session. */
-export async function sessionForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<{ session: Session; model: ResolvedModel }> {
-  const model = await opts.repo.resolve(plan.model.tag);
-  if (model.digest !== plan.model.digest) {
-    throw new OrtqError('ORTQ_MODEL_CORRUPT', `model ${plan.model.tag} has digest ${model.digest} but the run was planned with ${plan.model.digest}`);
+export function sessionForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<{ session: Session; model: ResolvedModel }> {
+  const key = `${opts.repo.root}\0${plan.model.tag}\0${plan.model.digest}`;
+  let p = verified.get(key);
+  if (!p) {
+    p = (async () => {
+      const model = await opts.repo.resolve(plan.model.tag);
+      if (model.digest !== plan.model.digest) {
+        throw new OrtqError('ORTQ_MODEL_CORRUPT', `model ${plan.model.tag} has digest ${model.digest} but the run was planned with ${plan.model.digest}`);
+      }
+      const session = await getSession(model.digest, async () => (await opts.repo.load(model)).bytes, opts.inference);
+      return { session, model };
+    })();
+    verified.set(key, p);
+    // a failure (missing model, corrupt file) is not remembered: a later shard looks again
+    p.catch(() => verified.delete(key));
   }
-  const session = await getSession(model.digest, async () => (await opts.repo.load(model)).bytes, opts.inference);
-  return { session, model };
+  return p;
 }
 
 function takeRows(vec: Vector, keep: Uint32Array | null): Vector {

@@ -34,7 +34,17 @@ const FINAL = new Set(['completed', 'failed', 'cancelled']);
  * completions as they happen, and the run record (polled, so nothing is missed
  * across a reconnect) gives the totals. Resolves with the final record.
  */
-export async function followRun(qc: QueueClient, runId: string, opts: { onUpdate?: (p: RunProgress) => void; pollMs?: number } = {}): Promise<QueuedRun> {
+export async function followRun(qc: QueueClient, runId: string, opts: {
+  onUpdate?: (p: RunProgress) => void;
+  /** the longest time between two reads of the run record @defaultValue 1000 */
+  pollMs?: number;
+  /**
+   * the shortest time between two reads on shard events: a run of many short
+   * shards sends hundreds of events a second, and this process shares the
+   * machine with the workers @defaultValue 250
+   */
+  minPollMs?: number;
+} = {}): Promise<QueuedRun> {
   // QueueEvents block on XREAD: BullMQ requires maxRetriesPerRequest null there
   const evOpts = { connection: { ...qc.conn.redis, maxRetriesPerRequest: null }, prefix: qc.conn.prefix };
   const shardEvents = new QueueEvents(JOB_KINDS.predict.queue, evOpts);
@@ -44,6 +54,7 @@ export async function followRun(qc: QueueClient, runId: string, opts: { onUpdate
   const inflight = new Map<string, number>();
   const mine = (jobId: string) => parseShardJobId(jobId)?.runId === runId;
   let wake: () => void = () => {};
+  let wakeNow: () => void = () => {};
   shardEvents.on('progress', ({ jobId, data }) => {
     if (!mine(jobId)) return;
     const rows = typeof data === 'object' && data && 'rows' in data ? Number((data as { rows: number }).rows) : 0;
@@ -57,8 +68,9 @@ export async function followRun(qc: QueueClient, runId: string, opts: { onUpdate
   };
   shardEvents.on('completed', settle);
   shardEvents.on('failed', settle);
-  runEvents.on('completed', ({ jobId }) => { if (jobId === runId) wake(); });
-  runEvents.on('failed', ({ jobId }) => { if (jobId === runId) wake(); });
+  // the run's own end is reported at once
+  runEvents.on('completed', ({ jobId }) => { if (jobId === runId) wakeNow(); });
+  runEvents.on('failed', ({ jobId }) => { if (jobId === runId) wakeNow(); });
   const started = Date.now();
   let rowsAtStart: number | null = null;
   try {
@@ -70,9 +82,15 @@ export async function followRun(qc: QueueClient, runId: string, opts: { onUpdate
       const inflightRows = [...inflight.values()].reduce((a, b) => a + b, 0);
       opts.onUpdate?.(progressOf(rec, inflightRows, rowsAtStart, Date.now() - started));
       if (FINAL.has(rec.status)) return rec;
+      const polled = Date.now();
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, opts.pollMs ?? 1000);
-        wake = () => { clearTimeout(t); resolve(); };
+        let t = setTimeout(resolve, opts.pollMs ?? 1000);
+        wakeNow = () => { clearTimeout(t); resolve(); };
+        wake = () => {
+          wake = () => {};
+          clearTimeout(t);
+          t = setTimeout(resolve, Math.max(0, polled + (opts.minPollMs ?? 250) - Date.now()));
+        };
       });
     }
   } finally {

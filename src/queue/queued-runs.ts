@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RunStatus } from '../predict/types.js';
 import { metaKeys } from './queues.js';
@@ -44,13 +44,37 @@ redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 return {1, st or ''}
 `;
 
-// Marks the run running on its first shard start, leaves other states alone.
+// Marks the run running on its first shard start, leaves other states alone;
+// returns the status it found ('' when there is no record).
 const START = `
-if redis.call('HGET', KEYS[1], 'status') == 'queued' then
+local st = redis.call('HGET', KEYS[1], 'status')
+if st == 'queued' then
   redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[1])
 end
+return st or ''
+`;
+
+// A shard's statistics in one command: a pipeline of five is five socket writes.
+const SHARD_DONE = `
+redis.call('HINCRBY', KEYS[1], 'shardsDone', 1)
+redis.call('HINCRBY', KEYS[1], 'rowsDone', ARGV[1])
+redis.call('INCRBY', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], 3600)
 return 1
 `;
+
+const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
+const SHAS = new Map([START, SHARD_DONE].map((s) => [s, sha1(s)]));
+
+/** EVALSHA, falling back to EVAL once when Redis does not have the script (first use, restart, SCRIPT FLUSH). */
+async function runScript(client: Redis, script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+  try {
+    return await client.evalsha(SHAS.get(script)!, keys.length, ...keys, ...args);
+  } catch (err) {
+    if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+    return client.eval(script, keys.length, ...keys, ...args);
+  }
+}
 
 export class QueuedRunStore {
   private readonly keys: ReturnType<typeof metaKeys>;
@@ -87,18 +111,18 @@ export class QueuedRunStore {
     return h && h.runId ? decode(h) : null;
   }
 
-  async markStarted(runId: string, at = new Date().toISOString()): Promise<void> {
-    await this.client.eval(START, 1, this.keys.run(runId), at);
+  /**
+   * Marks a queued run running (a shard of it starts) and returns the status
+   * it had, in one round trip: the worker's per-shard "cancelled?" check.
+   */
+  async markStarted(runId: string, at = new Date().toISOString()): Promise<RunStatus | null> {
+    const st = (await runScript(this.client, START, [this.keys.run(runId)], [at])) as string;
+    return (st || null) as RunStatus | null;
   }
 
   async shardDone(runId: string, rows: number): Promise<void> {
     const minute = Math.floor(Date.now() / 60_000);
-    await this.client.multi()
-      .hincrby(this.keys.run(runId), 'shardsDone', 1)
-      .hincrby(this.keys.run(runId), 'rowsDone', rows)
-      .incrby(this.keys.rowsMinute(minute), rows)
-      .expire(this.keys.rowsMinute(minute), 3600)
-      .exec();
+    await runScript(this.client, SHARD_DONE, [this.keys.run(runId), this.keys.rowsMinute(minute)], [rows]);
   }
 
   async finish(runId: string, status: RunStatus, failures: QueuedRun['failures'], at = new Date().toISOString()): Promise<void> {

@@ -49,7 +49,8 @@ async function planFor(data: ShardJobData): Promise<RunPlan> {
 export default async function processShard(job: SandboxedJob<ShardJobData>): Promise<ShardJobResult> {
   const data = job.data;
   const log = logger.child({ runId: data.runId, shardId: data.shardId, model: data.model, jobId: job.id, attempt: job.attemptsMade + 1 });
-  let lastReport = 0;
+  // the first report comes after 500 ms too: a short shard reports nothing but its completion
+  let lastReport = Date.now();
   try {
     const plan = await planFor(data);
     const receipt = await runShard(plan, data.shardIndex, {

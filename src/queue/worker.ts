@@ -41,6 +41,8 @@ export class WorkerService {
   private readonly workers: Worker[] = [];
   private readonly shardWorkers: ShardWorker[] = [];
   private closing: Promise<{ handedBack: string[] }> | null = null;
+  /** run statistics sent after a shard completed, not yet acknowledged */
+  private readonly pendingStats = new Set<Promise<void>>();
 
   private constructor(
     private readonly opts: WorkerServiceOptions,
@@ -113,12 +115,13 @@ export class WorkerService {
     const log = this.opts.logger;
     const m = this.metrics;
     const store = this.store;
+    const pending = this.pendingStats;
     const tag = (job: Job<ShardJobData>) => ({ runId: job.data.runId, shardId: job.data.shardId, model: job.data.model });
     return {
       async before(job: Job<ShardJobData>) {
-        const rec = await store.get(job.data.runId);
-        if (rec?.status === 'cancelled') throw new UnrecoverableError(`ORTQ_RUN_CANCELLED: run ${job.data.runId} was cancelled`);
-        await store.markStarted(job.data.runId);
+        // one round trip per shard: the cancel check and the run's start mark
+        const status = await store.markStarted(job.data.runId);
+        if (status === 'cancelled') throw new UnrecoverableError(`ORTQ_RUN_CANCELLED: run ${job.data.runId} was cancelled`);
         m.active.inc({ queue });
         log.debug({ ...tag(job), attempt: job.attemptsMade + 1 }, 'shard started');
       },
@@ -127,8 +130,12 @@ export class WorkerService {
         m.shards.inc({ queue, outcome: 'completed' });
         m.rows.inc({ queue }, result.receipt.rowsRead);
         m.shardSeconds.observe({ queue }, ms / 1000);
-        // statistics are advisory: a Redis blip here must not fail a committed shard
-        await store.shardDone(job.data.runId, result.receipt.rowsRead).catch(() => undefined);
+        // statistics are advisory: a Redis blip here must not fail a committed shard, and the
+        // shard's completion (moveToFinished, on another connection) need not wait for them
+        const done: Promise<void> = store.shardDone(job.data.runId, result.receipt.rowsRead)
+          .catch(() => undefined)
+          .finally(() => { pending.delete(done); });
+        pending.add(done);
         log.info({ ...tag(job), rows: result.receipt.rowsWritten, ms }, 'shard done');
       },
       async failed(job: Job<ShardJobData>, err: Error) {
@@ -169,6 +176,7 @@ export class WorkerService {
         await allClosed;
       }
       await this.metrics.close();
+      await Promise.all(this.pendingStats);
       await this.client.quit().catch(() => this.client.disconnect());
       log.info('worker stopped');
       return { handedBack };

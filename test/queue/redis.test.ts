@@ -55,8 +55,10 @@ describe('run records', () => {
   it('a completed run is not reclaimed unless allowed; failed and cancelled ones are', async () => {
     const store = new QueuedRunStore(client, `t-${randomUUID()}`);
     await store.claim(rec('r2'), { allowCompleted: false });
-    await store.markStarted('r2');
+    expect(await store.markStarted('r2')).toBe('queued');
     expect((await store.get('r2'))!.status).toBe('running');
+    expect(await store.markStarted('r2')).toBe('running');
+    expect(await store.markStarted('no-such-run')).toBeNull();
     await store.shardDone('r2', 10);
     await store.finish('r2', 'completed', []);
     expect((await store.claim(rec('r2'), { allowCompleted: false })).claimed).toBe(false);

@@ -1,5 +1,6 @@
 import { readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { OrtqConfig } from '../config.js';
 import { toOrtqError } from '../errors.js';
@@ -49,8 +50,9 @@ export async function runLocal(job: PredictJob, opts: LocalRunOptions): Promise<
     return { plan, manifest: existing, reused: true };
   }
   if (opts.force) {
-    // move the old run aside first so that nothing half-recomputed looks finished
-    const trash = `${plan.runDir}.old-${process.pid}-${Date.now()}`;
+    // move the old run aside first so that nothing half-recomputed looks finished;
+    // the dot name keeps a copy left by a kill right here from looking like a run
+    const trash = join(dirname(plan.runDir), `.${basename(plan.runDir)}.old-${process.pid}-${Date.now()}`);
     await rename(plan.runDir, trash).catch(() => undefined);
     await rm(trash, { recursive: true, force: true });
     plan = await planRun(job, { repo: opts.repo, shardRows: opts.shardRows });
@@ -62,7 +64,7 @@ export async function runLocal(job: PredictJob, opts: LocalRunOptions): Promise<
   await Promise.all([removeStaleTemps(plan.runDir), removeStaleTemps(join(plan.runDir, '_shards'))]);
   await writeRunRecord({
     runId: plan.runId, job: job.name, status: 'running', runDir: plan.runDir, model: plan.model.tag,
-    digest: plan.model.digest, rows: 0, startedAt, mode: 'local',
+    digest: plan.model.digest, rows: 0, startedAt, mode: 'local', host: hostname(), pid: process.pid,
   });
   const log = opts.logger?.child({ runId: plan.runId, model: plan.model.tag });
   log?.info({ shards: plan.shards.length, rows: plan.totalRows }, 'run started');

@@ -1,4 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import { OrtqError } from '../errors.js';
@@ -21,6 +22,20 @@ export interface RunRecord {
   startedAt: string;
   finishedAt?: string;
   mode: 'local' | 'queue';
+  /** the process that ran a local run, to tell a live run from an interrupted one */
+  host?: string;
+  pid?: number;
+}
+
+/** A local run recorded as running whose process on this host is gone was interrupted (killed). */
+function withLiveness(r: RunRecord): RunRecord {
+  if (r.status !== 'running' || r.mode !== 'local' || r.host !== hostname() || !r.pid) return r;
+  try {
+    process.kill(r.pid, 0);
+    return r;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH' ? { ...r, status: 'interrupted' } : r;
+  }
 }
 
 /** ortq's own state directory: the run ledger and caches (ORTQ_HOME, default ./.ortq). */
@@ -55,7 +70,7 @@ export async function listRunRecords(job?: string): Promise<RunRecord[]> {
     if (!n.endsWith('.json') || n.startsWith('.')) continue;
     try {
       const r = JSON.parse(await readFile(join(ledgerDir(), n), 'utf8')) as RunRecord;
-      if (!job || r.job === job) out.push(r);
+      if (!job || r.job === job) out.push(withLiveness(r));
     } catch {
       // a record being replaced; skip it
     }
@@ -66,7 +81,7 @@ export async function listRunRecords(job?: string): Promise<RunRecord[]> {
 export async function getRunRecord(runId: string): Promise<RunRecord> {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(runId)) throw new OrtqError('ORTQ_INVALID_NAME', `"${runId}" is not a run id`);
   try {
-    return JSON.parse(await readFile(join(ledgerDir(), `${runId}.json`), 'utf8')) as RunRecord;
+    return withLiveness(JSON.parse(await readFile(join(ledgerDir(), `${runId}.json`), 'utf8')) as RunRecord);
   } catch {
     throw new OrtqError('ORTQ_RUN_NOT_FOUND', `no run "${runId}" in ${ledgerDir()} — run "ortq runs list"`);
   }

@@ -75,7 +75,7 @@ export interface ShardReceipt {
   pid: number;
 }
 
-export type RunStatus = 'completed' | 'failed' | 'running' | 'queued' | 'cancelled';
+export type RunStatus = 'completed' | 'failed' | 'running' | 'queued' | 'cancelled' | 'interrupted';
 
 /** `run.json`, written last: a run directory without it is not a finished run. */
 export interface RunManifest {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,12 +36,7 @@ function errorLine(r: Result): string {
 }
 
 beforeAll(() => {
-  // bin/ortq.js runs dist/: build it (type errors elsewhere in the tree do not stop tsc from emitting)
-  try {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'ignore' });
-  } catch {
-    /* emitted anyway */
-  }
+  // bin/ortq.js runs dist/, built once by test/global-setup.ts
   expect(existsSync(join(ROOT, 'dist', 'cli', 'commands', 'models.js'))).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'ortq-cli-models-'));
   writeFileSync(join(dir, 'lin.onnx'), linearModel({ features: 3, outputs: 2 }).bytes);

@@ -1,7 +1,7 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,22 +37,6 @@ function ortq(args: string[]): Result {
 }
 
 /** Builds dist/ (bin/ortq.js runs it) unless every source file is older than its output. */
-function buildDist(): void {
-  const stale = (d: string): boolean => readdirSync(d, { withFileTypes: true }).some((e) => {
-    const p = join(d, e.name);
-    if (e.isDirectory()) return stale(p);
-    if (!e.name.endsWith('.ts')) return false;
-    const out = join(ROOT, 'dist', relative(join(ROOT, 'src'), p)).replace(/\.ts$/, '.js');
-    return !existsSync(out) || statSync(out).mtimeMs < statSync(p).mtimeMs;
-  });
-  if (!stale(join(ROOT, 'src'))) return;
-  try {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'ignore' });
-  } catch {
-    /* type errors elsewhere in the tree do not stop tsc from emitting */
-  }
-}
-
 /** Writes a job spec (YAML is a superset of JSON) and returns its name. */
 function job(name: string, over: Record<string, unknown> = {}): string {
   const spec = {
@@ -71,7 +55,6 @@ function errorLine(r: Result): string {
 }
 
 beforeAll(async () => {
-  buildDist();
   expect(existsSync(join(ROOT, 'dist', 'cli', 'main.js'))).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'ortq-cli-run-'));
   writeFileSync(join(dir, 'lin.onnx'), model.bytes);

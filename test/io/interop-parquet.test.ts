@@ -16,7 +16,8 @@ afterAll(() => closeParquetWorkers());
 
 describe('Parquet golden files (parquet-testing)', () => {
   for (const name of files) {
-    it(`${name}`, { timeout: 30_000 }, async () => {
+    // large_string_map.brotli.parquet grows the decoder to GBs before it aborts (10-15 s alone, far more on a loaded box)
+    it(`${name}`, { timeout: KNOWN_ABORT.has(name) ? 180_000 : 30_000 }, async () => {
       const file = await inputFile(join(DIR, name));
       if (KNOWN_ABORT.has(name)) {
         const err = await readAll(file).catch((e: unknown) => e);
@@ -49,7 +50,7 @@ describe('Parquet golden files (parquet-testing)', () => {
     });
   }
 
-  it('a poisoned decoder does not affect the next file', { timeout: 30_000 }, async () => {
+  it('a poisoned decoder does not affect the next file', { timeout: 180_000 }, async () => {
     const bad = await inputFile(join(DIR, 'large_string_map.brotli.parquet'));
     const good = await inputFile(join(DIR, 'alltypes_plain.parquet'));
     await expect(readAll(bad)).rejects.toMatchObject({ code: 'ORTQ_INPUT_CORRUPT' });

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { linearModel } from '../../src/onnx/model-zoo.js';
+import { InferenceThread } from '../../src/predict/inference-client.js';
+import { expectClose, linearRef } from '../helpers/reference.js';
+
+describe('inference thread', () => {
+  it('scores in a worker thread and hands the input buffer back', async () => {
+    const m = linearModel({ features: 4, outputs: 2, seed: 3 });
+    const t = new InferenceThread(m.bytes);
+    expect((await t.ready).outputNames).toEqual(['output']);
+    const x = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i));
+    const sent = x.slice();
+    const { outputs, feeds } = await t.run({ input: { type: 'float32', data: sent, dims: [10, 4] } });
+    expect(sent.byteLength).toBe(0); // transferred, not copied
+    expect(Array.from(feeds.input.data as Float32Array)).toEqual(Array.from(x));
+    expect(outputs.output.dims).toEqual([10, 2]);
+    expectClose(Array.from(outputs.output.data as Float32Array), linearRef(m, Float64Array.from(x), 10));
+    await t.close();
+  });
+
+  it('reports onnxruntime errors as ORTQ_INFERENCE_FAILED and keeps serving', async () => {
+    const t = new InferenceThread(linearModel({ features: 4 }).bytes);
+    const bad = await t.run({ input: { type: 'float32', data: new Float32Array(6), dims: [2, 3] } }).catch((e) => e);
+    expect(bad.code).toBe('ORTQ_INFERENCE_FAILED');
+    const ok = await t.run({ input: { type: 'float32', data: new Float32Array(8), dims: [2, 4] } });
+    expect(ok.outputs.output.dims).toEqual([2, 1]);
+    await t.close();
+  });
+
+  it('refuses a model onnxruntime cannot load', async () => {
+    const t = new InferenceThread(new Uint8Array([1, 2, 3]));
+    await expect(t.ready).rejects.toMatchObject({ code: 'ORTQ_MODEL_INVALID' });
+    await t.close();
+  });
+});

@@ -47,19 +47,29 @@ function isValid(vec: Vector, row: number): boolean {
 }
 
 /**
- * Reusable tensor buffers, one per model input. Allocating a fresh multi-MB
- * array per batch costs page faults and GC that outweigh the copy itself.
+ * A pool of tensor buffers per model input. Allocating a fresh multi-MB array
+ * per batch costs page faults and GC that outweigh the copy itself, so
+ * buffers go back to the pool once onnxruntime is done with them (after a
+ * round trip through the inference thread, where they were transferred).
  */
 export class FeatureScratch {
-  private readonly buffers = new Map<string, NumArray>();
+  private readonly free = new Map<string, NumArray[]>();
 
   take(name: string, elemType: string, length: number): NumArray {
-    let buf = this.buffers.get(name);
-    if (!buf || buf.length < length || bufferType(buf) !== elemType) {
-      buf = allocate(elemType, length);
-      this.buffers.set(name, buf);
-    }
+    const list = this.free.get(name) ?? [];
+    const i = list.findIndex((b) => b.byteLength > 0 && b.length >= length && bufferType(b) === elemType);
+    const buf = i >= 0 ? list.splice(i, 1)[0] : allocate(elemType, length);
     return buf.length === length ? buf : (buf.subarray(0, length) as NumArray);
+  }
+
+  /** Returns a buffer (any view of it) to the pool. */
+  give(name: string, view: ArrayLike<unknown>): void {
+    const v = view as NumArray;
+    if (!ArrayBuffer.isView(v) || !(v.buffer instanceof ArrayBuffer) || v.buffer.byteLength === 0) return;
+    const Ctor = v.constructor as new (b: ArrayBuffer) => NumArray;
+    const list = this.free.get(name) ?? [];
+    if (list.length < 4) list.push(new Ctor(v.buffer));
+    this.free.set(name, list);
   }
 }
 
@@ -95,7 +105,7 @@ function countNaN(a: ArrayLike<number>): number {
  * copy. Returns null when the batch holds a null or NaN or another layout, and
  * the careful path takes over.
  */
-function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, inputs: InputSpec[], scratch?: FeatureScratch): FeatureBatch | null {
+function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, inputs: InputSpec[], scratch?: FeatureScratch, owned = false): FeatureBatch | null {
   const rows = batch.numRows;
   const tensors: FeatureBatch['tensors'] = new Map();
   for (const spec of inputs) {
@@ -118,8 +128,9 @@ function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, in
     const k = srcs.reduce((a, b) => a + b.width, 0);
     const dims = spec.shape.length <= 1 ? [rows] : [rows, k];
     const float = spec.elemType === 'float32' || spec.elemType === 'float64';
-    // zero-copy: one column (or one FixedSizeList) whose values already have the input's type
-    if (srcs.length === 1) {
+    // zero-copy: one column (or one FixedSizeList) whose values already have the input's type;
+    // not when the tensor must own its buffer (it is transferred to the inference thread)
+    if (srcs.length === 1 && !owned) {
       const v = srcs[0].values;
       const same = (spec.elemType === 'float32' && v instanceof Float32Array) || (spec.elemType === 'float64' && v instanceof Float64Array)
         || (spec.elemType === 'int32' && v instanceof Int32Array);
@@ -222,10 +233,12 @@ export function buildFeatures(opts: {
   nulls: NullPolicy;
   file: string;
   rowBase: number;
-  /** reusable tensor buffers; the caller must be done with the previous batch's tensors */
+  /** pooled tensor buffers (give them back when onnxruntime is done) */
   scratch?: FeatureScratch;
+  /** tensors must not be views of the batch's buffers (they will be transferred) */
+  owned?: boolean;
 }): FeatureBatch {
-  const fast = fastFeatures(opts.batch, opts.features, opts.inputs, opts.scratch);
+  const fast = fastFeatures(opts.batch, opts.features, opts.inputs, opts.scratch, opts.owned);
   if (fast) return fast;
   const { batch, nulls } = opts;
   const allCols = [...new Set(Object.values(opts.features).flat())];
@@ -258,7 +271,7 @@ export function buildFeatures(opts: {
     const k = widths.reduce((a, b) => a + b, 0);
     const dims = rank <= 1 ? [rows] : [rows, k];
     // zero-copy: one plain column of the right type, nothing dropped, nothing to fill
-    if (cols.length === 1 && widths[0] === 1 && !keep && fill === null) {
+    if (cols.length === 1 && widths[0] === 1 && !keep && fill === null && !opts.owned) {
       const plain = plainNumbers(cols[0]);
       const sameType = (spec.elemType === 'float32' && plain instanceof Float32Array)
         || (spec.elemType === 'float64' && plain instanceof Float64Array)

@@ -6,10 +6,11 @@ import { OrtqError } from '../errors.js';
 import { createPartWriter, type PartWriter } from '../io/write.js';
 import { readBatches } from '../io/read.js';
 import type { ModelRepository, ResolvedModel } from '../repo/model-repository.js';
-import { buildFeatures, FeatureScratch, type InputSpec } from './features.js';
+import { buildFeatures, FeatureScratch, type FeatureBatch, type InputSpec } from './features.js';
+import { inferenceThreadFor, type InferenceThread } from './inference-client.js';
+import type { ThreadTensor } from './inference-thread.js';
 import { batchFromColumns, outputColumns } from './outputs.js';
 import { readShardReceipt, writeShardReceipt } from './run-store.js';
-import { getSession, ort, type Session } from './session-cache.js';
 import type { RunPlan, ShardReceipt } from './types.js';
 import { vectorFromArray, type RecordBatch, type Vector } from 'apache-arrow';
 
@@ -28,10 +29,10 @@ export function partFileName(plan: RunPlan, shard: string): string {
 // Stored model versions are immutable, so once `tag` resolved to the plan's
 // digest and that model was verified, later shards of this process skip the
 // repository (an alias read, a manifest read and parse per shard otherwise).
-const verified = new Map<string, Promise<{ session: Session; model: ResolvedModel }>>();
+const verified = new Map<string, Promise<{ thread: InferenceThread; model: ResolvedModel; outputNames: string[] }>>();
 
-/** Loads the exact model version the plan resolved, verified, and its cached session. */
-export function sessionForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<{ session: Session; model: ResolvedModel }> {
+/** The exact model version the plan resolved, verified, and its inference thread (one per digest per process). */
+export function scorerForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<{ thread: InferenceThread; model: ResolvedModel; outputNames: string[] }> {
   const key = `${opts.repo.root}\0${plan.model.tag}\0${plan.model.digest}`;
   let p = verified.get(key);
   if (!p) {
@@ -40,8 +41,10 @@ export function sessionForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<{ 
       if (model.digest !== plan.model.digest) {
         throw new OrtqError('ORTQ_MODEL_CORRUPT', `model ${plan.model.tag} has digest ${model.digest} but the run was planned with ${plan.model.digest}`);
       }
-      const session = await getSession(model.digest, async () => (await opts.repo.load(model)).bytes, opts.inference);
-      return { session, model };
+      const { bytes } = await opts.repo.load(model);
+      const thread = inferenceThreadFor(model.digest, () => bytes, opts.inference);
+      const { outputNames } = await thread.ready;
+      return { thread, model, outputNames };
     })();
     verified.set(key, p);
     // a failure (missing model, corrupt file) is not remembered: a later shard looks again
@@ -55,37 +58,19 @@ function takeRows(vec: Vector, keep: Uint32Array | null): Vector {
   return vectorFromArray(Array.from(keep, (i) => vec.get(i)), vec.type);
 }
 
-/** Scores one record batch: features → session.run → output record batch (passthrough columns first). */
-export async function scoreBatch(args: {
-  batch: RecordBatch;
-  plan: RunPlan;
-  session: Session;
-  model: ResolvedModel;
-  file: string;
-  rowBase: number;
-  scratch?: FeatureScratch;
-}): Promise<{ out: RecordBatch | null; rows: number; skipped: number }> {
-  const { batch, plan, session, model } = args;
-  const inputs = model.manifest.signature.inputs as InputSpec[];
-  const fb = buildFeatures({ batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: args.file, rowBase: args.rowBase, scratch: args.scratch });
-  if (fb.rows === 0) return { out: null, rows: 0, skipped: fb.skipped };
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of fb.tensors) feeds[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
-  let results: ort.InferenceSession.OnnxValueMapType;
-  try {
-    results = await session.run(feeds);
-  } catch (err) {
-    throw new OrtqError('ORTQ_INFERENCE_FAILED', `${args.file}: onnxruntime failed on rows ${args.rowBase}..${args.rowBase + batch.numRows - 1}: ${(err as Error).message}`);
-  }
+/** Assembles the output record batch: passthrough columns first, then each model output's columns. */
+function outputBatch(plan: RunPlan, model: ResolvedModel, outputNames: string[], batch: RecordBatch, fb: FeatureBatch, outputs: Record<string, ThreadTensor>): RecordBatch {
   const columns: Array<[string, Vector]> = plan.job.passthrough.map((c) => [c, takeRows(batch.getChild(c)!, fb.keep)]);
   const labels = model.manifest.classLabels ?? {};
-  for (const name of session.outputNames) {
-    const t = results[name] as ort.Tensor;
+  for (const name of outputNames) {
     const opt = plan.job.outputs[name] ?? {};
-    columns.push(...outputColumns({ name, tensor: t, rows: fb.rows, labels: labels[name], as: opt.as, rename: opt.rename }));
+    columns.push(...outputColumns({ name, tensor: outputs[name], rows: fb.rows, labels: labels[name], as: opt.as, rename: opt.rename }));
   }
-  return { out: batchFromColumns(columns, fb.rows), rows: fb.rows, skipped: fb.skipped };
+  return batchFromColumns(columns, fb.rows);
 }
+
+/** Batches in flight at once: one being scored by the inference thread while the next is assembled. */
+const PIPELINE_DEPTH = 2;
 
 /**
  * Asks for the next batch before the current one is scored, so that file
@@ -121,7 +106,8 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   if (done) return done;
   const startedAt = new Date().toISOString();
   const log = opts.logger?.child({ runId: plan.runId, shardId: shard.id, model: plan.model.tag });
-  const { session, model } = await sessionForPlan(plan, opts);
+  const { thread, model, outputNames } = await scorerForPlan(plan, opts);
+  const inputs = model.manifest.signature.inputs as InputSpec[];
   const needed = [...new Set([...Object.values(plan.job.features).flat(), ...plan.job.passthrough])];
   const partName = partFileName(plan, shard.id);
   let writer: PartWriter | null = null;
@@ -130,24 +116,42 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   let rowsSkipped = 0;
   let batches = 0;
   const scratch = new FeatureScratch();
+  // scored batches are written strictly in order: each step waits for the one before
+  let tail: Promise<void> = Promise.resolve();
+  const inflight: Array<Promise<void>> = [];
   try {
     for (const piece of shard.pieces) {
       const input = plan.inputs[piece.input];
       const file = { path: input.path, format: input.format, size: input.size, mtimeMs: 0 };
       for await (const batch of readAhead(readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize }))) {
-        const r = await scoreBatch({ batch, plan, session, model, file: input.path, rowBase: rowsRead, scratch });
+        const rowBase = rowsRead;
+        const fb = buildFeatures({ batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: input.path, rowBase, scratch, owned: true });
         rowsRead += batch.numRows;
-        rowsSkipped += r.skipped;
+        rowsSkipped += fb.skipped;
         batches++;
-        if (r.out) {
-          writer ??= createPartWriter(join(plan.runDir, partName), plan.job.output.format);
-          await writer.write(r.out);
-          rowsWritten += r.rows;
+        if (fb.rows > 0) {
+          const feeds = Object.fromEntries([...fb.tensors].map(([name, t]) => [name, t as ThreadTensor]));
+          const scored = thread.run(feeds).catch((err: Error) => {
+            throw new OrtqError('ORTQ_INFERENCE_FAILED', `${input.path}: rows ${rowBase}..${rowBase + batch.numRows - 1}: ${err.message}`);
+          });
+          const step = tail.then(async () => {
+            const { outputs, feeds: back } = await scored;
+            for (const [name, t] of Object.entries(back)) scratch.give(name, t.data);
+            writer ??= createPartWriter(join(plan.runDir, partName), plan.job.output.format);
+            await writer.write(outputBatch(plan, model, outputNames, batch, fb, outputs));
+            rowsWritten += fb.rows;
+          });
+          step.catch(() => undefined); // awaited below; this only silences the unhandled-rejection check
+          tail = step;
+          inflight.push(step);
+          if (inflight.length >= PIPELINE_DEPTH) await inflight.shift();
         }
         opts.onProgress?.(rowsRead);
       }
     }
-    const committed = writer ? await writer.commit() : null;
+    await tail;
+    const w = writer as PartWriter | null; // assigned inside the pipeline steps
+    const committed = w ? await w.commit() : null;
     const receipt: ShardReceipt = {
       shard: shard.id,
       part: committed ? partName : null,
@@ -166,7 +170,8 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
     log?.debug({ rows: rowsWritten }, 'shard committed');
     return receipt;
   } catch (err) {
-    await writer?.abort().catch(() => undefined);
+    await Promise.allSettled(inflight);
+    await (writer as PartWriter | null)?.abort().catch(() => undefined);
     throw err;
   }
 }

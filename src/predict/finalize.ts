@@ -4,7 +4,7 @@ import { writeJsonAtomic } from '../fs/atomic.js';
 import { ortqVersion } from '../version.js';
 import { recordRun } from './run-ledger.js';
 import { MANIFEST_FILE, readShardReceipts, writeLatestPointer } from './run-store.js';
-import { onnxruntimeVersion } from './session-cache.js';
+import { onnxruntimeVersion } from '../repo/onnx-runtime-check.js';
 import type { RunManifest, RunPlan } from './types.js';
 
 /**

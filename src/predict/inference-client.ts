@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+// onnxruntime's addon is not context-aware: once the only thread that loaded
+// it exits, no later thread can load it again ("Module did not self-register").
+// Loading it here, in the thread that owns the inference threads, keeps it
+// registered for the life of the process.
+import 'onnxruntime-node';
 import type { OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
 import type { ThreadReply, ThreadTensor } from './inference-thread.js';
-import { sessionOptions } from './session-cache.js';
+import { sessionLoadError, sessionOptions } from './session-options.js';
 
 /** The compiled inference-thread entry (dist/ when running from src/ under vitest). */
 function threadFile(): string {
@@ -27,7 +32,7 @@ export class InferenceThread {
   private failure: Error | null = null;
   readonly ready: Promise<{ outputNames: string[]; inputNames: string[] }>;
 
-  constructor(bytes: Uint8Array, inference?: OrtqConfig['inference']) {
+  constructor(bytes: Uint8Array, private readonly inference?: OrtqConfig['inference']) {
     this.worker = new Worker(threadFile(), { workerData: { bytes, options: sessionOptions(inference) } });
     let readyResolve!: (v: { outputNames: string[]; inputNames: string[] }) => void;
     let readyReject!: (e: Error) => void;
@@ -35,7 +40,7 @@ export class InferenceThread {
     this.ready.catch(() => undefined);
     this.worker.on('message', (msg: ThreadReply & { outputNames?: string[]; inputNames?: string[] }) => {
       if (msg.id === 0) {
-        if ('error' in msg) readyReject(new OrtqError('ORTQ_MODEL_INVALID', `onnxruntime cannot load the model: ${msg.error}`));
+        if ('error' in msg) readyReject(sessionLoadError(msg.error, this.inference));
         else readyResolve({ outputNames: msg.outputNames!, inputNames: msg.inputNames! });
         this.idle();
         return;

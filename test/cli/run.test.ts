@@ -234,7 +234,7 @@ describe('ortq --help', () => {
       expect(p.cjs, args.join(' ')).toBe(0);
       expect(p.mapped, args.join(' ')).toBe(0);
     }
-    const control = probe(join(ROOT, 'dist', 'predict', 'session-cache.js'), []);
+    const control = probe(join(ROOT, 'dist', 'predict', 'inference-client.js'), []);
     expect(control.cjs).toBeGreaterThan(0);
     if (process.platform === 'linux') expect(control.mapped).toBeGreaterThan(0);
   });

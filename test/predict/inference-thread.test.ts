@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { linearModel } from '../../src/onnx/model-zoo.js';
 import { InferenceThread } from '../../src/predict/inference-client.js';
@@ -30,6 +33,21 @@ describe('inference thread', () => {
   it('refuses a model onnxruntime cannot load', async () => {
     const t = new InferenceThread(new Uint8Array([1, 2, 3]));
     await expect(t.ready).rejects.toMatchObject({ code: 'ORTQ_MODEL_INVALID' });
+    await t.close();
+  });
+});
+
+const require = createRequire(import.meta.url);
+const ortBin = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin/napi-v6/linux/x64');
+const cudaInstalled = existsSync(join(ortBin, 'libonnxruntime_providers_cuda.so'));
+
+describe('execution provider', () => {
+  // the CUDA provider is not shipped in the npm package (README "GPU"); where it is installed this case does not apply
+  it.skipIf(cudaInstalled)('asking for CUDA without its provider fails with ORTQ_EXECUTION_PROVIDER_UNAVAILABLE and how to fix it', async () => {
+    const t = new InferenceThread(linearModel({ features: 3 }).bytes, { executionProvider: 'cuda', intraOpThreads: 0, interOpThreads: 1 });
+    const err = await t.ready.catch((e) => e);
+    expect(err.code).toBe('ORTQ_EXECUTION_PROVIDER_UNAVAILABLE');
+    expect(err.message).toContain('--onnxruntime-node-install=cuda12');
     await t.close();
   });
 });

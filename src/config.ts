@@ -26,7 +26,7 @@ const ConfigSchema = z.object({
     attempts: z.number().int().positive().default(5),
     backoffMs: z.number().int().nonnegative().default(2000),
     workerConcurrency: z.number().int().positive().default(1),
-    recycleAfterShards: z.number().int().positive().default(500),
+    recycleAfterShards: z.number().int().positive().default(10_000),
     recycleAboveRssMb: z.number().int().positive().default(4096),
     shutdownGraceMs: z.number().int().nonnegative().default(30_000),
   }).prefault({}),

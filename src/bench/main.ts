@@ -49,7 +49,8 @@ async function main(): Promise<void> {
       'no-hugepages': { type: 'boolean', default: false },
     },
   });
-  if (!values['no-hugepages'] && !process.env.GLIBC_TUNABLES) childEnv = { ...process.env, GLIBC_TUNABLES: HUGEPAGES };
+  childEnv = { ...process.env, ORTQ_LOG_LEVEL: process.env.ORTQ_LOG_LEVEL ?? 'warn' };
+  if (!values['no-hugepages'] && !process.env.GLIBC_TUNABLES) childEnv.GLIBC_TUNABLES = HUGEPAGES;
   process.stderr.write(`measuring in child processes with GLIBC_TUNABLES=${childEnv.GLIBC_TUNABLES ?? '(unset)'}\n`);
   const dir = resolve(values.dir!);
   const rowsList = values.rows!.split(',').map(Number);

@@ -18,6 +18,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+// servers still running when the test process exits (a crash, a timeout that
+// skipped afterAll) are killed with it rather than left behind
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
 /**
  * A private redis-server for one test file: its own port and data directory,
  * AOF on, never the shared 127.0.0.1:6379. `restart()` stops it and starts a
@@ -51,6 +58,8 @@ export class RedisServer {
     proc.stdout?.on('data', (d) => { output += String(d); });
     proc.stderr?.on('data', (d) => { output += String(d); });
     this.proc = proc;
+    running.add(proc);
+    proc.once('exit', () => running.delete(proc));
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`redis-server exited: ${output}`);

@@ -1,8 +1,8 @@
 import { discoverInputs } from '../io/discover.js';
-import { inspectInput } from '../io/inspect.js';
+import { inspectInput, type InputLayout } from '../io/inspect.js';
 import type { ModelRepository } from '../repo/model-repository.js';
 import { checkFeatureSchema, type InputSpec } from './features.js';
-import { cachedSha256 } from './fingerprint-cache.js';
+import { cachedSha256s } from './fingerprint-cache.js';
 import { buildPlan } from './planner.js';
 import { readPlanIfExists } from './run-store.js';
 import type { PlannedInput, PredictJob, RunPlan } from './types.js';
@@ -16,13 +16,19 @@ import type { PlannedInput, PredictJob, RunPlan } from './types.js';
 export async function planRun(job: PredictJob, opts: { repo: ModelRepository; shardRows?: number }): Promise<RunPlan> {
   const model = await opts.repo.resolve(job.model);
   const files = await discoverInputs(job.input.path, { format: job.input.format });
-  const inputs: PlannedInput[] = [];
   const signatureInputs = model.manifest.signature.inputs as InputSpec[];
+  // metadata first (footers, headers): a schema mismatch fails before any file is read in full
+  const layouts: InputLayout[] = [];
   for (const f of files) {
-    const [sha256, layout] = await Promise.all([cachedSha256(f.path), inspectInput(f)]);
+    const layout = await inspectInput(f);
     checkFeatureSchema({ features: job.features, passthrough: job.passthrough, inputs: signatureInputs, schema: layout.schema, file: f.path });
-    inputs.push({ path: f.path, format: f.format, size: f.size, sha256, rows: layout.rows, units: layout.units, unitRows: layout.unitRows });
+    layouts.push(layout);
   }
+  const hashes = await cachedSha256s(files.map((f) => f.path));
+  const inputs: PlannedInput[] = files.map((f, i) => ({
+    path: f.path, format: f.format, size: f.size, sha256: hashes[i],
+    rows: layouts[i].rows, units: layouts[i].units, unitRows: layouts[i].unitRows,
+  }));
   const plan = buildPlan({
     job,
     model: { name: model.name, version: model.version, tag: model.tag, requested: job.model, digest: model.digest },

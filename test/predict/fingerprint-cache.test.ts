@@ -22,3 +22,19 @@ describe('fingerprint cache', () => {
     expect(await cachedSha256(f)).not.toBe(first);
   });
 });
+
+describe('fingerprints of many files', () => {
+  it('equal the plain sha256, in order, and report a missing file', async () => {
+    const { cachedSha256s } = await import('../../src/predict/fingerprint-cache.js');
+    const dir = await mkdtemp(join(tmpdir(), 'ortq-fps-'));
+    process.env.ORTQ_HOME = join(dir, 'home');
+    const files = await Promise.all([0, 1, 2, 3].map(async (i) => {
+      const f = join(dir, `f${i}.csv`);
+      await writeFile(f, `x\n${'9'.repeat(1000 * (i + 1))}\n`);
+      return f;
+    }));
+    const got = await cachedSha256s(files);
+    expect(got).toEqual(await Promise.all(files.map((f) => sha256File(f))));
+    await expect(cachedSha256s([...files, join(dir, 'missing.csv')])).rejects.toMatchObject({ code: 'ORTQ_INPUT_NOT_FOUND' });
+  });
+});

@@ -8,6 +8,7 @@ import { registerWorker } from './worker.js';
 import { registerStatus } from './status.js';
 import { registerRunsQueue } from './runs-queue.js';
 import { registerScheduler } from './scheduler.js';
+import { registerDashboard } from './dashboard.js';
 
 /** Every CLI command registers its flags here; its work is imported lazily. */
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -18,6 +19,7 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerWorker,
   registerStatus,
   registerScheduler,
+  registerDashboard,
   registerDemo,
   registerModels,
 ];

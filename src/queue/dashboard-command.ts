@@ -1,0 +1,31 @@
+import { loadConfig } from '../config.js';
+import { OrtqError } from '../errors.js';
+import { rootLogger } from '../logger.js';
+import { startDashboard } from './dashboard.js';
+
+export interface DashboardFlags { port: string; host: string; allowActions?: boolean }
+
+/** Serves the dashboard until SIGTERM or SIGINT, then closes it and returns so the process exits 0. */
+export async function dashboardCommand(flags: DashboardFlags): Promise<void> {
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OrtqError('ORTQ_USAGE', `--port expects a port number, got "${flags.port}"`);
+  const logger = rootLogger();
+  const dashboard = await startDashboard({ config: loadConfig(), port, host: flags.host, allowActions: flags.allowActions === true, logger });
+  if (flags.allowActions && flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
+    logger.warn({ host: flags.host }, 'actions are enabled on a non-loopback address and the dashboard has no authentication');
+  }
+  const signal = await new Promise<string>((resolve) => {
+    const stop = (sig: string) => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolve(sig);
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  logger.info({ signal }, 'dashboard stopping');
+  await dashboard.close();
+  logger.info('dashboard stopped');
+}

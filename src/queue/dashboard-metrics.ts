@@ -1,0 +1,55 @@
+import type { Queue } from 'bullmq';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Job states reported per queue; `waiting` includes prioritized jobs, as in `ortq status`. */
+export const DASHBOARD_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
+
+/**
+ * Prometheus metrics of the dashboard process. Unlike the worker's
+ * counters (`WorkerMetrics` in metrics.ts), these describe the queue itself, so they
+ * are read from Redis on every scrape rather than kept in memory: any number
+ * of dashboards report the same numbers.
+ */
+export class QueueMetrics {
+  readonly registry = new Registry();
+
+  constructor(queues: readonly Queue[]) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'ortq_dashboard_' });
+    new Gauge({
+      name: 'ortq_queue_jobs',
+      help: 'jobs in each queue, by state (read from Redis on scrape)',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        // a scrape while Redis is down fails with the error rather than reporting zeros
+        const counts = await Promise.all(queues.map((q) =>
+          q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'completed', 'failed')));
+        queues.forEach((q, i) => {
+          const c = counts[i];
+          for (const state of DASHBOARD_STATES) {
+            const n = state === 'waiting' ? (c.waiting ?? 0) + (c.prioritized ?? 0) : c[state] ?? 0;
+            this.set({ queue: q.name, state }, n);
+          }
+        });
+      },
+    });
+    new Gauge({
+      name: 'ortq_queue_workers',
+      help: 'worker connections listening on each queue',
+      labelNames: ['queue'],
+      registers: [this.registry],
+      async collect() {
+        const workers = await Promise.all(queues.map((q) => q.getWorkersCount().catch(() => 0)));
+        queues.forEach((q, i) => this.set({ queue: q.name }, workers[i]));
+      },
+    });
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -194,7 +194,7 @@ async function timedRun(ctx: Ctx, workers: number, shardRows: number, out: strin
     const monitorFile = process.env.ORTQ_BENCH_MONITOR;
     const monitor = monitorFile ? await ctx.redis.duplicate().monitor() : null;
     const seen: string[] = [];
-    monitor?.on('monitor', (time: string, args: string[], source: string) => { seen.push(`${source} ${args.slice(0, 2).join(' ').slice(0, 120)}`); });
+    monitor?.on('monitor', (_time: string, args: string[], source: string) => { seen.push(`${source} ${args.slice(0, 2).join(' ').slice(0, 120)}`); });
     const r = await enqueueAndWait(ctx, 'job.yaml', shardRows, out, cpu);
     const used = cpu.stop();
     if (monitor) {

@@ -98,7 +98,7 @@ export async function* readCsvBatches(
   let n = 0;
 
   const flush = (): RecordBatch => {
-    const children: Data[] = picked.map((src, k) => {
+    const children: Data[] = picked.map((_src, k) => {
       const col = cols[k];
       if (col instanceof Float64Array) {
         const nc = nullCounts[k];

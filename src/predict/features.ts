@@ -93,19 +93,13 @@ function copyStrided(src: ArrayLike<number>, out: Dst, rows: number, k: number, 
   return nan;
 }
 
-function countNaN(a: ArrayLike<number>): number {
-  let nan = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) nan++;
-  return nan;
-}
-
 /**
  * The hot path: every feature column plain (float or ≤32-bit int, or a
  * FixedSizeList of those) with no nulls; NaN detection is fused into the one
  * copy. Returns null when the batch holds a null or NaN or another layout, and
  * the careful path takes over.
  */
-function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, inputs: InputSpec[], scratch?: FeatureScratch, owned = false): FeatureBatch | null {
+function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, inputs: InputSpec[], scratch?: FeatureScratch): FeatureBatch | null {
   const rows = batch.numRows;
   const tensors: FeatureBatch['tensors'] = new Map();
   for (const spec of inputs) {
@@ -127,19 +121,6 @@ function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, in
     }
     const k = srcs.reduce((a, b) => a + b.width, 0);
     const dims = spec.shape.length <= 1 ? [rows] : [rows, k];
-    const float = spec.elemType === 'float32' || spec.elemType === 'float64';
-    // zero-copy: one column (or one FixedSizeList) whose values already have the input's type;
-    // not when the tensor must own its buffer (it is transferred to the inference thread)
-    if (srcs.length === 1 && !owned) {
-      const v = srcs[0].values;
-      const same = (spec.elemType === 'float32' && v instanceof Float32Array) || (spec.elemType === 'float64' && v instanceof Float64Array)
-        || (spec.elemType === 'int32' && v instanceof Int32Array);
-      if (same) {
-        if (float && countNaN(v) > 0) return null;
-        tensors.set(spec.name, { type: spec.elemType, data: v as NumArray, dims });
-        continue;
-      }
-    }
     const out = (scratch ? scratch.take(spec.name, spec.elemType, rows * k) : allocate(spec.elemType, rows * k)) as Dst;
     let offset = 0;
     let nan = 0;
@@ -223,8 +204,9 @@ function numberAt(vec: Vector, plain: ArrayLike<number> | null, i: number, fill:
 
 /**
  * Turns the feature columns of one record batch into onnxruntime tensor data,
- * converting any Arrow numeric type to the input's element type. A single
- * plain column whose type already matches is used without copying.
+ * converting any Arrow numeric type to the input's element type. Tensors never
+ * share the batch's buffers: they are transferred to the inference thread, and
+ * a view of the reader's buffer would clone the whole record batch there.
  */
 export function buildFeatures(opts: {
   batch: RecordBatch;
@@ -235,16 +217,12 @@ export function buildFeatures(opts: {
   rowBase: number;
   /** pooled tensor buffers (give them back when onnxruntime is done) */
   scratch?: FeatureScratch;
-  /** tensors must not be views of the batch's buffers (they will be transferred) */
-  owned?: boolean;
 }): FeatureBatch {
-  const fast = fastFeatures(opts.batch, opts.features, opts.inputs, opts.scratch, opts.owned);
+  const fast = fastFeatures(opts.batch, opts.features, opts.inputs, opts.scratch);
   if (fast) return fast;
   const { batch, nulls } = opts;
   const allCols = [...new Set(Object.values(opts.features).flat())];
-  const keep = nulls === 'error' || nulls === 'skip' || typeof nulls === 'object'
-    ? applyNullPolicy(batch, allCols, nulls, opts.file, opts.rowBase)
-    : null;
+  const keep = applyNullPolicy(batch, allCols, nulls, opts.file, opts.rowBase);
   const rows = keep ? keep.length : batch.numRows;
   const fill = typeof nulls === 'object' ? nulls.fill : null;
   const tensors: FeatureBatch['tensors'] = new Map();
@@ -252,7 +230,6 @@ export function buildFeatures(opts: {
     const cols = opts.features[spec.name].map((c) => batch.getChild(c)!);
     const rank = spec.shape.length;
     if (spec.elemType === 'string') {
-      const vec = cols[0];
       const k = cols.length;
       const data: string[] = new Array(rows * k);
       for (let r = 0; r < rows; r++) {
@@ -262,7 +239,6 @@ export function buildFeatures(opts: {
           data[r * k + j] = v === null || v === undefined ? '' : String(v);
         }
       }
-      void vec;
       tensors.set(spec.name, { type: 'string', data, dims: rank <= 1 ? [rows] : [rows, k] });
       continue;
     }
@@ -270,17 +246,6 @@ export function buildFeatures(opts: {
     const widths = cols.map((v) => fixedListInfo(v.type)?.size ?? 1);
     const k = widths.reduce((a, b) => a + b, 0);
     const dims = rank <= 1 ? [rows] : [rows, k];
-    // zero-copy: one plain column of the right type, nothing dropped, nothing to fill
-    if (cols.length === 1 && widths[0] === 1 && !keep && fill === null && !opts.owned) {
-      const plain = plainNumbers(cols[0]);
-      const sameType = (spec.elemType === 'float32' && plain instanceof Float32Array)
-        || (spec.elemType === 'float64' && plain instanceof Float64Array)
-        || (spec.elemType === 'int32' && plain instanceof Int32Array);
-      if (sameType) {
-        tensors.set(spec.name, { type: spec.elemType, data: plain as NumArray, dims });
-        continue;
-      }
-    }
     const out = allocate(spec.elemType, rows * k);
     const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
     let offset = 0;

@@ -1,30 +1,18 @@
 import {
-  Bool, FixedSizeList, Field, Float32, Float64, Int32, Int64, Int8, Uint8, Utf8,
-  makeData, makeVector, RecordBatch, Schema, Struct, vectorFromArray, type DataType, type Vector,
+  Bool, FixedSizeList, Field, Utf8, makeData, makeVector, RecordBatch, Schema, Struct, vectorFromArray, type Vector,
 } from 'apache-arrow';
 
 /** An onnxruntime output as plain data (what Tensor exposes). */
 export interface OutputTensor { type: string; data: ArrayLike<unknown>; dims: readonly number[] }
 
-function arrowTypeFor(elemType: string): DataType {
-  switch (elemType) {
-    case 'float32': return new Float32();
-    case 'float64': return new Float64();
-    case 'int64': return new Int64();
-    case 'int32': return new Int32();
-    case 'int8': return new Int8();
-    case 'uint8': return new Uint8();
-    case 'bool': return new Bool();
-    case 'string': return new Utf8();
-    default: return new Float64();
-  }
-}
+/** Element types whose typed arrays become Arrow columns as they are. */
+const DIRECT = new Set(['float32', 'float64', 'int64', 'int32', 'int8', 'uint8']);
 
 function columnFrom(elemType: string, values: ArrayLike<unknown>): Vector {
   if (elemType === 'string') return vectorFromArray(Array.from(values as ArrayLike<string>), new Utf8());
   if (elemType === 'bool') return vectorFromArray(Array.from(values as ArrayLike<number>, (v) => v !== 0), new Bool());
-  const type = arrowTypeFor(elemType);
-  if (type instanceof Float64 && !(values instanceof Float64Array)) {
+  // float16, uint16/32/64 and anything else without a direct column type become float64
+  if (!DIRECT.has(elemType) || !ArrayBuffer.isView(values)) {
     return makeVector(Float64Array.from(values as ArrayLike<number>));
   }
   return makeVector(values as Float32Array);

@@ -125,7 +125,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
       const file = { path: input.path, format: input.format, size: input.size, mtimeMs: 0 };
       for await (const batch of readAhead(readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize }))) {
         const rowBase = rowsRead;
-        const fb = buildFeatures({ batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: input.path, rowBase, scratch, owned: true });
+        const fb = buildFeatures({ batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: input.path, rowBase, scratch });
         rowsRead += batch.numRows;
         rowsSkipped += fb.skipped;
         batches++;

@@ -5,7 +5,6 @@ import { runSummary } from '../../cli/run-job.js';
 import { loadConfig, type OrtqConfig } from '../../config.js';
 import { OrtqError } from '../../errors.js';
 import { rootLogger } from '../../logger.js';
-import { closeParquetWorkers } from '../../io/parquet-host.js';
 import { loadJobFile } from '../../predict/job-spec.js';
 import { MANIFEST_FILE, readRunManifest } from '../../predict/run-store.js';
 import type { RunPlan } from '../../predict/types.js';
@@ -79,7 +78,5 @@ export async function enqueueCommand(jobFile: string, flags: EnqueueFlags): Prom
     else process.stdout.write(`run ${plan.runId} is already ${res.record?.status ?? 'queued'}; not enqueued again\n`);
   } finally {
     await qc.close();
-    // planning decoded Parquet footers in worker threads; let the process exit
-    closeParquetWorkers();
   }
 }

@@ -1,5 +1,4 @@
 import { loadConfig } from '../../config.js';
-import { closeParquetWorkers } from '../../io/parquet-host.js';
 import { rootLogger } from '../../logger.js';
 import { QueueClient } from '../queue-client.js';
 import { loadSchedules } from '../scheduler/schedules.js';
@@ -28,6 +27,5 @@ export async function schedulerCommand(flags: { config: string; repo?: string })
   });
   await svc.stop();
   await qc.close();
-  closeParquetWorkers();
   setTimeout(() => process.exit(0), 5000).unref();
 }

@@ -3,6 +3,7 @@ import { rootLogger } from '../../logger.js';
 import { QueueClient } from '../queue-client.js';
 import { loadSchedules } from '../scheduler/schedules.js';
 import { SchedulerService } from '../scheduler/scheduler.js';
+import { untilSignal } from './signals.js';
 
 /** Runs the scheduler until SIGTERM or SIGINT, then returns so the process exits 0. */
 export async function schedulerCommand(flags: { config: string; repo?: string }): Promise<void> {
@@ -13,18 +14,8 @@ export async function schedulerCommand(flags: { config: string; repo?: string })
   const svc = new SchedulerService(qc, schedules, { config, logger, repo: flags.repo });
   await svc.start();
   logger.info({ schedules: schedules.map((s) => s.name) }, 'scheduler started');
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'scheduler stopping');
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      resolve();
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
-  });
+  const signal = await untilSignal();
+  logger.info({ signal }, 'scheduler stopping');
   await svc.stop();
   await qc.close();
   setTimeout(() => process.exit(0), 5000).unref();

@@ -4,6 +4,7 @@ import { OrtqError } from '../../errors.js';
 import { rootLogger } from '../../logger.js';
 import { parseQueueList } from '../queues.js';
 import { WorkerService } from '../worker.js';
+import { untilSignal } from './signals.js';
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -30,21 +31,9 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     stalledIntervalMs: positiveInt(flags.stalledInterval ?? process.env.ORTQ_STALLED_INTERVAL_MS, '--stalled-interval'),
   });
   const grace = flags.grace !== undefined ? Number(flags.grace) : config.queue.shutdownGraceMs;
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutdown requested');
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      svc.close(grace).then(() => resolve(), (err: Error) => {
-        logger.error({ err: err.message }, 'shutdown error');
-        resolve();
-      });
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
-  });
+  const signal = await untilSignal();
+  logger.info({ signal }, 'shutdown requested');
+  await svc.close(grace).catch((err: Error) => logger.error({ err: err.message }, 'shutdown error'));
   // a library handle left open must not keep a stopped worker alive forever
   setTimeout(() => {
     logger.warn('event loop did not drain 5 s after shutdown; exiting');

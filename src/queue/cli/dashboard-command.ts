@@ -1,7 +1,8 @@
-import { loadConfig } from '../config.js';
-import { OrtqError } from '../errors.js';
-import { rootLogger } from '../logger.js';
-import { startDashboard } from './dashboard.js';
+import { loadConfig } from '../../config.js';
+import { OrtqError } from '../../errors.js';
+import { rootLogger } from '../../logger.js';
+import { startDashboard } from '../dashboard.js';
+import { untilSignal } from './signals.js';
 
 export interface DashboardFlags { port: string; host: string; allowActions?: boolean }
 
@@ -14,17 +15,7 @@ export async function dashboardCommand(flags: DashboardFlags): Promise<void> {
   if (flags.allowActions && flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
     logger.warn({ host: flags.host }, 'actions are enabled on a non-loopback address and the dashboard has no authentication');
   }
-  const signal = await new Promise<string>((resolve) => {
-    const stop = (sig: string) => {
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      resolve(sig);
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
-  });
+  const signal = await untilSignal();
   logger.info({ signal }, 'dashboard stopping');
   await dashboard.close();
   logger.info('dashboard stopped');

@@ -10,7 +10,7 @@ import { Hono } from 'hono';
 import type { OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
 import { rootLogger, type Logger } from '../logger.js';
-import { connectionFromConfig, openRedis } from './connection.js';
+import { connectionFromConfig, openRedis, withTimeout } from './connection.js';
 import { QueueMetrics } from './dashboard-metrics.js';
 import { KNOWN_QUEUES, RUNS_QUEUE } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
@@ -129,12 +129,5 @@ function listen(app: Hono, port: number, hostname: string): Promise<Server> {
         reject(err);
       }
     });
-  });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject(e); });
   });
 }

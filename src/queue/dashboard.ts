@@ -12,7 +12,7 @@ import { OrtqError } from '../errors.js';
 import { rootLogger, type Logger } from '../logger.js';
 import { connectionFromConfig, openRedis, withTimeout } from './connection.js';
 import { QueueMetrics } from './dashboard-metrics.js';
-import { KNOWN_QUEUES, RUNS_QUEUE } from './queues.js';
+import { ALL_QUEUES } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
 
 export interface DashboardOptions {
@@ -37,9 +37,6 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-/** The queues the dashboard shows: the run queue, then every work queue, as `ortq status` does. */
-export const DASHBOARD_QUEUES: readonly string[] = [RUNS_QUEUE, ...KNOWN_QUEUES];
-
 /**
  * Serves bull-board over ortq's queues, plus `/metrics` (queue counts per
  * state, read on scrape) and `/healthz` (Redis PING). Fails with
@@ -52,7 +49,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   // role 'client': a request made while Redis is away fails after one retry instead of hanging the page
   const conn = connectionFromConfig(opts.config, 'client');
   const redis = await openRedis(conn, { timeoutMs: opts.timeoutMs ?? 5000 });
-  const queues = DASHBOARD_QUEUES.map((name) => {
+  const queues = ALL_QUEUES.map((name) => {
     // skipMetasUpdate: looking at a queue must not write to it
     const q = new Queue(name, { connection: conn.redis, prefix: conn.prefix, skipMetasUpdate: true });
     q.on('error', (err) => logger.debug({ err, queue: name }, 'dashboard queue connection error'));

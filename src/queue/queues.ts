@@ -20,6 +20,9 @@ export const JOB_KINDS = {
 export type JobKind = keyof typeof JOB_KINDS;
 export const KNOWN_QUEUES = ['predict', 'train'] as const;
 
+/** Every queue, as `ortq status` and the dashboard show them: the run queue, then the work queues. */
+export const ALL_QUEUES: readonly string[] = [RUNS_QUEUE, ...KNOWN_QUEUES];
+
 export const SHARD_JOB = 'shard';
 export const RUN_JOB = 'run';
 

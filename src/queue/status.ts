@@ -1,6 +1,6 @@
 import type { QueueClient } from './queue-client.js';
 import type { QueuedRun } from './queued-runs.js';
-import { JOB_KINDS, KNOWN_QUEUES, RUNS_QUEUE, parseShardJobId } from './queues.js';
+import { ALL_QUEUES, JOB_KINDS, parseShardJobId } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
 import { parseFailedReason } from './run-flow.js';
 
@@ -18,9 +18,8 @@ export interface QueueStatus {
 
 /** A snapshot of the queue for `ortq status`: counts, workers, runs, recent failures, throughput. */
 export async function queueStatus(qc: QueueClient, opts: { runs?: number; failures?: number; now?: number } = {}): Promise<QueueStatus> {
-  const names = [RUNS_QUEUE, ...KNOWN_QUEUES];
   const workersByName = new Map<string, QueueStatus['workers'][number]>();
-  const queues = await Promise.all(names.map(async (name) => {
+  const queues = await Promise.all(ALL_QUEUES.map(async (name) => {
     const q = qc.queue(name);
     const c = await q.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'waiting-children', 'prioritized');
     const ws = await q.getWorkers().catch(() => []);

@@ -37,28 +37,28 @@ function pemOf(keyOrPath: string): string {
   }
 }
 
-export function loadPrivateKey(keyOrPath: string): KeyObject {
+/** Parses PEM text or a PEM file as a `kind` key and insists on Ed25519; `label` names the key in errors. */
+function loadEd25519Key(keyOrPath: string, kind: 'private' | 'public', code: 'ORTQ_USAGE' | 'ORTQ_CONFIG_INVALID', label: string): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey(pemOf(keyOrPath));
+    const pem = pemOf(keyOrPath);
+    key = kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
   } catch (err) {
     if (err instanceof OrtqError) throw err;
-    throw new OrtqError('ORTQ_USAGE', `${keyOrPath} is not a PEM private key: ${(err as Error).message}`);
+    throw new OrtqError(code, `${label} is not a PEM ${kind} key: ${(err as Error).message}`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new OrtqError('ORTQ_USAGE', `${keyOrPath} is a ${key.asymmetricKeyType} key; ortq signs with Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519') throw new OrtqError(code, `${label} is a ${key.asymmetricKeyType} key; ortq signs and verifies with Ed25519`);
   return key;
 }
 
+/** The signing key given on the command line (`--key`). */
+export function loadPrivateKey(keyOrPath: string): KeyObject {
+  return loadEd25519Key(keyOrPath, 'private', 'ORTQ_USAGE', keyOrPath);
+}
+
+/** A key from repository.trust.publicKeys; PEM text there is cut short in errors. */
 export function loadPublicKey(keyOrPath: string): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pemOf(keyOrPath));
-  } catch (err) {
-    if (err instanceof OrtqError) throw err;
-    throw new OrtqError('ORTQ_CONFIG_INVALID', `trusted key ${keyOrPath.slice(0, 40)} is not a PEM public key: ${(err as Error).message}`);
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw new OrtqError('ORTQ_CONFIG_INVALID', `trusted key ${keyOrPath.slice(0, 40)} is not Ed25519`);
-  return key;
+  return loadEd25519Key(keyOrPath, 'public', 'ORTQ_CONFIG_INVALID', `trusted key ${keyOrPath.slice(0, 40)}`);
 }
 
 export function signManifest(manifestBytes: Uint8Array, privateKey: KeyObject, now = new Date()): SignatureFile {

@@ -20,8 +20,6 @@ export interface LocalRunOptions {
   logger?: Logger;
   /** called after each batch with rows done so far and the total when known */
   onProgress?: (rowsDone: number, totalRows: number | null) => void;
-  /** called once the plan is known (before any work) */
-  onPlan?: (plan: RunPlan, reused: boolean) => void;
 }
 
 export interface LocalRunResult { plan: RunPlan; manifest: RunManifest; reused: boolean }
@@ -43,21 +41,17 @@ async function removeStaleTemps(dir: string): Promise<void> {
  * an interrupted one resumes from its committed shards; `force` recomputes.
  */
 export async function runLocal(job: PredictJob, opts: LocalRunOptions): Promise<LocalRunResult> {
-  let plan = await planRun(job, { repo: opts.repo, shardRows: opts.shardRows });
+  // --force recomputes with a fresh plan; otherwise a stored one (an interrupted run) keeps its shards
+  const plan = await planRun(job, { repo: opts.repo, shardRows: opts.shardRows, reuseStored: !opts.force });
   const existing = await readRunManifest(plan.runDir);
-  if (existing && !opts.force) {
-    opts.onPlan?.(plan, true);
-    return { plan, manifest: existing, reused: true };
-  }
+  if (existing && !opts.force) return { plan, manifest: existing, reused: true };
   if (opts.force) {
     // move the old run aside first so that nothing half-recomputed looks finished;
     // the dot name keeps a copy left by a kill right here from looking like a run
     const trash = join(dirname(plan.runDir), `.${basename(plan.runDir)}.old-${process.pid}-${Date.now()}`);
     await rename(plan.runDir, trash).catch(() => undefined);
     await rm(trash, { recursive: true, force: true });
-    plan = await planRun(job, { repo: opts.repo, shardRows: opts.shardRows });
   }
-  opts.onPlan?.(plan, false);
   const startedAt = new Date().toISOString();
   await writePlan(plan);
   // a kill can land while a part file or a shard receipt is being written

@@ -13,7 +13,7 @@ import type { PlannedInput, PredictJob, RunPlan } from './types.js';
  * builds the plan. A plan already stored in the run directory (an interrupted
  * run) is reused so that shards keep their layout across resumes.
  */
-export async function planRun(job: PredictJob, opts: { repo: ModelRepository; shardRows?: number }): Promise<RunPlan> {
+export async function planRun(job: PredictJob, opts: { repo: ModelRepository; shardRows?: number; reuseStored?: boolean }): Promise<RunPlan> {
   const model = await opts.repo.resolve(job.model);
   const files = await discoverInputs(job.input.path, { format: job.input.format });
   const signatureInputs = model.manifest.signature.inputs as InputSpec[];
@@ -35,6 +35,7 @@ export async function planRun(job: PredictJob, opts: { repo: ModelRepository; sh
     inputs,
     shardRows: opts.shardRows ?? 1_000_000,
   });
+  if (opts.reuseStored === false) return plan;
   const stored = await readPlanIfExists(plan.runDir);
   return stored && stored.runId === plan.runId ? stored : plan;
 }

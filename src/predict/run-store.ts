@@ -88,7 +88,3 @@ export async function writeLatestPointer(outputPath: string, manifest: RunManife
     finishedAt: manifest.finishedAt,
   });
 }
-
-export async function readLatestPointer(outputPath: string): Promise<{ runId: string; runDir: string } | null> {
-  return readJson(join(outputPath, LATEST_FILE));
-}

@@ -36,7 +36,7 @@ export interface FlowOptions {
   backoffMs: number;
 }
 
-// finished jobs are trimmed by age and count; dedup never relies on them (see run-record.ts)
+// finished jobs are trimmed by age and count; dedup never relies on them (see queued-runs.ts)
 const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
 

@@ -1,11 +1,10 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { OrtqConfig } from '../config.js';
 import { toOrtqError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkEvictionPolicy, connectionFromConfig, type QueueConnection } from './connection.js';
-import { Redis as IORedis, type RedisOptions } from 'ioredis';
 import { WorkerMetrics } from './metrics.js';
 import { processorFile } from './processor-path.js';
 import { QueuedRunStore } from './queued-runs.js';
@@ -13,6 +12,7 @@ import { JOB_KINDS, RUNS_QUEUE, type JobKind } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
 import { runFinalizer } from './run-finalizer.js';
 import type { RunJobData, ShardJobData } from './run-flow.js';
+import type { ShardJobResult } from './shard-processor.js';
 import { ShardWorker } from './shard-worker.js';
 
 export interface WorkerServiceOptions {
@@ -45,7 +45,8 @@ export class WorkerService {
   private readonly pendingStats = new Set<Promise<void>>();
 
   private constructor(
-    private readonly opts: WorkerServiceOptions,
+    /** defaults filled in */
+    private readonly opts: WorkerServiceOptions & { queues: string[]; concurrency: number },
     private readonly conn: QueueConnection,
     private readonly client: Redis,
     private readonly store: QueuedRunStore,
@@ -54,7 +55,7 @@ export class WorkerService {
 
   static async start(opts: WorkerServiceOptions): Promise<WorkerService> {
     const conn = connectionFromConfig(opts.config, 'worker');
-    const client = new IORedis({ ...(conn.redis as RedisOptions) });
+    const client = new Redis({ ...(conn.redis as RedisOptions) });
     const log = opts.logger.child({ worker: `${hostname()}-${process.pid}` });
     let lastError = '';
     client.on('error', (err: Error) => {
@@ -66,7 +67,7 @@ export class WorkerService {
       lastError = '';
     });
     client.once('ready', () => void checkEvictionPolicy(client, log));
-    const svc = new WorkerService({ ...opts, logger: log }, conn, client, new QueuedRunStore(client, conn.prefix), new WorkerMetrics());
+    const svc = new WorkerService({ ...opts, logger: log, queues: opts.queues ?? ['predict'], concurrency: opts.concurrency ?? opts.config.queue.workerConcurrency }, conn, client, new QueuedRunStore(client, conn.prefix), new WorkerMetrics());
     await svc.metrics.listen(opts.config.metrics.port);
     svc.startWorkers();
     return svc;
@@ -86,7 +87,7 @@ export class WorkerService {
     const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger), { ...base, concurrency: 4, autorun: false });
     this.watch(finalizer, RUNS_QUEUE);
     this.workers.push(finalizer);
-    for (const queue of this.opts.queues ?? ['predict']) {
+    for (const queue of this.opts.queues) {
       const kind = (Object.keys(JOB_KINDS) as JobKind[]).find((k) => JOB_KINDS[k].queue === queue);
       if (!kind) {
         logger.warn({ queue }, 'no processor for this queue yet; not listening on it');
@@ -100,7 +101,7 @@ export class WorkerService {
       };
       const w = new ShardWorker(queue, processorFile(JOB_KINDS[kind].processor), {
         ...base,
-        concurrency: this.opts.concurrency ?? config.queue.workerConcurrency,
+        concurrency: this.opts.concurrency,
         workerForkOptions: { env },
       }, this.shardHooks(queue));
       this.watch(w, queue);
@@ -108,7 +109,7 @@ export class WorkerService {
       this.shardWorkers.push(w);
     }
     for (const w of this.workers) w.run().catch((err: Error) => logger.error({ err: err.message }, 'worker loop ended'));
-    logger.info({ queues: this.opts.queues ?? ['predict'], concurrency: this.opts.concurrency ?? config.queue.workerConcurrency, redis: maskRedisUrl(this.conn.url) }, 'worker started');
+    logger.info({ queues: this.opts.queues, concurrency: this.opts.concurrency, redis: maskRedisUrl(this.conn.url) }, 'worker started');
   }
 
   private shardHooks(queue: string) {
@@ -125,7 +126,7 @@ export class WorkerService {
         m.active.inc({ queue });
         log.debug({ ...tag(job), attempt: job.attemptsMade + 1 }, 'shard started');
       },
-      async after(job: Job<ShardJobData>, result: { receipt: { rowsRead: number; rowsWritten: number } }, ms: number) {
+      async after(job: Job<ShardJobData>, result: ShardJobResult, ms: number) {
         m.active.dec({ queue });
         m.shards.inc({ queue, outcome: 'completed' });
         m.rows.inc({ queue }, result.receipt.rowsRead);

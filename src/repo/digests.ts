@@ -6,6 +6,11 @@ export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** The digest of bytes already in memory. */
+export function digestBytes(bytes: Uint8Array): FileDigest {
+  return { sha256: sha256Hex(bytes), size: bytes.byteLength };
+}
+
 /** Streams a file through sha256, so multi-gigabyte side files never sit in memory. */
 export async function digestFile(path: string): Promise<FileDigest> {
   const hash = createHash('sha256');

@@ -5,9 +5,9 @@ import { OrtqError } from '../errors.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import { rootLogger, type Logger } from '../logger.js';
 import { AliasStore, moveAlias, rollbackTarget, type AliasEvent, type AliasFile } from './aliases.js';
-import { digestFile, prefixed, sha256Hex } from './digests.js';
+import { digestBytes, digestFile, prefixed } from './digests.js';
 import { listFiles } from './files.js';
-import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE, type ModelManifest } from './manifest.js';
+import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE, type FileDigest, type ModelManifest } from './manifest.js';
 import { buildVersionDir, newTempDir, publishDir, removeQuietly } from './save.js';
 import { loadPrivateKey, loadPublicKey, signatureProblem, signManifest, type SignatureFile } from './signing.js';
 import { assertValidSegment, formatTag, generateVersion, isValidSegment, parseTag } from './tag.js';
@@ -186,24 +186,29 @@ export class ModelRepository {
         throw new OrtqError('ORTQ_MODEL_UNTRUSTED', `refusing ${r.tag}: ${problem} (repository.trust.requireSignature is on; sign it with "ortq models sign ${r.tag} --key KEY.pem")`, { tag: r.tag });
       }
     }
-    const problems = await this.checkFiles(r.dir, manifest, false);
+    // model.onnx is read whole to be returned, so it is hashed from those bytes, not streamed a second time
+    const bytes = await readFile(join(r.dir, MODEL_FILE)).catch(() => undefined);
+    const modelDigest = bytes && digestBytes(bytes);
+    const problems = await this.checkFiles(r.dir, manifest, false, new Map(modelDigest ? [[MODEL_FILE, modelDigest]] : []));
     if (problems.length > 0) {
       throw new OrtqError('ORTQ_MODEL_CORRUPT', `${r.tag}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, { tag: r.tag, problems });
     }
-    const bytes = await readFile(join(r.dir, MODEL_FILE));
-    if (prefixed(sha256Hex(bytes)) !== manifest.digest) {
+    if (!bytes || !modelDigest || prefixed(modelDigest.sha256) !== manifest.digest) {
       throw new OrtqError('ORTQ_MODEL_CORRUPT', `${r.tag}: ${MODEL_FILE} does not match its recorded sha256`, { tag: r.tag, file: MODEL_FILE });
     }
     this.logger.debug({ model: r.tag, digest: r.digest }, 'model loaded and verified');
     return { model: { ...r, manifest }, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
   }
 
-  /** Digest problems of one version; `strict` also reports files the manifest does not list. */
-  private async checkFiles(dir: string, manifest: ModelManifest, strict: boolean): Promise<string[]> {
+  /**
+   * Digest problems of one version; `strict` also reports files the manifest does not list.
+   * `known` holds digests the caller already took, so those files are not read again.
+   */
+  private async checkFiles(dir: string, manifest: ModelManifest, strict: boolean, known = new Map<string, FileDigest>()): Promise<string[]> {
     const problems: string[] = [];
     for (const [file, want] of Object.entries(manifest.files ?? {})) {
       try {
-        const got = await digestFile(join(dir, file));
+        const got = known.get(file) ?? (await digestFile(join(dir, file)));
         if (got.sha256 !== want.sha256 || got.size !== want.size) problems.push(`${file} does not match its recorded sha256`);
       } catch (err) {
         problems.push(`${file} is missing (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);

@@ -82,7 +82,8 @@ export async function buildVersionDir(req: SaveRequest, tmpDir: string): Promise
   }
 
   await mkdir(tmpDir, { recursive: true });
-  const { model: scoring, rewrites } = rewriteZipMap(parseOnnx(bytes, req.file));
+  // facts and locations above are plain copies, so the decoded model can be rewritten in place
+  const { model: scoring, rewrites } = rewriteZipMap(original);
   assertTensorOutputs(scoring, req.file);
   if (rewrites.length > 0) {
     await writeFile(join(tmpDir, ORIGINAL_FILE), bytes);

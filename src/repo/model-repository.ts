@@ -421,8 +421,7 @@ export class ModelRepository {
   async exportArchive(tag: string, file: string): Promise<{ tag: string; file: string; bytes: number }> {
     const { exportVersion } = await import('./archive.js');
     const r = await this.resolve(tag);
-    const { manifest } = await this.readManifest(r.dir, r.tag);
-    const problems = await this.checkFiles(r.dir, manifest, true);
+    const problems = await this.checkFiles(r.dir, r.manifest, true);
     if (problems.length > 0) throw new OrtqError('ORTQ_MODEL_CORRUPT', `refusing to export ${r.tag}: ${problems[0]}`, { tag: r.tag, problems });
     return exportVersion(r, file);
   }

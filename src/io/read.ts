@@ -44,17 +44,24 @@ async function* guarded(file: InputFile, opts: ReadOptions): AsyncGenerator<Reco
     case 'arrows': source = readArrowStream(file.path, opts); break;
     case 'csv': source = readCsv(file.path, opts); break;
   }
-  for (;;) {
-    let r: IteratorResult<RecordBatch>;
-    try {
-      r = await source.next();
-    } catch (err) {
-      throw asInputError(file.path, file.format, err);
+  try {
+    for (;;) {
+      let r: IteratorResult<RecordBatch>;
+      try {
+        r = await source.next();
+      } catch (err) {
+        throw asInputError(file.path, file.format, err);
+      }
+      if (r.done) return;
+      const problem = findBatchProblem(r.value);
+      if (problem) throw asInputError(file.path, file.format, new Error(problem));
+      yield* slices(r.value, bs);
     }
-    if (r.done) return;
-    const problem = findBatchProblem(r.value);
-    if (problem) throw asInputError(file.path, file.format, new Error(problem));
-    yield* slices(r.value, bs);
+  } finally {
+    // A consumer that stops early, or a batch that fails validation, leaves the
+    // source suspended: returning it runs its finally (closes the file, releases
+    // or stops the Parquet decoder).
+    await source.return(undefined).catch(() => undefined);
   }
 }
 

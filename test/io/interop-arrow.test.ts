@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectInput } from '../../src/io/inspect.js';
 import { closeParquetWorkers } from '../../src/io/parquet-host.js';
+import { readBatches } from '../../src/io/read.js';
 import { columnValues, inputFile, INTEROP, readAll } from './helpers.js';
 
 const DIR = join(INTEROP, 'arrow');
@@ -81,5 +82,15 @@ describe('Arrow IPC golden files (arrow-testing integration)', () => {
       parts.push(...columnValues(bs, 'int32_nullable'));
     }
     expect(parts).toEqual(all);
+  });
+
+  it.runIf(process.platform === 'linux')('a consumer that stops early does not leak the file handle', async () => {
+    const file = await inputFile(join(DIR, 'generated_primitive.arrow_file'), 'arrow');
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (let i = 0; i < 10; i++) {
+      for await (const b of readBatches(file)) { expect(b.numRows).toBeGreaterThan(0); break; }
+    }
+    expect(openFds()).toBe(before);
   });
 });

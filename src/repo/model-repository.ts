@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { OrtqConfig } from '../config.js';
@@ -389,13 +390,15 @@ export class ModelRepository {
       if (targets.length === 0) throw this.notFound(tag);
     } else targets = [await this.resolve(tag)];
     const results: VerifyResult[] = [];
+    let trusted: KeyObject[] | undefined;
     for (const r of targets) {
       const { manifest, bytes } = await this.readManifest(r.dir, r.tag);
       const problems = await this.checkFiles(r.dir, manifest, true);
       const sig = await this.readSignature(r.dir);
       let signature = sig ? 'not checked' : 'unsigned';
       if (sig && this.trust.publicKeys.length > 0) {
-        const p = signatureProblem(bytes, sig, this.trust.publicKeys.map(loadPublicKey));
+        trusted ??= this.trust.publicKeys.map(loadPublicKey);
+        const p = signatureProblem(bytes, sig, trusted);
         signature = p ? `invalid: ${p}` : 'valid';
         if (p) problems.push(`signature: ${p}`);
       } else if (!sig && this.trust.requireSignature) problems.push('signature: it is not signed');

@@ -161,10 +161,8 @@ describe('bad input', () => {
   });
 
   it('nulls: error names the row and column; skip drops and counts; fill substitutes', async () => {
-    const t = makeTable({ rows: 10, features: F });
     const csv = ['id,' + featureCols.join(',')];
     for (let i = 0; i < 10; i++) csv.push([i, ...featureCols.map((_, j) => (i === 3 && j === 2 ? '' : String(i + j)))].join(','));
-    void t;
     await writeFile(join(dir, 'nulls.csv'), csv.join('\n') + '\n');
     const base = { input: { path: 'nulls.csv' } };
     const e = await runLocal(job({ name: 'nul-e', ...base, output: { path: 'out/ne' } }), { repo }).catch((err) => err);
@@ -174,7 +172,15 @@ describe('bad input', () => {
     expect(skip.manifest.rows).toEqual({ read: 10, written: 9, skipped: 1 });
     const rows = await readRunRows(skip.plan.runDir);
     expect(rows.map((r) => Number(r.id))).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9]);
-    const fill = await runLocal(job({ name: 'nul-f', ...base, nulls: { fill: 0 }, output: { path: 'out/nf' } }), { repo });
+    // a model of its own: linear@champion moves in another test
+    const fillModel = linearModel({ features: F, seed: 21 });
+    await writeFile(join(dir, 'fill.onnx'), fillModel.bytes);
+    await repo.save('fill', join(dir, 'fill.onnx'));
+    const fill = await runLocal(job({ name: 'nul-f', model: 'fill', ...base, nulls: { fill: 0 }, output: { path: 'out/nf' } }), { repo });
     expect(fill.manifest.rows.written).toBe(10);
+    // the filled value is what the model saw: row 3 scores as if f2 were 0
+    const x3 = Float64Array.from(featureCols, (_, j) => (j === 2 ? 0 : 3 + j));
+    const filled = (await readRunRows(fill.plan.runDir)).find((r) => Number(r.id) === 3)!;
+    expectClose([Number(filled.output)], linearRef(fillModel, x3, 1));
   });
 });

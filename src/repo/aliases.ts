@@ -47,6 +47,11 @@ export class AliasStore {
   }
 }
 
+/** The aliases that point at `version`, sorted. */
+export function aliasesOf(aliases: Record<string, string>, version: string): string[] {
+  return Object.keys(aliases).filter((a) => aliases[a] === version).sort();
+}
+
 /** Points `alias` at `version`, recording the move. Returns the previous target. */
 export function moveAlias(state: AliasFile, alias: string, version: string | null, action: AliasEvent['action'], at = new Date()): string | null {
   const from = state.aliases[alias] ?? null;

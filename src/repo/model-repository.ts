@@ -5,7 +5,7 @@ import type { OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import { rootLogger, type Logger } from '../logger.js';
-import { AliasStore, moveAlias, rollbackTarget, type AliasEvent, type AliasFile } from './aliases.js';
+import { aliasesOf, AliasStore, moveAlias, rollbackTarget, type AliasEvent, type AliasFile } from './aliases.js';
 import { digestBytes, digestFile, prefixed } from './digests.js';
 import { listFiles } from './files.js';
 import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE, type FileDigest, type ModelManifest } from './manifest.js';
@@ -316,10 +316,7 @@ export class ModelRepository {
     const out: ModelSummary[] = [];
     for (const n of names) {
       const { aliases } = await new AliasStore(this.nameDir(n)).read();
-      for (const r of (await this.versions(n)).reverse()) {
-        const signed = (await this.readSignature(r.dir)) !== undefined;
-        out.push({ ...r, aliases: Object.keys(aliases).filter((a) => aliases[a] === r.version).sort(), signed });
-      }
+      for (const r of (await this.versions(n)).reverse()) out.push(await this.summary(r, aliases));
     }
     return out;
   }
@@ -328,8 +325,12 @@ export class ModelRepository {
   async get(tag: string): Promise<ModelSummary> {
     const r = await this.resolve(tag);
     const { aliases } = await new AliasStore(this.nameDir(r.name)).read();
+    return this.summary(r, aliases);
+  }
+
+  private async summary(r: ResolvedModel, aliases: Record<string, string>): Promise<ModelSummary> {
     const signed = (await this.readSignature(r.dir)) !== undefined;
-    return { ...r, aliases: Object.keys(aliases).filter((a) => aliases[a] === r.version).sort(), signed };
+    return { ...r, aliases: aliasesOf(aliases, r.version), signed };
   }
 
   /** Moves a version folder out of sight (one atomic rename); the caller removes the returned folder after releasing the lock. */
@@ -347,7 +348,7 @@ export class ModelRepository {
   async delete(tag: string, opts: { force?: boolean } = {}): Promise<{ tag: string; removedAliases: string[] }> {
     const r = await this.resolve(tag);
     return new AliasStore(this.nameDir(r.name)).update(async (state) => {
-      const pointing = Object.keys(state.aliases).filter((a) => state.aliases[a] === r.version).sort();
+      const pointing = aliasesOf(state.aliases, r.version);
       if (pointing.length > 0 && !opts.force) {
         throw new OrtqError('ORTQ_MODEL_IN_USE', `${r.tag} is aliased as ${pointing.map((a) => `${r.name}@${a}`).join(', ')}; move the alias first or pass --force`, { tag: r.tag, aliases: pointing });
       }

@@ -438,10 +438,5 @@ export class ModelRepository {
       logger: this.logger,
     });
   }
-
-  /** @internal for archive import: the folder a version lives in. */
-  versionDir(name: string, version: string): string {
-    return join(this.nameDir(assertValidSegment('name', name)), assertValidSegment('version', version));
-  }
 }
 

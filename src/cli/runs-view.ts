@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { getRunRecord, listRunRecords } from '../predict/run-ledger.js';
-import { readRunManifest } from '../predict/run-store.js';
+import { readRunOutcome } from '../predict/run-store.js';
 import { formatTable, printJson } from './output.js';
 
 export async function listRunsCommand(job: string | undefined, flags: { json?: boolean }): Promise<void> {
@@ -11,11 +9,8 @@ export async function listRunsCommand(job: string | undefined, flags: { json?: b
   process.stdout.write(formatTable(['Run', 'Status', 'Model', 'Rows', 'Started', 'Mode', 'Directory'], rows));
 }
 
-export async function showRunCommand(runId: string, flags: { json?: boolean }): Promise<void> {
+/** The run's manifest (finished or failed), or its ledger record while it has neither; always JSON. */
+export async function showRunCommand(runId: string): Promise<void> {
   const record = await getRunRecord(runId);
-  const manifest = (await readRunManifest(record.runDir))
-    ?? JSON.parse(await readFile(join(record.runDir, '_failed.json'), 'utf8').catch(() => 'null'))
-    ?? record;
-  if (flags.json) return printJson(manifest);
-  process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+  printJson((await readRunOutcome(record.runDir)) ?? record);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import { ortqVersion } from '../version.js';
 import { recordRun } from './run-ledger.js';
-import { MANIFEST_FILE, readShardReceipts, writeLatestPointer } from './run-store.js';
+import { FAILED_FILE, MANIFEST_FILE, readShardReceipts, writeLatestPointer } from './run-store.js';
 import { onnxruntimeVersion } from '../repo/onnx-runtime-check.js';
 import type { RunManifest, RunPlan } from './types.js';
 
@@ -63,8 +63,7 @@ export async function finalizeRun(plan: RunPlan, opts: {
     await writeJsonAtomic(join(plan.runDir, MANIFEST_FILE), manifest);
     await writeLatestPointer(plan.job.output.path, manifest);
   } else {
-    // a failed run is recorded beside the run, never as run.json: it must not look finished
-    await writeJsonAtomic(join(plan.runDir, '_failed.json'), manifest);
+    await writeJsonAtomic(join(plan.runDir, FAILED_FILE), manifest);
   }
   await recordRun(manifest, plan.runDir);
   return manifest;

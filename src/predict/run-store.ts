@@ -16,6 +16,8 @@ import type { RunManifest, RunPlan, ShardReceipt } from './types.js';
 export const PLAN_FILE = '_plan.json';
 export const MANIFEST_FILE = 'run.json';
 export const LATEST_FILE = '_latest.json';
+/** a failed run's manifest: beside the run, never as run.json, so it cannot look finished */
+export const FAILED_FILE = '_failed.json';
 /** receipt files read at once by readShardReceipts */
 const RECEIPT_READS = 16;
 
@@ -45,6 +47,11 @@ export async function readPlan(runDir: string): Promise<RunPlan> {
 /** The finished run's manifest, or null when the run has not finished. */
 export async function readRunManifest(runDir: string): Promise<RunManifest | null> {
   return readJson<RunManifest>(join(runDir, MANIFEST_FILE));
+}
+
+/** The manifest of a finished run, or of a failed one; null while neither exists. */
+export async function readRunOutcome(runDir: string): Promise<RunManifest | null> {
+  return (await readRunManifest(runDir)) ?? readJson<RunManifest>(join(runDir, FAILED_FILE));
 }
 
 export function receiptPath(runDir: string, shard: string): string {

@@ -15,9 +15,9 @@ export function registerRuns(program: Command): void {
     .command('show')
     .description('the manifest of one run')
     .argument('<runId>')
-    .option('--json', 'print JSON')
-    .action(async (runId: string, flags: { json?: boolean }) => {
+    .option('--json', 'print JSON (the default: a manifest is JSON)')
+    .action(async (runId: string) => {
       const { showRunCommand } = await import('../runs-view.js');
-      await showRunCommand(runId, flags);
+      await showRunCommand(runId);
     });
 }

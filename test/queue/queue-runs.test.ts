@@ -45,6 +45,23 @@ async function expectRowsOnce(runDir: string, rows: number): Promise<void> {
   expect(new Set(ids).size).toBe(rows);
 }
 
+/** A worker, and a run enqueued with `ortq enqueue` that has finished its first five shards. */
+async function runUnderWay(fx: QueueFixture): Promise<{ qc: QueueClient; w: Proc; runId: string; runDir: string }> {
+  const qc = await client(fx);
+  const w = await worker(fx);
+  const e = ortq(fx, ['enqueue', fx.jobFile, '--json']);
+  expect(await e.exit, e.err()).toBe(0);
+  const { runId, runDir } = json(e);
+  await until(async () => ((await qc.store.get(runId))?.shardsDone ?? 0) >= 5, 60_000, 'first shards');
+  return { qc, w, runId, runDir };
+}
+
+/** The run completes, with every input row exactly once. */
+async function expectCompletes(qc: QueueClient, fx: QueueFixture, runId: string, runDir: string): Promise<void> {
+  await until(async () => (await qc.store.get(runId))?.status === 'completed', 90_000, 'run completion');
+  await expectRowsOnce(runDir, fx.rows);
+}
+
 describe('queued runs (real redis-server, worker processes, onnxruntime)', () => {
   it('two workers score a 60-shard run exactly as the local runner does', async () => {
     const fx = await makeFixture(server.url);
@@ -84,31 +101,19 @@ describe('queued runs (real redis-server, worker processes, onnxruntime)', () =>
 
   it('a worker SIGKILLed mid-run: another takes its shard over, every row once', async () => {
     const fx = await makeFixture(server.url);
-    const qc = await client(fx);
-    const a = await worker(fx);
-    const e = ortq(fx, ['enqueue', fx.jobFile, '--json']);
-    expect(await e.exit, e.err()).toBe(0);
-    const { runId, runDir } = json(e);
-    await until(async () => ((await qc.store.get(runId))?.shardsDone ?? 0) >= 5, 60_000, 'first shards');
+    const { qc, w: a, runId, runDir } = await runUnderWay(fx);
     a.child.kill('SIGKILL');
     await a.exit;
     const b = await worker(fx);
-    await until(async () => (await qc.store.get(runId))?.status === 'completed', 90_000, 'run completion');
-    await expectRowsOnce(runDir, fx.rows);
+    await expectCompletes(qc, fx, runId, runDir);
     expect(await stopProc(b)).toBe(0);
   }, 150_000);
 
   it('survives a Redis restart mid-run (same data dir, AOF)', async () => {
     const fx = await makeFixture(server.url);
-    const qc = await client(fx);
-    const w = await worker(fx);
-    const e = ortq(fx, ['enqueue', fx.jobFile, '--json']);
-    expect(await e.exit, e.err()).toBe(0);
-    const { runId, runDir } = json(e);
-    await until(async () => ((await qc.store.get(runId))?.shardsDone ?? 0) >= 5, 60_000, 'first shards');
+    const { qc, w, runId, runDir } = await runUnderWay(fx);
     await server.restart(1000);
-    await until(async () => (await qc.store.get(runId))?.status === 'completed', 90_000, 'run completion');
-    await expectRowsOnce(runDir, fx.rows);
+    await expectCompletes(qc, fx, runId, runDir);
     expect(w.err()).toMatch(/Redis connection (error|restored)|worker error/);
     expect(await stopProc(w)).toBe(0);
   }, 150_000);

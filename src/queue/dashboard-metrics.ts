@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Job states reported per queue; `waiting` includes prioritized jobs, as in `ortq status`. */
-export const DASHBOARD_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
+const DASHBOARD_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
 
 /**
  * Prometheus metrics of the dashboard process. Unlike the worker's

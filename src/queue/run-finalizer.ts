@@ -15,7 +15,7 @@ export interface RunJobResult {
 }
 
 /** Failed shards of a run job, from the children it ignored (`ignoreDependencyOnFailure`). */
-export async function failedShards(job: Job<RunJobData>): Promise<Array<{ shard: string; code: string; message: string }>> {
+async function failedShards(job: Job<RunJobData>): Promise<Array<{ shard: string; code: string; message: string }>> {
   const ignored = await job.getIgnoredChildrenFailures();
   return Object.entries(ignored).map(([key, reason]) => {
     const jobId = key.slice(key.lastIndexOf(':') + 1);

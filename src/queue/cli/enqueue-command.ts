@@ -16,7 +16,7 @@ import type { QueuedRun } from '../queued-runs.js';
 import { runProgressBar } from './progress-bar.js';
 
 /** The `--json` summary of a run that has not finished: the shape of `ortq run --json`, rows still null. */
-export function pendingSummary(plan: RunPlan, rec: QueuedRun | null, outcome: string): Record<string, unknown> {
+function pendingSummary(plan: RunPlan, rec: QueuedRun | null, outcome: string): Record<string, unknown> {
   return {
     runId: plan.runId,
     status: rec?.status ?? 'queued',

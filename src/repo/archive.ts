@@ -45,13 +45,10 @@ export async function exportVersion(r: ResolvedModel, file: string): Promise<{ t
       const path = join(r.dir, rel);
       const { size } = await stat(path);
       // tar-stream's streams are streamx streams: feed them by hand, honouring backpressure
-      let done!: Promise<void>;
-      const sink = (() => {
-        let sinkResolve!: () => void;
-        let sinkReject!: (e: Error) => void;
-        done = new Promise<void>((res, rej) => { sinkResolve = res; sinkReject = rej; });
-        return pack.entry(header(`${r.name}/${r.version}/${rel}`, size), (err) => (err ? sinkReject(err) : sinkResolve()));
-      })();
+      let sink!: ReturnType<tar.Pack['entry']>;
+      const done = new Promise<void>((resolve, reject) => {
+        sink = pack.entry(header(`${r.name}/${r.version}/${rel}`, size), (err) => (err ? reject(err) : resolve()));
+      });
       for await (const chunk of createReadStream(path)) {
         if (!sink.write(chunk as Buffer)) await once(sink, 'drain');
       }

@@ -17,7 +17,7 @@ export function sessionOptions(inference?: OrtqConfig['inference']): ort.Inferen
 export function sessionLoadError(message: string, inference?: OrtqConfig['inference']): OrtqError {
   if (inference?.executionProvider === 'cuda' && /cuda|providers_shared|execution ?provider/i.test(message)) {
     return new OrtqError('ORTQ_EXECUTION_PROVIDER_UNAVAILABLE',
-      `executionProvider is cuda but onnxruntime cannot start its CUDA provider (${message.split('\n')[0]}); install it with "npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12" on a machine with CUDA 12, or set ORTQ_EXECUTION_PROVIDER=cpu`);
+      `executionProvider is cuda but onnxruntime cannot start its CUDA provider (${message.split('\n')[0]}); install it with "ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js" on a machine with CUDA 12, or set ORTQ_EXECUTION_PROVIDER=cpu`);
   }
   return new OrtqError('ORTQ_MODEL_INVALID', `onnxruntime cannot load the model: ${message}`);
 }

@@ -47,7 +47,7 @@ describe('execution provider', () => {
     const t = new InferenceThread(linearModel({ features: 3 }).bytes, { executionProvider: 'cuda', intraOpThreads: 0, interOpThreads: 1 });
     const err = await t.ready.catch((e) => e);
     expect(err.code).toBe('ORTQ_EXECUTION_PROVIDER_UNAVAILABLE');
-    expect(err.message).toContain('--onnxruntime-node-install=cuda12');
+    expect(err.message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
     await t.close();
   });
 });

@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -79,6 +79,8 @@ describe('export / import', () => {
     await writeTar(file, [{ name, body: 'x' }]);
     await expect(s.repo().importArchive(file)).rejects.toMatchObject({ code: 'ORTQ_ARCHIVE_INVALID' });
     expect(() => readFileSync(join(s.dir, 'evil.txt'))).toThrow();
+    // an escaping entry could land anywhere above the import folder, not only in s.dir
+    expect(readdirSync(s.dir, { recursive: true }).filter((p) => String(p).endsWith('evil.txt'))).toEqual([]);
   });
 
   it('refuses symlink entries and non-tar files', async () => {

@@ -10,7 +10,8 @@
  *
  * Protocol (one request at a time per worker):
  *   main → {op:'inspect', path}               ← {type:'inspect', rows, unitRows, schema: ipc bytes}
- *   main → {op:'open', path, rowGroups, columns, batchSize}   ← {type:'opened'}
+ *   main → {op:'open', path, unitStart?, unitEnd?, columns, batchSize}
+ *                                              ← {type:'opened'} | {type:'end'} (no row group in range)
  *   main → {op:'next'}                         ← {type:'batch', ipc} | {type:'cols', …} | {type:'end'}
  *   any failure                                ← {type:'error', message}
  *
@@ -105,7 +106,14 @@ parentPort.on('message', async (msg) => {
       parentPort.postMessage({ type: 'inspect', rows, unitRows, schema }, [schema.buffer]);
     } else if (msg.op === 'open') {
       const pf = await openFile(msg.path);
-      const opts = { rowGroups: msg.rowGroups, batchSize: msg.batchSize };
+      const opts = { batchSize: msg.batchSize };
+      if (msg.unitStart !== undefined || msg.unitEnd !== undefined) {
+        // the footer is parsed once, here: row groups [unitStart, unitEnd), clamped to the file
+        const count = pf.metadata().numRowGroups();
+        opts.rowGroups = [];
+        for (let i = msg.unitStart ?? 0; i < Math.min(msg.unitEnd ?? count, count); i++) opts.rowGroups.push(i);
+        if (opts.rowGroups.length === 0) { release(); parentPort.postMessage({ type: 'end' }); return; }
+      }
       if (msg.columns) opts.columns = msg.columns;
       const stream = await pf.stream(opts);
       reader = stream.getReader();
@@ -126,9 +134,6 @@ parentPort.on('message', async (msg) => {
       }
       const ipc = wb.intoIPCStream();
       parentPort.postMessage({ type: 'batch', ipc }, [ipc.buffer]);
-    } else if (msg.op === 'close') {
-      release();
-      parentPort.postMessage({ type: 'closed' });
     }
   } catch (err) {
     release();

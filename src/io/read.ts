@@ -144,17 +144,9 @@ async function* readParquet(path: string, opts: ReadOptions): AsyncGenerator<Rec
   const w = acquireParquetWorker();
   let clean = false;
   try {
-    let rowGroups: number[] | undefined;
-    if (opts.unitStart !== undefined || opts.unitEnd !== undefined) {
-      const meta = await w.request({ op: 'inspect', path });
-      const count = (meta.unitRows as number[]).length;
-      const start = opts.unitStart ?? 0;
-      const end = Math.min(opts.unitEnd ?? count, count);
-      rowGroups = [];
-      for (let i = start; i < end; i++) rowGroups.push(i);
-      if (rowGroups.length === 0) { clean = true; return; }
-    }
-    await w.request({ op: 'open', path, rowGroups, columns: opts.columns, batchSize: opts.batchSize ?? DEFAULT_BATCH });
+    const { unitStart, unitEnd, columns } = opts;
+    const opened = await w.request({ op: 'open', path, unitStart, unitEnd, columns, batchSize: opts.batchSize ?? DEFAULT_BATCH });
+    if (opened.type === 'end') { clean = true; return; }
     let colsSchema: Schema | undefined;
     let next = w.request({ op: 'next' });
     for (;;) {

@@ -70,5 +70,8 @@ describe('Parquet golden files (parquet-testing)', () => {
     }
     expect(pieces).toEqual(all);
     expect(all.length).toBe(layout.rows);
+    // a range past the last row group is empty; one that runs past it is clamped
+    expect(await readAll(file, { unitStart: layout.units, unitEnd: layout.units + 1 })).toEqual([]);
+    expect(columnValues(await readAll(file, { unitStart: 0, unitEnd: layout.units + 5, columns: ['id'] }), 'id')).toEqual(all);
   });
 });

@@ -29,19 +29,16 @@ export async function writeFeatureDataset(dir: string, format: 'arrow' | 'parque
   await mkdir(dir, { recursive: true });
   const existing = (await readdir(dir)).filter((n) => n.endsWith(`.${format}`));
   if (existing.length === files) return dir;
-  let seed = 1;
   for (let f = 0; f < files; f++) {
-    const w = createPartWriter(join(dir, `part-${String(f).padStart(4, '0')}.${format}`), format);
-    const inFile = Math.min(fileRows, rows - f * fileRows);
-    for (let done = 0; done < inFile; done += chunk) await w.write(featureBatch(Math.min(chunk, inFile - done), features, seed++));
-    await w.commit();
+    const path = join(dir, `part-${String(f).padStart(4, '0')}.${format}`);
+    await writeFeatureFile(path, format, Math.min(fileRows, rows - f * fileRows), features, chunk, 1 + f * 1000);
   }
   return dir;
 }
 
 /** One file of `rows` rows in record batches (Arrow) or row groups (Parquet) of `chunk` rows, streamed. */
-export async function writeFeatureFile(path: string, format: 'arrow' | 'parquet', rows: number, features: number, chunk = 131072): Promise<void> {
+export async function writeFeatureFile(path: string, format: 'arrow' | 'parquet', rows: number, features: number, chunk = 131072, firstSeed = 1): Promise<void> {
   const w = createPartWriter(path, format);
-  for (let done = 0, seed = 1; done < rows; done += chunk) await w.write(featureBatch(Math.min(chunk, rows - done), features, seed++));
+  for (let done = 0, seed = firstSeed; done < rows; done += chunk) await w.write(featureBatch(Math.min(chunk, rows - done), features, seed++));
   await w.commit();
 }

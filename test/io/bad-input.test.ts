@@ -30,12 +30,25 @@ const FUZZ = join(INTEROP, 'arrow-fuzz');
 const GOOD_ARROW = join(INTEROP, 'arrow', 'generated_primitive.arrow_file');
 const GOOD_PARQUET = join(INTEROP, 'parquet', 'alltypes_plain.parquet');
 
+/**
+ * The fuzz files that still decode to a well-formed table, with their row
+ * counts; every other one must be rejected. Pinned so that a reader which
+ * silently yields nothing for a damaged file cannot pass.
+ */
+const FUZZ_READABLE = new Map([
+  ['arrow-ipc-file--clusterfuzz-testcase-arrow-ipc-file-fuzz-6051391008473088', 'read 17 rows'],
+  ['arrow-ipc-file--clusterfuzz-testcase-minimized-arrow-ipc-file-fuzz-6088759971217408', 'read 200 rows'],
+  ['arrow-ipc-stream--clusterfuzz-testcase-minimized-arrow-ipc-stream-fuzz-4757582821064704', 'read 0 rows'],
+  ['arrow-ipc-stream--clusterfuzz-testcase-minimized-arrow-ipc-stream-fuzz-5435281763467264', 'read 0 rows'],
+]);
+
 describe('arrow-fuzz: corrupt IPC files and streams', () => {
   for (const name of readdirSync(FUZZ).sort()) {
     it(name, { timeout: 15_000 }, async () => {
       const format = name.startsWith('arrow-ipc-file') ? 'arrow' : 'arrows';
       const result = await outcome(join(FUZZ, name), format);
       expect(result).toMatch(/^(read \d+ rows|ORTQ_INPUT_CORRUPT)$/);
+      expect(result).toBe(FUZZ_READABLE.get(name) ?? 'ORTQ_INPUT_CORRUPT');
       const good = await readAll(await inputFile(GOOD_ARROW, 'arrow'));
       expect(good.reduce((n, b) => n + b.numRows, 0)).toBe(37);
     });
@@ -58,13 +71,18 @@ const BAD = join(INTEROP, 'parquet-bad');
  * reveal (checksums are not verified), and GH-43605, whose bit-width-0 RLE
  * dictionary indices arrow-rs decodes as all-zero indices.
  */
-const READABLE = new Set(['datapage_v1-corrupt-checksum.parquet', 'rle-dict-uncompressed-corrupt-checksum.parquet', 'ARROW-GH-43605.parquet']);
+const READABLE = new Map([
+  ['datapage_v1-corrupt-checksum.parquet', 'read 5120 rows'],
+  ['rle-dict-uncompressed-corrupt-checksum.parquet', 'read 1000 rows'],
+  ['ARROW-GH-43605.parquet', 'read 21186 rows'],
+]);
 
 describe('parquet-bad: malformed Parquet files', () => {
   for (const name of readdirSync(BAD).filter((f) => f.endsWith('.parquet')).sort()) {
     it(name, { timeout: 30_000 }, async () => {
       const result = await outcome(join(BAD, name), 'parquet');
       if (!READABLE.has(name)) expect(result).toBe('ORTQ_INPUT_CORRUPT');
+      expect(result).toBe(READABLE.get(name) ?? 'ORTQ_INPUT_CORRUPT');
       const good = await readAll(await inputFile(GOOD_PARQUET));
       expect(columnValues(good, 'id')).toHaveLength(8);
     });

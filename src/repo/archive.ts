@@ -57,6 +57,13 @@ export async function exportVersion(r: ResolvedModel, file: string): Promise<{ t
     }
     pack.finalize();
     await written;
+    // the archive's bytes reach the disk before its name does
+    const fh = await open(tmp, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
     await fsyncDir(dirname(file));
   } catch (err) {

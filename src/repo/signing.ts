@@ -51,9 +51,10 @@ function loadEd25519Key(keyOrPath: string, kind: 'private' | 'public', code: 'OR
   return key;
 }
 
-/** The signing key given on the command line (`--key`). */
+/** The signing key given on the command line (`--key`); inline PEM text never appears in errors. */
 export function loadPrivateKey(keyOrPath: string): KeyObject {
-  return loadEd25519Key(keyOrPath, 'private', 'ORTQ_USAGE', keyOrPath);
+  const label = keyOrPath.includes('-----BEGIN') ? 'the --key PEM text' : keyOrPath;
+  return loadEd25519Key(keyOrPath, 'private', 'ORTQ_USAGE', label);
 }
 
 /** A key from repository.trust.publicKeys; PEM text there is cut short in errors. */

@@ -275,3 +275,13 @@ describe('signing and the trust policy', () => {
     await expect(noKeys.load('m:v2')).rejects.toMatchObject({ code: 'ORTQ_MODEL_UNTRUSTED' });
   });
 });
+
+describe('signing keys in errors', () => {
+  it('a bad inline private key is not echoed back', async () => {
+    const { loadPrivateKey } = await import('../../src/repo/signing.js');
+    const secret = '-----BEGIN PRIVATE KEY-----\nTOPSECRETTOPSECRET\n-----END PRIVATE KEY-----\n';
+    const err = (() => { try { loadPrivateKey(secret); } catch (e) { return e as Error; } return null; })();
+    expect(err).not.toBeNull();
+    expect(err!.message).not.toContain('TOPSECRET');
+  });
+});

@@ -154,7 +154,7 @@ class CsvEncoder implements PartEncoder {
   }
 
   end(): Uint8Array[] {
-    return this.header === null ? [] : [];
+    return [];
   }
 }
 

@@ -27,7 +27,6 @@ const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 export class ArrowFileReader {
   private constructor(
     private readonly fh: FileHandle,
-    readonly size: number,
     readonly schema: Schema,
     private readonly blocks: FileBlock[],
     private readonly prefix: Uint8Array,
@@ -60,7 +59,7 @@ export class ArrowFileReader {
       const schemaMsg = frame(Message.encode(Message.from(schema)));
       const parts: Uint8Array[] = [schemaMsg];
       for (const d of dicts) parts.push(await readExact(fh, d.offset, d.metaDataLength + d.bodyLength));
-      return new ArrowFileReader(fh, size, schema, blocks, concat(parts, 0));
+      return new ArrowFileReader(fh, schema, blocks, concat(parts));
     } catch (err) {
       await fh.close();
       throw err;
@@ -138,8 +137,8 @@ function frame(meta: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: Uint8Array[], extra: number): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0) + extra);
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let pos = 0;
   for (const p of parts) { out.set(p, pos); pos += p.length; }
   return out;

@@ -5,6 +5,7 @@ import { asInputError } from './corrupt.js';
 import { inferCsvLayout } from './csv.js';
 import type { InputFile } from './discover.js';
 import { ArrowFileReader } from './ipc-file.js';
+import { schemaFromIpc } from './parquet-columns.js';
 import { acquireParquetWorker, releaseParquetWorker } from './parquet-host.js';
 
 /** What the planner needs to know about a file before reading it. */
@@ -41,10 +42,9 @@ async function inspectParquet(path: string): Promise<InputLayout> {
   try {
     const r = await w.request({ op: 'inspect', path });
     const unitRows = (r.unitRows as number[]).map(Number);
-    const reader = RecordBatchReader.from(r.schema as Uint8Array);
-    reader.open();
+    const schema = schemaFromIpc(r.schema as Uint8Array);
     ok = true;
-    return { schema: reader.schema, rows: Number(r.rows), unitRows, units: unitRows.length };
+    return { schema, rows: Number(r.rows), unitRows, units: unitRows.length };
   } finally {
     releaseParquetWorker(w, ok);
   }

@@ -12,7 +12,7 @@ export interface TransferredColumn {
   offsets: ArrayBuffer | null;
 }
 
-/** Schema of a stream from the IPC bytes the worker sends with its first column batch. */
+/** Schema of a stream from the IPC bytes the worker sends ('inspect', and the first column batch). */
 export function schemaFromIpc(bytes: Uint8Array): Schema {
   const reader = RecordBatchReader.from(bytes);
   reader.open();

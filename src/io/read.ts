@@ -119,8 +119,13 @@ async function* readArrowFile(path: string, opts: ReadOptions): AsyncGenerator<R
   }
 }
 
+/** Streams and CSV files are one unit: unit 0 is the whole file. */
+function coversUnitZero(opts: ReadOptions): boolean {
+  return (opts.unitStart ?? 0) <= 0 && (opts.unitEnd ?? 1) >= 1;
+}
+
 async function* readArrowStream(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {
-  if ((opts.unitStart ?? 0) > 0 || (opts.unitEnd ?? 1) < 1) return;
+  if (!coversUnitZero(opts)) return;
   registerIpcCodecs();
   const input = createReadStream(path, { highWaterMark: 1 << 20 });
   try {
@@ -134,7 +139,7 @@ async function* readArrowStream(path: string, opts: ReadOptions): AsyncGenerator
 }
 
 async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {
-  if ((opts.unitStart ?? 0) > 0 || (opts.unitEnd ?? 1) < 1) return;
+  if (!coversUnitZero(opts)) return;
   const layout = await inferCsvLayout(path);
   checkColumns(path, layout.schema, opts.columns);
   yield* readCsvBatches(path, layout, { columns: opts.columns, batchSize: opts.batchSize ?? DEFAULT_BATCH });
@@ -156,15 +161,17 @@ async function* readParquet(path: string, opts: ReadOptions): AsyncGenerator<Rec
       next = w.request({ op: 'next' });
       next.catch(() => undefined);
       if (r.type === 'cols') {
-        if (r.schema) colsSchema = schemaFromIpc(r.schema as Uint8Array);
+        if (r.schema) {
+          colsSchema = schemaFromIpc(r.schema as Uint8Array);
+          checkColumns(path, colsSchema, opts.columns);
+        }
         if (!colsSchema) throw new Error('the decoder sent columns before a schema');
-        if (opts.columns) checkColumns(path, colsSchema, opts.columns);
         yield project(batchFromColumns(colsSchema, r.rows as number, r.cols as TransferredColumn[]), opts.columns);
         continue;
       }
       const reader = RecordBatchReader.from(r.ipc as Uint8Array);
       for (const batch of reader) {
-        if (opts.columns) checkColumns(path, batch.schema, opts.columns);
+        checkColumns(path, batch.schema, opts.columns);
         yield project(batch, opts.columns);
       }
     }

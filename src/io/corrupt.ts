@@ -6,8 +6,7 @@ import { OrtqError } from '../errors.js';
  */
 export function asInputError(path: string, format: string, err: unknown): OrtqError {
   if (err instanceof OrtqError) return err;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new OrtqError('ORTQ_INPUT_NOT_FOUND', `input file ${path} does not exist`, { path }, { cause: err });
+  if (isMissingFile(err)) return inputNotFound(path, err);
   const what = err instanceof Error ? err.message : String(err);
   return new OrtqError(
     'ORTQ_INPUT_CORRUPT',
@@ -15,4 +14,12 @@ export function asInputError(path: string, format: string, err: unknown): OrtqEr
     { path, format },
     { cause: err },
   );
+}
+
+export function isMissingFile(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+export function inputNotFound(path: string, cause: unknown): OrtqError {
+  return new OrtqError('ORTQ_INPUT_NOT_FOUND', `input file ${path} does not exist`, { path }, { cause });
 }

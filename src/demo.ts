@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Float64, Int64, makeVector, RecordBatch, Field, Schema, Struct, makeData } from 'apache-arrow';
+import { isOrtqError } from './errors.js';
 import { createPartWriter } from './io/write.js';
 import { seededRandom } from './onnx/builder.js';
 import { zipMapClassifier } from './onnx/model-zoo.js';
@@ -13,10 +14,9 @@ const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 /** Saves the demo classifier (an skl2onnx-style model with ZipMap) as iris@champion unless it exists. */
 export async function ensureDemoModel(repo: ModelRepository, tmpDir: string): Promise<string> {
   try {
-    const m = await repo.resolve('iris@champion');
-    return m.tag;
-  } catch {
-    // not there yet
+    return (await repo.resolve('iris@champion')).tag;
+  } catch (err) {
+    if (!isOrtqError(err, 'ORTQ_MODEL_NOT_FOUND')) throw err; // a broken repository is reported, not papered over
   }
   const model = zipMapClassifier({ features: 4, classes: DEMO_CLASSES, seed: 42 });
   await mkdir(tmpDir, { recursive: true });

@@ -40,7 +40,7 @@ function withLiveness(r: RunRecord): RunRecord {
 
 /** ortq's own state directory: the run ledger and caches (ORTQ_HOME, default ./.ortq). */
 export function ortqHome(): string {
-  return resolve(process.env.ORTQ_HOME ?? '.ortq');
+  return resolve(process.env.ORTQ_HOME || '.ortq');
 }
 
 export function ledgerDir(): string {

@@ -24,7 +24,7 @@ export function schemaFromIpc(bytes: Uint8Array): Schema {
  * was sized by the worker from the C struct; findBatchProblem (read.ts) then
  * checks them against the lengths, so a mismatch is an error, not a short view.
  */
-export function batchFromColumns(schema: Schema, rows: number, cols: TransferredColumn[]): RecordBatch {
+export function batchFromTransferred(schema: Schema, rows: number, cols: TransferredColumn[]): RecordBatch {
   if (cols.length !== schema.fields.length) {
     throw new Error(`decoded batch has ${cols.length} columns, the schema ${schema.fields.length}`);
   }

@@ -6,7 +6,7 @@ import { asInputError } from './corrupt.js';
 import { inferCsvLayout, readCsvBatches } from './csv.js';
 import type { InputFile } from './discover.js';
 import { ArrowFileReader } from './ipc-file.js';
-import { batchFromColumns, schemaFromIpc, type TransferredColumn } from './parquet-columns.js';
+import { batchFromTransferred, schemaFromIpc, type TransferredColumn } from './parquet-columns.js';
 import { acquireParquetWorker, releaseParquetWorker } from './parquet-host.js';
 import { findBatchProblem } from './validate.js';
 
@@ -166,7 +166,7 @@ async function* readParquet(path: string, opts: ReadOptions): AsyncGenerator<Rec
           checkColumns(path, colsSchema, opts.columns);
         }
         if (!colsSchema) throw new Error('the decoder sent columns before a schema');
-        yield project(batchFromColumns(colsSchema, r.rows as number, r.cols as TransferredColumn[]), opts.columns);
+        yield project(batchFromTransferred(colsSchema, r.rows as number, r.cols as TransferredColumn[]), opts.columns);
         continue;
       }
       const reader = RecordBatchReader.from(r.ipc as Uint8Array);

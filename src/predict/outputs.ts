@@ -5,13 +5,25 @@ import {
 /** An onnxruntime output as plain data (what Tensor exposes). */
 export interface OutputTensor { type: string; data: ArrayLike<unknown>; dims: readonly number[] }
 
+/** IEEE 754 half precision bits → number. */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
 /** Element types whose typed arrays become Arrow columns as they are. */
 const DIRECT = new Set(['float32', 'float64', 'int64', 'int32', 'int8', 'uint8']);
 
 function columnFrom(elemType: string, values: ArrayLike<unknown>): Vector {
   if (elemType === 'string') return vectorFromArray(Array.from(values as ArrayLike<string>), new Utf8());
   if (elemType === 'bool') return vectorFromArray(Array.from(values as ArrayLike<number>, (v) => v !== 0), new Bool());
-  // float16, uint16/32/64 and anything else without a direct column type become float64
+  // onnxruntime hands float16 over as its raw bits
+  if (elemType === 'float16') return makeVector(Float32Array.from(values as ArrayLike<number>, halfToFloat));
+  // uint16/32/64 and anything else without a direct column type become float64
   if (!DIRECT.has(elemType) || !ArrayBuffer.isView(values)) {
     return makeVector(Float64Array.from(values as ArrayLike<number>));
   }

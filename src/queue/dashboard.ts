@@ -14,6 +14,8 @@ import { connectionFromConfig, openRedis, withTimeout } from './connection.js';
 import { QueueMetrics } from './dashboard-metrics.js';
 import { ALL_QUEUES } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
+import type { ModelOverview } from '../ops/models-overview.js';
+import { renderModelsPage } from '../ops/models-page.js';
 
 export interface DashboardOptions {
   config: Pick<OrtqConfig, 'redis'>;
@@ -26,6 +28,8 @@ export interface DashboardOptions {
   /** How long the first Redis connection may take. @defaultValue 5000 */
   timeoutMs?: number;
   logger?: Logger;
+  /** Serves the read-only models page at /models (champions, trainings, approvals, drift, triggers) from this source. */
+  models?: () => Promise<ModelOverview[]>;
 }
 
 export interface Dashboard {
@@ -81,6 +85,16 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       return c.json({ status: 'unavailable', redis: maskRedisUrl(conn.url), error: (err as Error).message }, 503);
     }
   });
+  const models = opts.models;
+  if (models) {
+    app.get('/models', async (c) => {
+      try {
+        return c.html(renderModelsPage(await models(), { title: `ortq (${conn.prefix})` }));
+      } catch (err) {
+        return c.text(`cannot read the models: ${(err as Error).message}\n`, 503);
+      }
+    });
+  }
   app.route('/', board.registerPlugin());
 
   let server: Server;

@@ -16,6 +16,7 @@ import { ALL_QUEUES } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
 import type { ModelOverview } from '../ops/models-overview.js';
 import { renderModelsPage } from '../ops/models-page.js';
+import { registerModelMetrics } from '../ops/model-metrics.js';
 
 export interface DashboardOptions {
   config: Pick<OrtqConfig, 'redis'>;
@@ -30,6 +31,8 @@ export interface DashboardOptions {
   logger?: Logger;
   /** Serves the read-only models page at /models (champions, trainings, approvals, drift, triggers) from this source. */
   models?: () => Promise<ModelOverview[]>;
+  /** Trigger events per trigger and outcome, exported as ortq_trigger_firings_total. */
+  triggerCounts?: () => Promise<Array<{ trigger: string; outcome: string; count: number }>>;
 }
 
 export interface Dashboard {
@@ -68,6 +71,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     options: { uiConfig: { boardTitle: `ortq (${conn.prefix})` } },
   });
   const metrics = new QueueMetrics(queues);
+  if (opts.models) registerModelMetrics(metrics.registry, { models: opts.models, triggerCounts: opts.triggerCounts });
 
   const app = new Hono();
   app.get('/metrics', async (c) => {

@@ -105,8 +105,21 @@ export class TriggerStore {
     return all.map((s) => JSON.parse(s) as TriggerEvent);
   }
 
+  /** Appends an event to the bounded list and counts it (the counts back `ortq_trigger_firings_total`). */
   async record(e: TriggerEvent): Promise<void> {
-    await this.redis.multi().lpush(`${this.base}:events`, JSON.stringify(e)).ltrim(`${this.base}:events`, 0, MAX_EVENTS - 1).exec();
+    await this.redis.multi()
+      .lpush(`${this.base}:events`, JSON.stringify(e)).ltrim(`${this.base}:events`, 0, MAX_EVENTS - 1)
+      .hincrby(`${this.base}:counts`, `${e.trigger}\t${e.outcome}`, 1)
+      .exec();
+  }
+
+  /** Events ever recorded, per trigger and outcome. */
+  async counts(): Promise<Array<{ trigger: string; outcome: string; count: number }>> {
+    const all = await this.redis.hgetall(`${this.base}:counts`);
+    return Object.entries(all).map(([k, v]) => {
+      const [trigger, outcome] = k.split('\t');
+      return { trigger, outcome, count: Number(v) };
+    });
   }
 
   async events(limit = 100): Promise<TriggerEvent[]> {

@@ -38,6 +38,7 @@ describe.skipIf(!executablePath)('dashboard models page in Chromium', () => {
         drift: async (m) => (m === 'iris' ? { runId: 'iris-score-123', finishedAt: '2026-12-01T00:00:00Z', worst: { kind: 'feature', name: 'petal_length', stat: 'psi', value: 0.4321 } } : null),
         triggers: async (m) => (m === 'iris' ? [{ name: 'iris-retrain.drift', type: 'drift', lastSummary: '1 of 2 consecutive runs drifted' }] : []),
       }),
+      triggerCounts: async () => [{ trigger: 'iris-retrain.drift', outcome: 'fired', count: 2 }, { trigger: 'iris-retrain.drift', outcome: 'suppressed', count: 1 }],
     });
     browser = await chromium.launch({
       executablePath: executablePath!,
@@ -71,5 +72,15 @@ describe.skipIf(!executablePath)('dashboard models page in Chromium', () => {
     // read-only: no forms or buttons on the page
     expect(await page.locator('form, button').count()).toBe(0);
     await page.close();
+  });
+
+  it('exports champion, approval and trigger metrics on /metrics', async () => {
+    const text = await (await fetch(new URL('metrics', dashboard.url))).text();
+    expect(text).toMatch(/^ortq_champion_info\{model="iris",version="v1"\} 1$/m);
+    expect(text).toMatch(/^ortq_champion_age_seconds\{model="iris"\} \d+$/m);
+    expect(text).toMatch(/^ortq_pending_approvals\{model="iris"\} 1$/m);
+    expect(text).toMatch(/^ortq_pending_approvals\{model="churn"\} 0$/m);
+    expect(text).toMatch(/^ortq_trigger_firings_total\{trigger="iris-retrain.drift",outcome="fired"\} 2$/m);
+    expect(text).toMatch(/^ortq_trigger_firings_total\{trigger="iris-retrain.drift",outcome="suppressed"\} 1$/m);
   });
 });

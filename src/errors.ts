@@ -21,6 +21,7 @@ export const ERRORS = {
   ORTQ_INPUT_CORRUPT: { exit: 1, retryable: false, summary: 'an input file cannot be decoded' },
   ORTQ_SCHEMA_MISMATCH: { exit: 1, retryable: false, summary: 'input columns do not fit the model inputs' },
   ORTQ_NULL_VALUE: { exit: 1, retryable: false, summary: 'a feature holds null or NaN while nulls: error' },
+  ORTQ_TRAIN_DATA_INVALID: { exit: 1, retryable: false, summary: 'training or evaluation data cannot train the model (missing label, a single class, missing values)' },
   ORTQ_EXECUTION_PROVIDER_UNAVAILABLE: { exit: 1, retryable: false, summary: 'the configured onnxruntime execution provider (e.g. cuda) is not installed or cannot start' },
   ORTQ_INFERENCE_FAILED: { exit: 1, retryable: false, summary: 'onnxruntime failed while scoring a batch' },
   ORTQ_OUTPUT_FAILED: { exit: 1, retryable: true, summary: 'writing results failed (I/O)' },

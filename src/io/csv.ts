@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parse, type Info } from 'csv-parse';
 import {
-  Field, Float64, makeData, RecordBatch, Schema, Struct, Utf8, vectorFromArray, type Data,
+  Field, Float64, Int64, makeData, Null, RecordBatch, Schema, Struct, Utf8, vectorFromArray, type Data,
 } from 'apache-arrow';
 import { OrtqError } from '../errors.js';
 
@@ -13,10 +13,30 @@ export const CSV_INFER_ROWS = 1000;
  */
 const NUMERIC = /^\s*[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|nan|inf|infinity)\s*$/i;
 
-/** A header line plus inference: which columns are Float64 and which Utf8. */
+/** Whole numbers: inferred as Int64, so ids above 2^53 keep every digit. */
+const INTEGER = /^\s*[+-]?\d+\s*$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The cell as an int64, or null when it is not a whole number in int64's range. */
+function parseInt64(s: string): bigint | null {
+  if (!INTEGER.test(s)) return null;
+  const b = BigInt(s.trim());
+  return b < INT64_MIN || b > INT64_MAX ? null : b;
+}
+
+/**
+ * A header line plus inference: which columns are Int64, Float64 or Utf8, and
+ * Null for every column of a header-only file (no values to infer from; a
+ * Null column fits any model input, as a zero-row Parquet column would).
+ */
 export interface CsvLayout {
   schema: Schema;
   numeric: boolean[];
+  /** numeric columns whose cells were all whole numbers in int64's range */
+  integer: boolean[];
+  /** data rows read to infer the layout: the whole file when below CSV_INFER_ROWS */
+  rows: number;
 }
 
 type CsvRecord = { record: string[]; info: Info };
@@ -41,16 +61,17 @@ function parseNumber(s: string): number {
 }
 
 /**
- * Reads the header and up to CSV_INFER_ROWS rows. A column is Float64 when it
+ * Reads the header and up to CSV_INFER_ROWS rows. A column is Int64 when it
  * has at least one non-empty cell in that window and every non-empty cell is a
- * number (integers too: one numeric type keeps features simple and exact up to
- * 2^53); otherwise Utf8. Empty cells are nulls.
+ * whole number in int64's range; Float64 when every one is a number; otherwise
+ * Utf8. Empty cells are nulls. A file with no data rows has Null columns.
  */
 export async function inferCsvLayout(path: string): Promise<CsvLayout> {
   const { parser, close } = openParser(path);
   let header: string[] | null = null;
   let seen: boolean[] = [];
   let numeric: boolean[] = [];
+  let integer: boolean[] = [];
   let rows = 0;
   try {
     for await (const { record } of parser) {
@@ -58,6 +79,7 @@ export async function inferCsvLayout(path: string): Promise<CsvLayout> {
         header = record;
         seen = header.map(() => false);
         numeric = header.map(() => true);
+        integer = header.map(() => true);
         continue;
       }
       for (let c = 0; c < header.length; c++) {
@@ -65,6 +87,7 @@ export async function inferCsvLayout(path: string): Promise<CsvLayout> {
         if (v === undefined || v === '') continue;
         seen[c] = true;
         if (numeric[c] && !NUMERIC.test(v)) numeric[c] = false;
+        if (integer[c] && (!numeric[c] || parseInt64(v) === null)) integer[c] = false;
       }
       if (++rows >= CSV_INFER_ROWS) break;
     }
@@ -73,14 +96,25 @@ export async function inferCsvLayout(path: string): Promise<CsvLayout> {
   }
   if (!header) throw new Error('the file is empty: a CSV input needs a header line');
   const isNum = numeric.map((n, c) => n && seen[c]);
-  const fields = header.map((name, c) => new Field(name, isNum[c] ? new Float64() : new Utf8(), true));
-  return { schema: new Schema(fields), numeric: isNum };
+  const isInt = integer.map((n, c) => n && isNum[c]);
+  const type = (c: number) => (rows === 0 ? new Null() : isInt[c] ? new Int64() : isNum[c] ? new Float64() : new Utf8());
+  const fields = header.map((name, c) => new Field(name, type(c), true));
+  return { schema: new Schema(fields), numeric: isNum, integer: isInt, rows };
+}
+
+function cellError(path: string, line: number, column: string, v: string, what: string): OrtqError {
+  return new OrtqError(
+    'ORTQ_INPUT_CORRUPT',
+    `${path}: line ${line}, column "${column}": "${v.length > 40 ? v.slice(0, 40) + '…' : v}" ${what}`,
+    { path, line, column },
+  );
 }
 
 /**
  * Streams a CSV file as record batches of `batchSize` rows, typed by
- * inferCsvLayout. A non-numeric cell in a numeric column fails with
- * ORTQ_INPUT_CORRUPT naming the line and column.
+ * inferCsvLayout. A non-numeric cell in a numeric column, or a cell that is
+ * not an int64 in an Int64 column, fails with ORTQ_INPUT_CORRUPT naming the
+ * line and column.
  */
 export async function* readCsvBatches(
   path: string,
@@ -92,7 +126,7 @@ export async function* readCsvBatches(
   const fields = picked.map((i) => layout.schema.fields[i]);
   const schema = new Schema(fields);
   const bs = opts.batchSize;
-  const cols = picked.map((i) => (layout.numeric[i] ? new Float64Array(bs) : new Array<string | null>(bs)));
+  const cols = picked.map((i) => (layout.integer[i] ? new BigInt64Array(bs) : layout.numeric[i] ? new Float64Array(bs) : new Array<string | null>(bs)));
   const nulls = picked.map(() => new Uint8Array((bs + 7) >> 3));
   const nullCounts = picked.map(() => 0);
   let n = 0;
@@ -100,14 +134,10 @@ export async function* readCsvBatches(
   const flush = (): RecordBatch => {
     const children: Data[] = picked.map((_src, k) => {
       const col = cols[k];
-      if (col instanceof Float64Array) {
-        const nc = nullCounts[k];
-        return makeData({
-          type: new Float64(), length: n, nullCount: nc,
-          nullBitmap: nc > 0 ? nulls[k].slice(0, (n + 7) >> 3) : undefined,
-          data: col.slice(0, n),
-        });
-      }
+      const nc = nullCounts[k];
+      const nullBitmap = nc > 0 ? nulls[k].slice(0, (n + 7) >> 3) : undefined;
+      if (col instanceof Float64Array) return makeData({ type: new Float64(), length: n, nullCount: nc, nullBitmap, data: col.slice(0, n) });
+      if (col instanceof BigInt64Array) return makeData({ type: new Int64(), length: n, nullCount: nc, nullBitmap, data: col.slice(0, n) });
       return vectorFromArray(col.slice(0, n), new Utf8()).data[0];
     });
     const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, nullCount: 0, children }));
@@ -130,15 +160,16 @@ export async function* readCsvBatches(
           nulls[k][n >> 3] &= ~(1 << (n & 7));
           nullCounts[k]++;
           if (col instanceof Float64Array) col[n] = NaN;
+          else if (col instanceof BigInt64Array) col[n] = 0n;
           else col[n] = null;
-        } else if (col instanceof Float64Array) {
-          if (!NUMERIC.test(v)) {
-            throw new OrtqError(
-              'ORTQ_INPUT_CORRUPT',
-              `${path}: line ${info.lines}, column "${all[c]}": "${v.length > 40 ? v.slice(0, 40) + '…' : v}" is not a number, but the column is numeric (from its first rows)`,
-              { path, line: info.lines, column: all[c] },
-            );
+        } else if (col instanceof BigInt64Array) {
+          const b = parseInt64(v);
+          if (b === null) {
+            throw cellError(path, info.lines, all[c], v, `is not a whole number in int64's range, but the column is integer (from its first ${CSV_INFER_ROWS} rows)`);
           }
+          col[n] = b;
+        } else if (col instanceof Float64Array) {
+          if (!NUMERIC.test(v)) throw cellError(path, info.lines, all[c], v, 'is not a number, but the column is numeric (from its first rows)');
           col[n] = parseNumber(v);
         } else {
           col[n] = v;

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readlink, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { OrtqError } from '../errors.js';
@@ -34,6 +34,20 @@ function isSkippedName(name: string): boolean {
 }
 
 /**
+ * True for a symbolic link to a file, false for one to a directory. A link
+ * whose target is missing is an input that went away: an error, never skipped.
+ */
+async function isLinkToFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const target = await readlink(path).catch(() => '?');
+    throw new OrtqError('ORTQ_INPUT_NOT_FOUND', `input ${path} is a symbolic link to ${target}, which does not exist`, { path, target }, { cause: err });
+  }
+}
+
+/**
  * Resolves a job's `input.path` to input files: a file, a directory (its files
  * with known extensions, non-recursive) or a glob. Sorted by path.
  * `opts.format` overrides the format of every file (and admits unknown extensions).
@@ -51,8 +65,9 @@ export async function discoverInputs(
   } else if (st?.isDirectory()) {
     const entries = await readdir(abs, { withFileTypes: true });
     for (const e of entries) {
-      if (!e.isFile() || isSkippedName(e.name)) continue;
-      if (opts.format || formatFromPath(e.name)) candidates.push(join(abs, e.name));
+      if (isSkippedName(e.name) || !(opts.format || formatFromPath(e.name))) continue;
+      const path = join(abs, e.name);
+      if (e.isSymbolicLink() ? await isLinkToFile(path) : e.isFile()) candidates.push(path);
     }
   } else if (isDynamicPattern(pathOrGlob)) {
     const found = await glob(pathOrGlob, { cwd, absolute: true, onlyFiles: true, dot: false });

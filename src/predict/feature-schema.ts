@@ -61,7 +61,10 @@ export function checkFeatureSchema(opts: {
         continue;
       }
       const list = fixedListInfo(field.type);
-      if (spec.elemType === 'string') {
+      if (field.type.typeId === Type.Null) {
+        // no values at all (a header-only CSV): fits any input, like a zero-row column of the right type
+        width += 1;
+      } else if (spec.elemType === 'string') {
         if (!isStringArrow(field.type)) problems.push(`column "${col}" is ${field.type} but input "${name}" takes strings`);
         width += 1;
       } else if (!NUMERIC_ELEM.has(spec.elemType)) {

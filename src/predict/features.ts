@@ -80,15 +80,37 @@ function bufferType(a: NumArray): string {
   return 'other';
 }
 
+/** 2^128 - 2^103: the smallest magnitude that rounds to Infinity as a float32. */
+const F32_OVERFLOW = 3.4028235677973366e38;
+
+/**
+ * NaN, ±Infinity, or (for a float32 input) a value too large for float32:
+ * all of them follow the nulls: policy, never reach the model silently.
+ */
+function isNonFinite(v: number, f32: boolean): boolean {
+  return v - v !== 0 || (f32 && (v >= F32_OVERFLOW || v <= -F32_OVERFLOW));
+}
+
+function describeValue(v: number, f32: boolean): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return String(v);
+  return f32 ? `${v}, too large for float32` : String(v);
+}
+
 type Dst = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array;
 
-/** Copies one plain column into every k-th slot of `out`; returns how many NaN it saw. */
+/**
+ * Copies one plain column into every k-th slot of `out`; returns how many
+ * values were not finite in the source or became non-finite in `out`
+ * (a float64 beyond float32's range).
+ */
 function copyStrided(src: ArrayLike<number>, out: Dst, rows: number, k: number, offset: number): number {
   let nan = 0;
   for (let r = 0, p = offset; r < rows; r++, p += k) {
     const v = src[r];
-    if (v !== v) nan++;
     out[p] = v;
+    const w = out[p];
+    if (v - v !== 0 || w - w !== 0) nan++;
   }
   return nan;
 }
@@ -131,14 +153,15 @@ function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, in
         for (let r = 0; r < rows; r++) {
           for (let j = 0, q = r * src.width, p = r * k + offset; j < src.width; j++) {
             const x = v[q + j];
-            if (x !== x) nan++;
             out[p + j] = x;
+            const w = out[p + j];
+            if (x - x !== 0 || w - w !== 0) nan++;
           }
         }
       }
       offset += src.width;
     }
-    // NaN in a float source is only a problem where the input keeps it (float inputs) or casts it away silently (ints)
+    // NaN or ±Inf in a float source is a problem whether the input keeps it (float inputs) or casts it away silently (ints)
     if (nan > 0) return null;
     tensors.set(spec.name, { type: spec.elemType, data: out as NumArray, dims });
   }
@@ -155,10 +178,11 @@ export interface FeatureBatch {
 }
 
 /**
- * Finds rows with null or NaN in any feature column. Returns the indices of
- * rows to keep (null when all rows are kept) after applying the policy.
+ * Finds rows with null, NaN, ±Inf (or, in a column feeding a float32 input
+ * (`f32cols`), a value beyond float32's range) in any feature column. Returns
+ * the indices of rows to keep (null when all rows are kept) after applying the policy.
  */
-function applyNullPolicy(batch: RecordBatch, columns: string[], policy: NullPolicy, file: string, rowBase: number): Uint32Array | null {
+function applyNullPolicy(batch: RecordBatch, columns: string[], f32cols: Set<string>, policy: NullPolicy, file: string, rowBase: number): Uint32Array | null {
   const n = batch.numRows;
   let bad: Uint8Array | null = null;
   for (const col of columns) {
@@ -168,17 +192,26 @@ function applyNullPolicy(batch: RecordBatch, columns: string[], policy: NullPoli
     const list = fixedListInfo(vec.type);
     const listVals = list ? (vec.data[0].children[0].values as ArrayLike<number>) : null;
     const nulls = vec.nullCount;
+    const f32 = f32cols.has(col);
     if (nulls === 0 && !(isFloat && plain) && !listVals) continue;
-    const rowHasNaN = (i: number): boolean => {
-      if (plain !== null && isFloat) return Number.isNaN(plain[i]);
-      if (listVals && list) for (let j = 0; j < list.size; j++) if (Number.isNaN(Number(listVals[i * list.size + j]))) return true;
-      return false;
+    // the first non-finite value of row i, or null
+    const badValue = (i: number): number | null => {
+      if (plain !== null && isFloat) return isNonFinite(plain[i], f32) ? plain[i] : null;
+      if (listVals && list) {
+        for (let j = 0; j < list.size; j++) {
+          const x = Number(listVals[i * list.size + j]);
+          if (isNonFinite(x, f32)) return x;
+        }
+      }
+      return null;
     };
     for (let i = 0; i < n; i++) {
-      const nullish = (nulls !== 0 && !vec.isValid(i)) || rowHasNaN(i);
-      if (!nullish) continue;
+      const isNull = nulls !== 0 && !vec.isValid(i);
+      const value = isNull ? null : badValue(i);
+      if (!isNull && value === null) continue;
       if (policy === 'error') {
-        throw new OrtqError('ORTQ_NULL_VALUE', `${file}: row ${rowBase + i} column "${col}" is ${isValid(vec, i) ? 'NaN' : 'null'} (nulls: error; use nulls: skip or nulls: {fill: 0})`, {
+        const what = value === null ? 'null' : describeValue(value, f32);
+        throw new OrtqError('ORTQ_NULL_VALUE', `${file}: row ${rowBase + i} column "${col}" is ${what} (nulls: error; use nulls: skip or nulls: {fill: 0})`, {
           file, row: rowBase + i, column: col,
         });
       }
@@ -194,12 +227,21 @@ function applyNullPolicy(batch: RecordBatch, columns: string[], policy: NullPoli
   return Uint32Array.from(keep);
 }
 
-function numberAt(vec: Vector, plain: ArrayLike<number> | null, i: number, fill: number | null): number {
+function numberAt(vec: Vector, plain: ArrayLike<number> | null, i: number, fill: number | null, f32 = false): number {
   if (!isValid(vec, i)) return fill ?? NaN;
   const v = plain ? plain[i] : vec.get(i);
   const num = typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
-  if (fill !== null && Number.isNaN(num)) return fill;
+  if (fill !== null && isNonFinite(num, f32)) return fill;
   return num;
+}
+
+/** An int64 value exactly (no detour through a double, which ends exactness at 2^53). */
+function bigintAt(vec: Vector, plain: ArrayLike<number> | null, i: number, fill: number | null): bigint {
+  if (isValid(vec, i)) {
+    const v: unknown = vec.get(i);
+    if (typeof v === 'bigint') return v;
+  }
+  return BigInt(Math.trunc(numberAt(vec, plain, i, fill)));
 }
 
 /**
@@ -222,7 +264,8 @@ export function buildFeatures(opts: {
   if (fast) return fast;
   const { batch, nulls } = opts;
   const allCols = [...new Set(Object.values(opts.features).flat())];
-  const keep = applyNullPolicy(batch, allCols, nulls, opts.file, opts.rowBase);
+  const f32cols = new Set(opts.inputs.filter((i) => i.elemType === 'float32').flatMap((i) => opts.features[i.name] ?? []));
+  const keep = applyNullPolicy(batch, allCols, f32cols, nulls, opts.file, opts.rowBase);
   const rows = keep ? keep.length : batch.numRows;
   const fill = typeof nulls === 'object' ? nulls.fill : null;
   const tensors: FeatureBatch['tensors'] = new Map();
@@ -248,6 +291,7 @@ export function buildFeatures(opts: {
     const dims = rank <= 1 ? [rows] : [rows, k];
     const out = allocate(spec.elemType, rows * k);
     const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
+    const f32 = spec.elemType === 'float32';
     let offset = 0;
     for (let c = 0; c < cols.length; c++) {
       const vec = cols[c];
@@ -259,7 +303,7 @@ export function buildFeatures(opts: {
           const valid = isValid(vec, i);
           for (let j = 0; j < w; j++) {
             let v = valid ? Number(childVals[i * w + j]) : (fill ?? NaN);
-            if (fill !== null && Number.isNaN(v)) v = fill;
+            if (fill !== null && isNonFinite(v, f32)) v = fill;
             (out as Float32Array)[r * k + offset + j] = v;
           }
         }
@@ -269,7 +313,7 @@ export function buildFeatures(opts: {
         if (big) {
           for (let r = 0; r < rows; r++) {
             const i = keep ? keep[r] : r;
-            (out as BigInt64Array)[r * k + offset] = BigInt(Math.trunc(numberAt(vec, plain, i, fill)));
+            (out as BigInt64Array)[r * k + offset] = bigintAt(vec, plain, i, fill);
           }
         } else if (clean && !keep) {
           const dst = out as Float32Array;
@@ -278,7 +322,7 @@ export function buildFeatures(opts: {
           const dst = out as Float32Array;
           for (let r = 0; r < rows; r++) {
             const i = keep ? keep[r] : r;
-            dst[r * k + offset] = numberAt(vec, plain, i, fill);
+            dst[r * k + offset] = numberAt(vec, plain, i, fill, f32);
           }
         }
       }

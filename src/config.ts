@@ -29,6 +29,10 @@ const ConfigSchema = z.object({
     recycleAfterShards: z.number().int().positive().default(10_000),
     recycleAboveRssMb: z.number().int().positive().default(4096),
     shutdownGraceMs: z.number().int().nonnegative().default(30_000),
+    /** a shard whose worker is silent this long goes to another worker @defaultValue 30000 */
+    lockDurationMs: z.number().int().positive().optional(),
+    /** how often stalled shards are looked for @defaultValue 30000 */
+    stalledIntervalMs: z.number().int().positive().optional(),
   }).prefault({}),
   metrics: z.object({ port: z.number().int().min(0).default(0) }).prefault({}),
 });
@@ -45,6 +49,10 @@ const ENV_OVERRIDES: Array<[string, string[], (v: string) => unknown]> = [
   ['ORTQ_WORKER_CONCURRENCY', ['queue', 'workerConcurrency'], Number],
   ['ORTQ_SHARD_ROWS', ['queue', 'shardRows'], Number],
   ['ORTQ_METRICS_PORT', ['metrics', 'port'], Number],
+  ['ORTQ_RECYCLE_AFTER_SHARDS', ['queue', 'recycleAfterShards'], Number],
+  ['ORTQ_RECYCLE_ABOVE_RSS_MB', ['queue', 'recycleAboveRssMb'], Number],
+  ['ORTQ_LOCK_DURATION_MS', ['queue', 'lockDurationMs'], Number],
+  ['ORTQ_STALLED_INTERVAL_MS', ['queue', 'stalledIntervalMs'], Number],
 ];
 
 function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
@@ -106,4 +114,26 @@ function deepFreeze<T>(obj: T): T {
     Object.freeze(obj);
   }
   return obj;
+}
+
+/** ortq's own state directory: the run ledger and caches (ORTQ_HOME, default ./.ortq; empty means the default). */
+export function ortqHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.ORTQ_HOME || '.ortq');
+}
+
+export interface LogSettings {
+  level: string;
+  /** pretty or JSON lines; undefined: pretty on a TTY */
+  format: 'pretty' | 'json' | undefined;
+}
+
+/** ORTQ_LOG_LEVEL (or LOG_LEVEL) and ORTQ_LOG_FORMAT. */
+export function logSettings(env: NodeJS.ProcessEnv = process.env): LogSettings {
+  const format = env.ORTQ_LOG_FORMAT ? (env.ORTQ_LOG_FORMAT === 'pretty' ? 'pretty' : 'json') : undefined;
+  return { level: env.ORTQ_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info', format };
+}
+
+/** ORTQ_DEBUG: print the stack of an internal error. */
+export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.ORTQ_DEBUG);
 }

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { logSettings } from './config.js';
 
 export type { Logger };
 
@@ -7,8 +8,9 @@ export type { Logger };
  * Pretty on a TTY, one JSON object a line otherwise (or when ORTQ_LOG_FORMAT=json).
  */
 export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
-  const level = opts.level ?? process.env.ORTQ_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info';
-  const pretty = process.env.ORTQ_LOG_FORMAT ? process.env.ORTQ_LOG_FORMAT === 'pretty' : process.stderr.isTTY === true;
+  const settings = logSettings();
+  const level = opts.level ?? settings.level;
+  const pretty = settings.format ? settings.format === 'pretty' : process.stderr.isTTY === true;
   if (pretty) {
     return pino({
       level,

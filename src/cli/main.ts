@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ortqVersion } from '../version.js';
 import { COMMANDS } from './commands/index.js';
+import { CliContext } from './context.js';
 import { reportError } from './report-error.js';
 
 /**
@@ -8,18 +9,18 @@ import { reportError } from './report-error.js';
  * the library and is imported when the command runs, so `ortq --help` never
  * loads onnxruntime.
  */
-export function buildProgram(): Command {
+export function buildProgram(ctx: CliContext = new CliContext()): Command {
   const program = new Command('ortq')
     .description('Batch inference for ONNX models on a Redis queue')
     .version(ortqVersion())
     .showHelpAfterError()
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  for (const register of COMMANDS) register(program, ctx);
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+export async function main(argv: string[], ctx: CliContext = new CliContext()): Promise<number> {
+  const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -33,5 +34,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv);
+// The one exit point of ortq. A command returns (or throws) and the process
+// ends when its event loop drains; only a stopped service whose library
+// handles keep the loop alive is ended here, after its grace.
+const ctx = new CliContext();
+const code = await main(process.argv, ctx);
 process.exitCode = code;
+if (ctx.drainDeadline) {
+  const { ms, onExpiry } = ctx.drainDeadline;
+  setTimeout(() => {
+    onExpiry();
+    process.exit(code);
+  }, ms).unref();
+}

@@ -1,3 +1,4 @@
+import { debugEnabled } from '../config.js';
 import { OrtqError, toOrtqError } from '../errors.js';
 
 /**
@@ -7,7 +8,7 @@ import { OrtqError, toOrtqError } from '../errors.js';
 export function reportError(err: unknown): number {
   const e: OrtqError = toOrtqError(err);
   process.stderr.write(`error ${e.code}: ${e.message}\n`);
-  if (e.code === 'ORTQ_INTERNAL' && process.env.ORTQ_DEBUG && err instanceof Error) {
+  if (e.code === 'ORTQ_INTERNAL' && debugEnabled() && err instanceof Error) {
     process.stderr.write(`${err.stack}\n`);
   }
   return e.exitCode;

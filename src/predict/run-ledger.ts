@@ -1,6 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ortqHome } from '../config.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import { OrtqError } from '../errors.js';
 import type { RunManifest, RunStatus } from './types.js';
@@ -38,10 +39,7 @@ function withLiveness(r: RunRecord): RunRecord {
   }
 }
 
-/** ortq's own state directory: the run ledger and caches (ORTQ_HOME, default ./.ortq). */
-export function ortqHome(): string {
-  return resolve(process.env.ORTQ_HOME || '.ortq');
-}
+export { ortqHome };
 
 export function ledgerDir(): string {
   return resolve(ortqHome(), 'runs');

@@ -24,15 +24,20 @@ export interface ShardJobResult {
   rssMb: number;
 }
 
-// when the worker process dies (SIGKILL), its children must not outlive it:
-// the shard's lock expires and another worker takes it up
+// When the worker process dies (SIGKILL), its children must not outlive it:
+// the shard's lock expires and another worker takes it up. This file is the
+// entry point of BullMQ's sandboxed child process (BullMQ's own child wrapper
+// ends it the same way), so ending it here is the child's own exit point, as
+// src/cli/main.ts is the CLI's; a throw from an event handler would only reach
+// BullMQ's uncaughtException handler, which reports to the dead parent first.
 process.on('disconnect', () => process.exit(1));
 
 const config = loadConfig();
 const logger = createLogger({ name: 'ortq-shard' });
 const repo = ModelRepository.fromConfig(config);
-const recycleAfter = Number(process.env.ORTQ_RECYCLE_AFTER_SHARDS ?? config.queue.recycleAfterShards);
-const recycleAboveMb = Number(process.env.ORTQ_RECYCLE_ABOVE_RSS_MB ?? config.queue.recycleAboveRssMb);
+// the worker passes its settings down as ORTQ_RECYCLE_* in the child's environment, read by loadConfig
+const recycleAfter = config.queue.recycleAfterShards;
+const recycleAboveMb = config.queue.recycleAboveRssMb;
 const plans = new Map<string, RunPlan>();
 let shardsDone = 0;
 

@@ -74,3 +74,15 @@ export const ORIGINAL_FILE = 'original.onnx';
 export const MANIFEST_FILE = 'manifest.json';
 export const SIGNATURE_FILE = 'signature.json';
 export const ATTACHMENTS_DIR = 'attachments';
+
+/** A stored version found by its tag: where it is and what its manifest says. */
+export interface ResolvedModel {
+  name: string;
+  version: string;
+  /** `name:version` */
+  tag: string;
+  /** "sha256:<hex>" of the scoring ONNX file */
+  digest: string;
+  dir: string;
+  manifest: ModelManifest;
+}

@@ -8,12 +8,12 @@ import { rootLogger, type Logger } from '../logger.js';
 import { aliasesOf, AliasStore, moveAlias, rollbackTarget, type AliasEvent, type AliasFile } from './aliases.js';
 import { digestBytes, digestFile, prefixed } from './digests.js';
 import { listFiles } from './files.js';
-import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE, type FileDigest, type ModelManifest } from './manifest.js';
+import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE, type FileDigest, type ModelManifest, type ResolvedModel } from './manifest.js';
 import { buildVersionDir, newTempDir, publishDir, removeQuietly } from './save.js';
 import { loadPrivateKey, loadPublicKey, signatureProblem, signManifest, type SignatureFile } from './signing.js';
 import { assertValidSegment, formatTag, generateVersion, isValidSegment, parseTag } from './tag.js';
 
-export type { ModelManifest, TensorInfo, OnnxFacts, FileDigest } from './manifest.js';
+export type { ModelManifest, TensorInfo, OnnxFacts, FileDigest, ResolvedModel } from './manifest.js';
 
 export interface TrustPolicy {
   /** Refuse to load a model without a valid signature from one of `publicKeys`. @defaultValue false */
@@ -22,16 +22,6 @@ export interface TrustPolicy {
   publicKeys: string[];
 }
 
-export interface ResolvedModel {
-  name: string;
-  version: string;
-  /** `name:version` */
-  tag: string;
-  /** "sha256:<hex>" of the scoring ONNX file */
-  digest: string;
-  dir: string;
-  manifest: ModelManifest;
-}
 
 export interface LoadedModel {
   model: ResolvedModel;

@@ -37,7 +37,7 @@ function errorLine(r: Result): string {
 
 beforeAll(() => {
   // bin/ortq.js runs dist/, built once by test/global-setup.ts
-  expect(existsSync(join(ROOT, 'dist', 'cli', 'commands', 'models.js'))).toBe(true);
+  expect(existsSync(join(ROOT, 'dist', 'cli', 'commands', 'models', 'register.js'))).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'ortq-cli-models-'));
   writeFileSync(join(dir, 'lin.onnx'), linearModel({ features: 3, outputs: 2 }).bytes);
   writeFileSync(join(dir, 'lin2.onnx'), linearModel({ features: 3, outputs: 2, seed: 9 }).bytes);
@@ -51,7 +51,7 @@ describe('ortq models (CLI)', () => {
     const r = ortq(['models', '--help']);
     expect(r.code).toBe(0);
     for (const c of ['save', 'list', 'get', 'alias', 'delete', 'prune', 'export', 'import', 'verify', 'sign', 'keygen']) expect(r.stdout).toContain(c);
-    const src = readFileSync(join(ROOT, 'dist', 'cli', 'commands', 'models.js'), 'utf8');
+    const src = readFileSync(join(ROOT, 'dist', 'cli', 'commands', 'models', 'register.js'), 'utf8');
     expect(src).not.toMatch(/from ['"]onnxruntime/);
     expect(ortq(['models', 'save', '--help']).stdout).toContain('--attach');
   });

@@ -100,7 +100,7 @@ describe('ortq dashboard', () => {
 
   it('does not load bull-board, hono or bullmq when the CLI registers the command', async () => {
     const { readFile } = await import('node:fs/promises');
-    const src = await readFile(new URL('../../src/cli/commands/dashboard.ts', import.meta.url), 'utf8');
+    const src = await readFile(new URL('../../src/cli/commands/dashboard/register.ts', import.meta.url), 'utf8');
     expect(src).not.toMatch(/^import (?!type).*from '(bullmq|@bull-board|hono|@hono|onnxruntime)/m);
   });
 });

@@ -1,17 +1,21 @@
 import type { Command } from 'commander';
-import { registerDemo } from './demo.js';
-import { registerModels } from './models.js';
-import { registerRun } from './run.js';
-import { registerRuns } from './runs.js';
-import { registerEnqueue } from './enqueue.js';
-import { registerWorker } from './worker.js';
-import { registerStatus } from './status.js';
-import { registerRunsQueue } from './runs-queue.js';
-import { registerScheduler } from './scheduler.js';
-import { registerDashboard } from './dashboard.js';
+import type { CliContext } from '../context.js';
+import { registerDashboard } from './dashboard/register.js';
+import { registerDemo } from './demo/register.js';
+import { registerEnqueue } from './enqueue/register.js';
+import { registerModels } from './models/register.js';
+import { registerRun } from './run/register.js';
+import { registerRunsQueue } from './runs/register-queue.js';
+import { registerRuns } from './runs/register.js';
+import { registerScheduler } from './scheduler/register.js';
+import { registerStatus } from './status/register.js';
+import { registerWorker } from './worker/register.js';
 
-/** Every CLI command registers its flags here; its work is imported lazily. */
-export const COMMANDS: Array<(program: Command) => void> = [
+/**
+ * Every CLI command: `commands/<name>/register.ts` declares its flags and
+ * imports its action (the work) only when the command runs.
+ */
+export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerRun,
   registerRuns,
   registerRunsQueue,

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { collect } from '../output.js';
-
-export interface EnqueueFlags { set: string[]; wait?: boolean; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean }
+import { collect } from '../../output.js';
+import type { EnqueueFlags } from './action.js';
 
 export function registerEnqueue(program: Command): void {
   program
@@ -16,7 +15,7 @@ export function registerEnqueue(program: Command): void {
     .option('--no-progress', 'no progress bar with --wait')
     .option('--json', 'print a JSON run summary on stdout (as `ortq run --json`)')
     .action(async (jobFile: string, flags: EnqueueFlags) => {
-      const { enqueueCommand } = await import('../../queue/cli/enqueue-command.js');
+      const { enqueueCommand } = await import('./action.js');
       await enqueueCommand(jobFile, flags);
     });
 }

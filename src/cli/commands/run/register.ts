@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect } from '../output.js';
+import { collect } from '../../output.js';
 
 interface RunFlags { set: string[]; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean }
 
@@ -15,7 +15,7 @@ export function registerRun(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print a JSON run summary on stdout')
     .action(async (jobFile: string, flags: RunFlags) => {
-      const { runJobCommand } = await import('../run-job.js');
+      const { runJobCommand } = await import('./action.js');
       await runJobCommand(jobFile, flags);
     });
 }

@@ -1,14 +1,14 @@
 import { createInterface } from 'node:readline/promises';
 import { stringify as toYaml } from 'yaml';
-import { formatTable, printJson } from '../cli/output.js';
-import { loadConfig } from '../config.js';
-import { OrtqError } from '../errors.js';
-import type { TensorInfo } from './manifest.js';
-import { ModelRepository, type ModelSummary } from './model-repository.js';
-import { generateSigningKeys } from './signing.js';
-import { parseTag } from './tag.js';
+import { loadConfig } from '../../../config.js';
+import { OrtqError } from '../../../errors.js';
+import type { TensorInfo } from '../../../repo/manifest.js';
+import { ModelRepository, type ModelSummary } from '../../../repo/model-repository.js';
+import { generateSigningKeys } from '../../../repo/signing.js';
+import { parseTag } from '../../../repo/tag.js';
+import { formatTable, printJson } from '../../output.js';
 
-/** What `ortq models …` does, one function per command; src/cli/commands/models.ts only declares flags. */
+/** What `ortq models …` does, one function per command; register.ts only declares flags. */
 
 interface RepoFlags { repo?: string; json?: boolean }
 

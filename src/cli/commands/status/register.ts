@@ -7,7 +7,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON')
     .option('--runs <n>', 'how many recent runs to show', '10')
     .action(async (flags: { json?: boolean; runs: string }) => {
-      const { statusCommand } = await import('../../queue/cli/status-command.js');
+      const { statusCommand } = await import('./action.js');
       await statusCommand(flags);
     });
 }

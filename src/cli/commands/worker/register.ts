@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import type { CliContext } from '../../context.js';
+import type { WorkerFlags } from './action.js';
 
-export interface WorkerFlags { concurrency?: string; queues: string; repo?: string; lockDuration?: string; stalledInterval?: string; grace?: string }
-
-export function registerWorker(program: Command): void {
+export function registerWorker(program: Command, ctx: CliContext): void {
   program
     .command('worker')
     .description('process queued shards until SIGTERM/SIGINT (inference in sandboxed child processes)')
@@ -13,7 +13,7 @@ export function registerWorker(program: Command): void {
     .option('--lock-duration <ms>', 'a shard whose worker is silent this long goes to another worker (default 30000, env ORTQ_LOCK_DURATION_MS)')
     .option('--stalled-interval <ms>', 'how often stalled shards are looked for (default 30000, env ORTQ_STALLED_INTERVAL_MS)')
     .action(async (flags: WorkerFlags) => {
-      const { workerCommand } = await import('../../queue/cli/worker-command.js');
-      await workerCommand(flags);
+      const { workerCommand } = await import('./action.js');
+      await workerCommand(flags, ctx);
     });
 }

@@ -1,10 +1,12 @@
-import type { WorkerFlags } from '../../cli/commands/worker.js';
-import { loadConfig } from '../../config.js';
-import { OrtqError } from '../../errors.js';
-import { rootLogger } from '../../logger.js';
-import { parseQueueList } from '../queues.js';
-import { WorkerService } from '../worker.js';
-import { untilSignal } from './signals.js';
+import { loadConfig } from '../../../config.js';
+import { OrtqError } from '../../../errors.js';
+import { rootLogger } from '../../../logger.js';
+import { parseQueueList } from '../../../queue/queues.js';
+import { WorkerService } from '../../../queue/worker.js';
+import type { CliContext } from '../../context.js';
+import { untilSignal } from '../../signals.js';
+
+export interface WorkerFlags { concurrency?: string; queues: string; repo?: string; lockDuration?: string; stalledInterval?: string; grace?: string }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -18,7 +20,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
  * in-flight shards finish within the grace period (handing back the rest) and
  * returns, so the process exits 0 once its event loop drains.
  */
-export async function workerCommand(flags: WorkerFlags): Promise<void> {
+export async function workerCommand(flags: WorkerFlags, ctx: CliContext): Promise<void> {
   const config = loadConfig();
   const logger = rootLogger();
   const svc = await WorkerService.start({
@@ -27,16 +29,13 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
     queues: parseQueueList(flags.queues),
     concurrency: positiveInt(flags.concurrency, '--concurrency'),
     repo: flags.repo,
-    lockDurationMs: positiveInt(flags.lockDuration ?? process.env.ORTQ_LOCK_DURATION_MS, '--lock-duration'),
-    stalledIntervalMs: positiveInt(flags.stalledInterval ?? process.env.ORTQ_STALLED_INTERVAL_MS, '--stalled-interval'),
+    lockDurationMs: positiveInt(flags.lockDuration, '--lock-duration') ?? config.queue.lockDurationMs,
+    stalledIntervalMs: positiveInt(flags.stalledInterval, '--stalled-interval') ?? config.queue.stalledIntervalMs,
   });
   const grace = flags.grace !== undefined ? Number(flags.grace) : config.queue.shutdownGraceMs;
   const signal = await untilSignal();
   logger.info({ signal }, 'shutdown requested');
   await svc.close(grace).catch((err: Error) => logger.error({ err: err.message }, 'shutdown error'));
   // a library handle left open must not keep a stopped worker alive forever
-  setTimeout(() => {
-    logger.warn('event loop did not drain 5 s after shutdown; exiting');
-    process.exit(0);
-  }, 5000).unref();
+  ctx.exitIfNotDrained(5000, () => logger.warn('event loop did not drain 5 s after shutdown; exiting'));
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { collect } from '../output.js';
+import { collect } from '../../output.js';
 
 /**
  * `ortq models …`: declares flags only. The work is imported when a command
- * runs (src/repo/models-cli.ts), so `ortq --help` never loads onnxruntime.
+ * runs (./actions.ts), so `ortq --help` never loads onnxruntime.
  */
 export function registerModels(program: Command): void {
   // Without positional options, the root's `-V, --version` would swallow
@@ -14,7 +14,7 @@ export function registerModels(program: Command): void {
     .description('the tagged model repository: save, list, alias, export and verify ONNX models');
   const repoFlag = '--repo <dir>';
   const repoHelp = 'model repository (default: MODEL_REPO_PATH or ./.ortq/models)';
-  const cli = () => import('../../repo/models-cli.js');
+  const cli = () => import('./actions.js');
 
   models
     .command('save')

@@ -1,6 +1,6 @@
-import { getRunRecord, listRunRecords } from '../predict/run-ledger.js';
-import { readRunOutcome } from '../predict/run-store.js';
-import { formatTable, printJson } from './output.js';
+import { getRunRecord, listRunRecords } from '../../../predict/run-ledger.js';
+import { readRunOutcome } from '../../../predict/run-store.js';
+import { formatTable, printJson } from '../../output.js';
 
 export async function listRunsCommand(job: string | undefined, flags: { json?: boolean }): Promise<void> {
   const records = await listRunRecords(job);

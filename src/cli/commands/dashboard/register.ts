@@ -8,7 +8,7 @@ export function registerDashboard(program: Command): void {
     .option('--host <addr>', 'address to bind; the dashboard has no authentication', '127.0.0.1')
     .option('--allow-actions', 'enable retry/clean/promote/pause buttons (read-only without it)')
     .action(async (flags: { port: string; host: string; allowActions?: boolean }) => {
-      const { dashboardCommand } = await import('../../queue/cli/dashboard-command.js');
+      const { dashboardCommand } = await import('./action.js');
       await dashboardCommand(flags);
     });
 }

@@ -8,7 +8,7 @@ export function registerRuns(program: Command): void {
     .argument('[job]', 'only runs of this job name')
     .option('--json', 'print JSON')
     .action(async (job: string | undefined, flags: { json?: boolean }) => {
-      const { listRunsCommand } = await import('../runs-view.js');
+      const { listRunsCommand } = await import('./view.js');
       await listRunsCommand(job, flags);
     });
   runs
@@ -17,7 +17,7 @@ export function registerRuns(program: Command): void {
     .argument('<runId>')
     .option('--json', 'print JSON (the default: a manifest is JSON)')
     .action(async (runId: string) => {
-      const { showRunCommand } = await import('../runs-view.js');
+      const { showRunCommand } = await import('./view.js');
       await showRunCommand(runId);
     });
 }

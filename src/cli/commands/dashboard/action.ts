@@ -1,8 +1,8 @@
-import { loadConfig } from '../../config.js';
-import { OrtqError } from '../../errors.js';
-import { rootLogger } from '../../logger.js';
-import { startDashboard } from '../dashboard.js';
-import { untilSignal } from './signals.js';
+import { loadConfig } from '../../../config.js';
+import { OrtqError } from '../../../errors.js';
+import { rootLogger } from '../../../logger.js';
+import { startDashboard } from '../../../queue/dashboard.js';
+import { untilSignal } from '../../signals.js';
 
 export interface DashboardFlags { port: string; host: string; allowActions?: boolean }
 

@@ -1,10 +1,10 @@
-import { printJson } from '../../cli/output.js';
-import { loadConfig } from '../../config.js';
-import { rootLogger } from '../../logger.js';
-import { readPlan } from '../../predict/run-store.js';
-import { QueueClient } from '../queue-client.js';
-import { cancelRun, retryRun } from '../run-admin.js';
-import { waitAndReport } from './enqueue-command.js';
+import { loadConfig } from '../../../config.js';
+import { rootLogger } from '../../../logger.js';
+import { readPlan } from '../../../predict/run-store.js';
+import { QueueClient } from '../../../queue/queue-client.js';
+import { cancelRun, retryRun } from '../../../queue/run-admin.js';
+import { printJson } from '../../output.js';
+import { waitAndReport } from '../../run-report.js';
 
 export async function retryCommand(runId: string, flags: { wait?: boolean; json?: boolean }): Promise<void> {
   const config = loadConfig();

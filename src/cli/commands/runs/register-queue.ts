@@ -10,7 +10,7 @@ export function registerRunsQueue(program: Command): void {
     .option('--wait', 'follow the run and exit with its status')
     .option('--json', 'print JSON')
     .action(async (runId: string, flags: { wait?: boolean; json?: boolean }) => {
-      const { retryCommand } = await import('../../queue/cli/runs-command.js');
+      const { retryCommand } = await import('./queue-admin.js');
       await retryCommand(runId, flags);
     });
   runs
@@ -19,7 +19,7 @@ export function registerRunsQueue(program: Command): void {
     .argument('<runId>')
     .option('--json', 'print JSON')
     .action(async (runId: string, flags: { json?: boolean }) => {
-      const { cancelCommand } = await import('../../queue/cli/runs-command.js');
+      const { cancelCommand } = await import('./queue-admin.js');
       await cancelCommand(runId, flags);
     });
 }

@@ -1,8 +1,8 @@
-import { formatTable, printJson } from '../../cli/output.js';
-import { loadConfig } from '../../config.js';
-import { OrtqError } from '../../errors.js';
-import { QueueClient } from '../queue-client.js';
-import { queueStatus } from '../status.js';
+import { loadConfig } from '../../../config.js';
+import { OrtqError } from '../../../errors.js';
+import { QueueClient } from '../../../queue/queue-client.js';
+import { queueStatus } from '../../../queue/status.js';
+import { formatTable, printJson } from '../../output.js';
 
 export async function statusCommand(flags: { json?: boolean; runs: string }): Promise<void> {
   const runs = Number(flags.runs);

@@ -1,12 +1,13 @@
-import { loadConfig } from '../../config.js';
-import { rootLogger } from '../../logger.js';
-import { QueueClient } from '../queue-client.js';
-import { loadSchedules } from '../scheduler/schedules.js';
-import { SchedulerService } from '../scheduler/scheduler.js';
-import { untilSignal } from './signals.js';
+import { loadConfig } from '../../../config.js';
+import { rootLogger } from '../../../logger.js';
+import { QueueClient } from '../../../queue/queue-client.js';
+import { loadSchedules } from '../../../queue/scheduler/schedules.js';
+import { SchedulerService } from '../../../queue/scheduler/scheduler.js';
+import { untilSignal } from '../../signals.js';
+import type { CliContext } from '../../context.js';
 
 /** Runs the scheduler until SIGTERM or SIGINT, then returns so the process exits 0. */
-export async function schedulerCommand(flags: { config: string; repo?: string }): Promise<void> {
+export async function schedulerCommand(flags: { config: string; repo?: string }, ctx: CliContext): Promise<void> {
   const config = loadConfig();
   const logger = rootLogger();
   const schedules = await loadSchedules(flags.config);
@@ -18,5 +19,5 @@ export async function schedulerCommand(flags: { config: string; repo?: string })
   logger.info({ signal }, 'scheduler stopping');
   await svc.stop();
   await qc.close();
-  setTimeout(() => process.exit(0), 5000).unref();
+  ctx.exitIfNotDrained(5000);
 }

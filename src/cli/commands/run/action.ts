@@ -1,31 +1,12 @@
-import { join } from 'node:path';
-import { loadConfig } from '../config.js';
-import { OrtqError } from '../errors.js';
-import { rootLogger } from '../logger.js';
-import { loadJobFile } from '../predict/job-spec.js';
-import { runLocal } from '../predict/local-run.js';
-import { MANIFEST_FILE } from '../predict/run-store.js';
-import type { RunManifest } from '../predict/types.js';
-import { ModelRepository } from '../repo/model-repository.js';
-import { printJson } from './output.js';
-import { rowsProgress } from './progress.js';
-
-/** The summary `ortq run --json` and `ortq enqueue --json` print. */
-export function runSummary(m: RunManifest, runDir: string, reused: boolean): Record<string, unknown> {
-  return {
-    runId: m.runId,
-    status: m.status,
-    reused,
-    job: m.job.name,
-    model: { tag: m.model.tag, requested: m.model.requested, digest: m.model.digest },
-    rows: m.rows,
-    outputs: m.outputs.map((o) => join(runDir, o.path)),
-    runDir,
-    manifest: join(runDir, MANIFEST_FILE),
-    durationMs: m.durationMs,
-    rowsPerSecond: m.rowsPerSecond,
-  };
-}
+import { loadConfig } from '../../../config.js';
+import { OrtqError } from '../../../errors.js';
+import { rootLogger } from '../../../logger.js';
+import { loadJobFile } from '../../../predict/job-spec.js';
+import { runLocal } from '../../../predict/local-run.js';
+import { ModelRepository } from '../../../repo/model-repository.js';
+import { printJson } from '../../output.js';
+import { rowsProgress } from '../../progress.js';
+import { runSummary } from '../../run-report.js';
 
 export async function runJobCommand(jobFile: string, flags: { set: string[]; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean }): Promise<void> {
   const config = loadConfig();

@@ -1,0 +1,14 @@
+import { loadConfig } from '../../../config.js';
+import { demoPaths, ensureDemoData, ensureDemoModel } from '../../../demo.js';
+import { ModelRepository } from '../../../repo/model-repository.js';
+import { runJobCommand } from '../run/action.js';
+
+/** Creates the demo model and data when missing, then scores the demo job locally. */
+export async function demoCommand(flags: { repo?: string; json?: boolean }): Promise<void> {
+  const repo = ModelRepository.fromConfig(loadConfig(), flags.repo);
+  const paths = demoPaths();
+  const tag = await ensureDemoModel(repo, paths.tmp);
+  await ensureDemoData(paths.data);
+  if (!flags.json) process.stderr.write(`demo model ${tag} in ${repo.root}; data in ${paths.data}\n`);
+  await runJobCommand(paths.job, { set: [], json: flags.json, repo: flags.repo, progress: true });
+}

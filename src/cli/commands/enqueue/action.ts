@@ -1,0 +1,38 @@
+import { loadConfig, type OrtqConfig } from '../../../config.js';
+import { OrtqError } from '../../../errors.js';
+import { rootLogger } from '../../../logger.js';
+import { loadJobFile } from '../../../predict/job-spec.js';
+import { enqueueJob } from '../../../queue/enqueue.js';
+import { QueueClient } from '../../../queue/queue-client.js';
+import { ModelRepository } from '../../../repo/model-repository.js';
+import { printJson } from '../../output.js';
+import { pendingSummary, runSummary, waitAndReport } from '../../run-report.js';
+
+export interface EnqueueFlags { set: string[]; wait?: boolean; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean }
+
+export async function enqueueCommand(jobFile: string, flags: EnqueueFlags): Promise<void> {
+  const config: Readonly<OrtqConfig> = loadConfig();
+  const job = await loadJobFile(jobFile, flags.set);
+  const shardRows = flags.shardRows ? Number(flags.shardRows) : config.queue.shardRows;
+  if (!Number.isInteger(shardRows) || shardRows <= 0) throw new OrtqError('ORTQ_USAGE', `--shard-rows expects a positive integer, got "${flags.shardRows}"`);
+  const repo = ModelRepository.fromConfig(config, flags.repo);
+  const qc = await QueueClient.open(config);
+  try {
+    const res = await enqueueJob(qc, job, { config, repo, shardRows, force: flags.force, logger: rootLogger() });
+    const { plan } = res;
+    if (res.outcome === 'existing' && res.manifest) {
+      if (flags.json) printJson({ ...runSummary(res.manifest, plan.runDir, true), outcome: res.outcome });
+      else process.stdout.write(`run ${plan.runId} already done: ${res.manifest.rows.written} rows (model ${plan.model.tag})\nresults: ${plan.runDir}\n`);
+      return;
+    }
+    if (flags.wait) {
+      await waitAndReport(qc, plan, flags, res.outcome);
+      return;
+    }
+    if (flags.json) printJson(pendingSummary(plan, res.record, res.outcome));
+    else if (res.outcome === 'enqueued') process.stdout.write(`run ${plan.runId} enqueued: ${res.shardsEnqueued} shard(s) (model ${plan.model.tag} ${plan.model.digest.slice(0, 19)})\nfollow it with "ortq status"; results will be in ${plan.runDir}\n`);
+    else process.stdout.write(`run ${plan.runId} is already ${res.record?.status ?? 'queued'}; not enqueued again\n`);
+  } finally {
+    await qc.close();
+  }
+}

@@ -30,6 +30,7 @@ export const ERRORS = {
   ORTQ_RUN_CANCELLED: { exit: 1, retryable: false, summary: 'the queued run was cancelled' },
   ORTQ_RUN_FAILED: { exit: 1, retryable: false, summary: 'a queued run finished with failed shards' },
   ORTQ_REDIS_UNAVAILABLE: { exit: 1, retryable: true, summary: 'Redis cannot be reached' },
+  ORTQ_REDIS_AUTH: { exit: 1, retryable: false, summary: 'Redis refused the credentials (wrong password or ACL user)' },
   ORTQ_INTERNAL: { exit: 1, retryable: true, summary: 'an unexpected internal error' },
 } as const satisfies Record<string, { exit: number; retryable: boolean; summary: string }>;
 

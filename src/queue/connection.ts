@@ -56,6 +56,9 @@ export async function openRedis(conn: QueueConnection, opts: { timeoutMs?: numbe
   } catch (err) {
     client.disconnect();
     const why = (lastError ?? (err as Error))?.message ?? 'no answer';
+    if (isAuthError(lastError ?? err)) {
+      throw new OrtqError('ORTQ_REDIS_AUTH', `Redis at ${maskRedisUrl(conn.url)} refused the credentials: ${why}`, { url: maskRedisUrl(conn.url) });
+    }
     throw new OrtqError('ORTQ_REDIS_UNAVAILABLE', `cannot reach Redis at ${maskRedisUrl(conn.url)}: ${why}`, {
       url: maskRedisUrl(conn.url),
     });
@@ -64,6 +67,12 @@ export async function openRedis(conn: QueueConnection, opts: { timeoutMs?: numbe
   // later blips are logged by whoever owns the client; an unhandled 'error' would crash
   client.on('error', () => {});
   return client;
+}
+
+/** A wrong or missing password (or ACL user): retrying cannot fix it. */
+export function isAuthError(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : String(err ?? '');
+  return /\b(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i.test(msg);
 }
 
 /** Rejects with `timed out after <ms> ms` when `p` has not settled by then. */

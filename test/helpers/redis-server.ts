@@ -71,12 +71,14 @@ export class RedisServer {
 
   async ping(): Promise<boolean> {
     const c = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    c.on('error', () => {});
+    let refused = false;
+    c.on('error', (err: Error) => { refused ||= /NOAUTH/.test(err.message); });
     try {
       await c.connect();
       return (await c.ping()) === 'PONG';
-    } catch {
-      return false;
+    } catch (err) {
+      // a server started with --requirepass answers, but refuses PING without the password
+      return refused || /NOAUTH/.test((err as Error).message);
     } finally {
       c.disconnect();
     }

@@ -1,5 +1,5 @@
 import type { BinMapper } from './binning.js';
-import { histogramAll, histogramRows, subtractInto } from './histogram.js';
+import { buildHistogram, subtractInto } from './histogram.js';
 import { findSplit, nodeValue, SplitOut, type SplitContext } from './split.js';
 import { allocTree, type Tree } from './tree.js';
 
@@ -92,7 +92,7 @@ export class TreeGrower {
     const root = this.newNode(0, n, 0, G, H, 0);
     if (n >= 2 * o.minSamplesLeaf && H >= 1e-3) {
       const s = this.take();
-      histogramAll(this.pool[s], this.bins, this.ctx.stride, g, h, n);
+      buildHistogram(this.pool[s], this.bins, this.ctx.stride, g, h, null, 0, n, this.og, this.oh);
       this.slot[root] = s;
       this.evaluate(root);
     }
@@ -179,7 +179,7 @@ export class TreeGrower {
       const small = nL < nR ? L : R;
       const large = small === L ? R : L;
       const s = this.take();
-      histogramRows(this.pool[s], this.bins, this.ctx.stride, g, h, this.idx, this.start[small], this.end[small], this.og, this.oh);
+      buildHistogram(this.pool[s], this.bins, this.ctx.stride, g, h, this.idx, this.start[small], this.end[small], this.og, this.oh);
       this.slot[small] = s;
       subtractInto(this.pool[this.slot[node]], this.pool[s]);
       this.slot[large] = this.slot[node];

@@ -3,61 +3,110 @@
  * `hist[(f * stride + bin) * 3 + {0: sum of gradients, 1: sum of hessians, 2: rows}]`
  * with `stride` = bins per feature including the missing-value bin. With a
  * constant hessian the hessian slot stays 0 and the row count stands in.
+ *
+ * The loops take four features per pass over the rows: one read of the row
+ * index and gradient feeds four independent accumulations.
  */
 
-/** The root: every row, in row order. */
-export function histogramAll(hist: Float64Array, bins: Uint8Array[], stride: number, g: Float32Array, h: Float32Array | null, n: number): void {
+/**
+ * The rows `idx[start..end)`, or every row in order when `idx` is null (the
+ * root). Gradients are first gathered into node order (`og`, `oh`: scratch
+ * of at least end - start) so that the feature loops read them sequentially.
+ */
+export function buildHistogram(
+  hist: Float64Array, bins: Uint8Array[], stride: number, g: Float32Array, h: Float32Array | null,
+  idx: Uint32Array | null, start: number, end: number, og: Float32Array, oh: Float32Array,
+): void {
   hist.fill(0);
-  for (let f = 0; f < bins.length; f++) {
-    const col = bins[f];
-    const base = f * stride * 3;
-    if (h) {
-      for (let i = 0; i < n; i++) {
-        const k = base + col[i] * 3;
-        hist[k] += g[i];
-        hist[k + 1] += h[i];
-        hist[k + 2] += 1;
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const k = base + col[i] * 3;
-        hist[k] += g[i];
-        hist[k + 2] += 1;
-      }
+  const m = end - start;
+  let gs = g;
+  let hs = h;
+  if (idx) {
+    for (let i = 0; i < m; i++) og[i] = g[idx[start + i]];
+    if (h) for (let i = 0; i < m; i++) oh[i] = h[idx[start + i]];
+    gs = og;
+    hs = h ? oh : null;
+  }
+  const F = bins.length;
+  const s3 = stride * 3;
+  let f = 0;
+  for (; f + 4 <= F; f += 4) {
+    if (idx) quadRows(hist, bins[f], bins[f + 1], bins[f + 2], bins[f + 3], f * s3, s3, gs, hs, idx, start, m);
+    else quadAll(hist, bins[f], bins[f + 1], bins[f + 2], bins[f + 3], f * s3, s3, gs, hs, m);
+  }
+  for (; f < F; f++) {
+    if (idx) oneRows(hist, bins[f], f * s3, gs, hs, idx, start, m);
+    else oneAll(hist, bins[f], f * s3, gs, hs, m);
+  }
+}
+
+function quadAll(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Array, c3: Uint8Array, b0: number, s3: number,
+  g: Float32Array, h: Float32Array | null, m: number): void {
+  const b1 = b0 + s3;
+  const b2 = b1 + s3;
+  const b3 = b2 + s3;
+  if (h) {
+    for (let i = 0; i < m; i++) {
+      const gi = g[i];
+      const hi = h[i];
+      const k0 = b0 + c0[i] * 3; hist[k0] += gi; hist[k0 + 1] += hi; hist[k0 + 2]++;
+      const k1 = b1 + c1[i] * 3; hist[k1] += gi; hist[k1 + 1] += hi; hist[k1 + 2]++;
+      const k2 = b2 + c2[i] * 3; hist[k2] += gi; hist[k2 + 1] += hi; hist[k2 + 2]++;
+      const k3 = b3 + c3[i] * 3; hist[k3] += gi; hist[k3 + 1] += hi; hist[k3 + 2]++;
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      const gi = g[i];
+      const k0 = b0 + c0[i] * 3; hist[k0] += gi; hist[k0 + 2]++;
+      const k1 = b1 + c1[i] * 3; hist[k1] += gi; hist[k1 + 2]++;
+      const k2 = b2 + c2[i] * 3; hist[k2] += gi; hist[k2 + 2]++;
+      const k3 = b3 + c3[i] * 3; hist[k3] += gi; hist[k3 + 2]++;
     }
   }
 }
 
-/**
- * The rows `idx[start..end)`. Gradients are first gathered into node order
- * (`og`, `oh`: scratch of at least end - start) so that the per-feature loops
- * read them sequentially.
- */
-export function histogramRows(
-  hist: Float64Array, bins: Uint8Array[], stride: number, g: Float32Array, h: Float32Array | null,
-  idx: Uint32Array, start: number, end: number, og: Float32Array, oh: Float32Array,
-): void {
-  hist.fill(0);
-  const m = end - start;
-  for (let i = 0; i < m; i++) og[i] = g[idx[start + i]];
-  if (h) for (let i = 0; i < m; i++) oh[i] = h[idx[start + i]];
-  for (let f = 0; f < bins.length; f++) {
-    const col = bins[f];
-    const base = f * stride * 3;
-    if (h) {
-      for (let i = 0; i < m; i++) {
-        const k = base + col[idx[start + i]] * 3;
-        hist[k] += og[i];
-        hist[k + 1] += oh[i];
-        hist[k + 2] += 1;
-      }
-    } else {
-      for (let i = 0; i < m; i++) {
-        const k = base + col[idx[start + i]] * 3;
-        hist[k] += og[i];
-        hist[k + 2] += 1;
-      }
+function quadRows(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Array, c3: Uint8Array, b0: number, s3: number,
+  g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number): void {
+  const b1 = b0 + s3;
+  const b2 = b1 + s3;
+  const b3 = b2 + s3;
+  if (h) {
+    for (let i = 0; i < m; i++) {
+      const r = idx[start + i];
+      const gi = g[i];
+      const hi = h[i];
+      const k0 = b0 + c0[r] * 3; hist[k0] += gi; hist[k0 + 1] += hi; hist[k0 + 2]++;
+      const k1 = b1 + c1[r] * 3; hist[k1] += gi; hist[k1 + 1] += hi; hist[k1 + 2]++;
+      const k2 = b2 + c2[r] * 3; hist[k2] += gi; hist[k2 + 1] += hi; hist[k2 + 2]++;
+      const k3 = b3 + c3[r] * 3; hist[k3] += gi; hist[k3 + 1] += hi; hist[k3 + 2]++;
     }
+  } else {
+    for (let i = 0; i < m; i++) {
+      const r = idx[start + i];
+      const gi = g[i];
+      const k0 = b0 + c0[r] * 3; hist[k0] += gi; hist[k0 + 2]++;
+      const k1 = b1 + c1[r] * 3; hist[k1] += gi; hist[k1 + 2]++;
+      const k2 = b2 + c2[r] * 3; hist[k2] += gi; hist[k2 + 2]++;
+      const k3 = b3 + c3[r] * 3; hist[k3] += gi; hist[k3 + 2]++;
+    }
+  }
+}
+
+function oneAll(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h: Float32Array | null, m: number): void {
+  for (let i = 0; i < m; i++) {
+    const k = b + c[i] * 3;
+    hist[k] += g[i];
+    if (h) hist[k + 1] += h[i];
+    hist[k + 2]++;
+  }
+}
+
+function oneRows(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number): void {
+  for (let i = 0; i < m; i++) {
+    const k = b + c[idx[start + i]] * 3;
+    hist[k] += g[i];
+    if (h) hist[k + 1] += h[i];
+    hist[k + 2]++;
   }
 }
 

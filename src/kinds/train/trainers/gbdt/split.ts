@@ -58,6 +58,7 @@ export function findSplit(ctx: SplitContext, hist: Float64Array, n: number, sumG
     let bestMissingLeft = 0;
     for (let b = 0; b < end; b++) {
       const k = base + b * 3;
+      if (hist[k + 2] === 0) continue; // an empty bin splits as its left neighbour did
       nL += hist[k + 2];
       hL += ch ? hist[k + 2] : hist[k + 1];
       gL += hist[k];
@@ -79,6 +80,7 @@ export function findSplit(ctx: SplitContext, hist: Float64Array, n: number, sumG
       let nR = 0;
       for (let b = nbnm - 2; b >= 0; b--) {
         const k = base + (b + 1) * 3;
+        if (hist[k + 2] === 0) continue;
         nR += hist[k + 2];
         hR += ch ? hist[k + 2] : hist[k + 1];
         gR += hist[k];

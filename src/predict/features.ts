@@ -121,9 +121,10 @@ function copyStrided(src: ArrayLike<number>, out: Dst, rows: number, k: number, 
  * copy. Returns null when the batch holds a null or NaN or another layout, and
  * the careful path takes over.
  */
-function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, inputs: InputSpec[], scratch?: FeatureScratch): FeatureBatch | null {
+function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, inputs: InputSpec[], scratch?: FeatureScratch, columnMajor?: ReadonlySet<string>): FeatureBatch | null {
   const rows = batch.numRows;
   const tensors: FeatureBatch['tensors'] = new Map();
+  let valuesSeen = true;
   for (const spec of inputs) {
     if (spec.elemType === 'string' || spec.elemType === 'int64' || spec.elemType === 'uint64') return null;
     const cols = features[spec.name].map((c) => batch.getChild(c)!);
@@ -142,8 +143,14 @@ function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, in
       }
     }
     const k = srcs.reduce((a, b) => a + b.width, 0);
-    const dims = spec.shape.length <= 1 ? [rows] : [rows, k];
     const out = (scratch ? scratch.take(spec.name, spec.elemType, rows * k) : allocate(spec.elemType, rows * k)) as Dst;
+    if (columnMajor?.has(spec.name)) {
+      if (!copyColumnMajor(srcs, out, rows, isFloatElem(spec.elemType))) return null;
+      tensors.set(spec.name, { type: spec.elemType, data: out as NumArray, dims: [k, rows] });
+      if (isFloatElem(spec.elemType)) valuesSeen = false;
+      continue;
+    }
+    const dims = spec.shape.length <= 1 ? [rows] : [rows, k];
     let offset = 0;
     let nan = 0;
     for (const src of srcs) {
@@ -165,7 +172,35 @@ function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, in
     if (nan > 0) return null;
     tensors.set(spec.name, { type: spec.elemType, data: out as NumArray, dims });
   }
-  return { tensors, keep: null, rows, skipped: 0 };
+  return { tensors, keep: null, rows, skipped: 0, valuesSeen };
+}
+
+function isFloatElem(elemType: string): boolean {
+  return elemType === 'float32' || elemType === 'float64';
+}
+
+/**
+ * Column-major copy into `out` laid out `[k, rows]`: a plain column is one
+ * TypedArray.set (a memcpy when the types match, a native conversion
+ * otherwise). No NaN scan: for a floating input the model's check output
+ * reports NaN and ±Infinity (src/onnx/column-major.ts). False when a floating
+ * column feeds an integer input, where a NaN would become 0 unseen.
+ */
+function copyColumnMajor(srcs: Array<{ values: ArrayLike<number>; width: number }>, out: Dst, rows: number, floatInput: boolean): boolean {
+  let offset = 0;
+  for (const src of srcs) {
+    const v = src.values;
+    if (!floatInput && (v instanceof Float32Array || v instanceof Float64Array)) return false;
+    if (src.width === 1) out.set(v as Float32Array, offset * rows);
+    else {
+      for (let j = 0; j < src.width; j++) {
+        const base = (offset + j) * rows;
+        for (let r = 0, q = j; r < rows; r++, q += src.width) out[base + r] = v[q];
+      }
+    }
+    offset += src.width;
+  }
+  return true;
 }
 
 export interface FeatureBatch {
@@ -175,6 +210,11 @@ export interface FeatureBatch {
   keep: Uint32Array | null;
   rows: number;
   skipped: number;
+  /**
+   * false when the fast column-major path copied floating values without
+   * looking at them; the model's check output then stands in for the NaN scan
+   */
+  valuesSeen: boolean;
 }
 
 /**
@@ -259,8 +299,15 @@ export function buildFeatures(opts: {
   rowBase: number;
   /** pooled tensor buffers (give them back when onnxruntime is done) */
   scratch?: FeatureScratch;
+  /** inputs the model takes column-major, `[k, N]` (InferenceThread's `columnMajor`) */
+  columnMajor?: ReadonlySet<string>;
+  /**
+   * skip the fast path: the model reported a NaN or ±Infinity in a batch the
+   * fast path built without looking, so the null policy must see the values
+   */
+  careful?: boolean;
 }): FeatureBatch {
-  const fast = fastFeatures(opts.batch, opts.features, opts.inputs, opts.scratch);
+  const fast = opts.careful ? null : fastFeatures(opts.batch, opts.features, opts.inputs, opts.scratch, opts.columnMajor);
   if (fast) return fast;
   const { batch, nulls } = opts;
   const allCols = [...new Set(Object.values(opts.features).flat())];
@@ -288,7 +335,11 @@ export function buildFeatures(opts: {
     // widths: a FixedSizeList column contributes listSize values per row
     const widths = cols.map((v) => fixedListInfo(v.type)?.size ?? 1);
     const k = widths.reduce((a, b) => a + b, 0);
-    const dims = rank <= 1 ? [rows] : [rows, k];
+    // column-major inputs are laid out [k, rows]: element (r, c) at r * rs + c * cs
+    const cm = opts.columnMajor?.has(spec.name) === true;
+    const dims = cm ? [k, rows] : rank <= 1 ? [rows] : [rows, k];
+    const rs = cm ? 1 : k;
+    const cs = cm ? rows : 1;
     const out = allocate(spec.elemType, rows * k);
     const big = out instanceof BigInt64Array || out instanceof BigUint64Array;
     const f32 = spec.elemType === 'float32';
@@ -304,7 +355,7 @@ export function buildFeatures(opts: {
           for (let j = 0; j < w; j++) {
             let v = valid ? Number(childVals[i * w + j]) : (fill ?? NaN);
             if (fill !== null && isNonFinite(v, f32)) v = fill;
-            (out as Float32Array)[r * k + offset + j] = v;
+            (out as Float32Array)[r * rs + (offset + j) * cs] = v;
           }
         }
       } else {
@@ -313,16 +364,16 @@ export function buildFeatures(opts: {
         if (big) {
           for (let r = 0; r < rows; r++) {
             const i = keep ? keep[r] : r;
-            (out as BigInt64Array)[r * k + offset] = bigintAt(vec, plain, i, fill);
+            (out as BigInt64Array)[r * rs + offset * cs] = bigintAt(vec, plain, i, fill);
           }
         } else if (clean && !keep) {
           const dst = out as Float32Array;
-          for (let r = 0, p = offset; r < rows; r++, p += k) dst[p] = plain[r];
+          for (let r = 0, p = offset * cs; r < rows; r++, p += rs) dst[p] = plain[r];
         } else {
           const dst = out as Float32Array;
           for (let r = 0; r < rows; r++) {
             const i = keep ? keep[r] : r;
-            dst[r * k + offset] = numberAt(vec, plain, i, fill, f32);
+            dst[r * rs + offset * cs] = numberAt(vec, plain, i, fill, f32);
           }
         }
       }
@@ -330,5 +381,5 @@ export function buildFeatures(opts: {
     }
     tensors.set(spec.name, { type: spec.elemType, data: out, dims });
   }
-  return { tensors, keep, rows, skipped: batch.numRows - rows };
+  return { tensors, keep, rows, skipped: batch.numRows - rows, valuesSeen: true };
 }

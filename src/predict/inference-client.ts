@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 import 'onnxruntime-node';
 import type { OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
-import type { ThreadReply, ThreadTensor } from './inference-thread.js';
+import type { ColumnMajorFeed } from '../onnx/column-major.js';
+import type { ThreadReady, ThreadReply, ThreadTensor } from './inference-thread.js';
 import { sessionLoadError, sessionOptions } from './session-options.js';
 
 /** The compiled inference-thread entry (dist/ when running from src/ under vitest). */
@@ -19,6 +20,9 @@ function threadFile(): string {
   return file;
 }
 
+export interface SessionFacts { outputNames: string[]; inputNames: string[]; columnMajor: Record<string, ColumnMajorFeed> }
+export type ThreadResult = Extract<ThreadReply, { outputs: unknown }>;
+
 /**
  * A model's onnxruntime session in its own worker thread. run() posts the
  * feeds (transferring their buffers) and resolves with the outputs and the
@@ -27,21 +31,25 @@ function threadFile(): string {
  */
 export class InferenceThread {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (r: Extract<ThreadReply, { outputs: unknown }>) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: ThreadResult) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private failure: Error | null = null;
-  readonly ready: Promise<{ outputNames: string[]; inputNames: string[] }>;
+  readonly ready: Promise<SessionFacts>;
 
-  constructor(bytes: Uint8Array, private readonly inference?: OrtqConfig['inference']) {
-    this.worker = new Worker(threadFile(), { workerData: { bytes, options: sessionOptions(inference) } });
-    let readyResolve!: (v: { outputNames: string[]; inputNames: string[] }) => void;
+  /**
+   * @param opts.columnMajor - rewrite the model to take rank-2 numeric inputs as `[k, N]`
+   *   (see src/onnx/column-major.ts); `ready` says which inputs it applies to. @defaultValue false
+   */
+  constructor(bytes: Uint8Array, private readonly inference?: OrtqConfig['inference'], opts: { columnMajor?: boolean } = {}) {
+    this.worker = new Worker(threadFile(), { workerData: { bytes, options: sessionOptions(inference), columnMajor: opts.columnMajor ?? false } });
+    let readyResolve!: (v: SessionFacts) => void;
     let readyReject!: (e: Error) => void;
     this.ready = new Promise((res, rej) => { readyResolve = res; readyReject = rej; });
     this.ready.catch(() => undefined);
-    this.worker.on('message', (msg: ThreadReply & { outputNames?: string[]; inputNames?: string[] }) => {
+    this.worker.on('message', (msg: ThreadReply | ThreadReady | { id: 0; error: string }) => {
       if (msg.id === 0) {
         if ('error' in msg) readyReject(sessionLoadError(msg.error, this.inference));
-        else readyResolve({ outputNames: msg.outputNames!, inputNames: msg.inputNames! });
+        else if ('outputNames' in msg) readyResolve({ outputNames: msg.outputNames, inputNames: msg.inputNames, columnMajor: msg.columnMajor });
         this.idle();
         return;
       }
@@ -50,7 +58,7 @@ export class InferenceThread {
       this.idle();
       if (!p) return;
       if ('error' in msg) p.reject(new OrtqError('ORTQ_INFERENCE_FAILED', `onnxruntime failed: ${msg.error}`));
-      else p.resolve(msg);
+      else if ('outputs' in msg) p.resolve(msg);
     });
     const die = (err: Error) => {
       this.failure ??= err;
@@ -66,7 +74,11 @@ export class InferenceThread {
     if (this.pending.size === 0) this.worker.unref();
   }
 
-  async run(feeds: Record<string, ThreadTensor>): Promise<{ outputs: Record<string, ThreadTensor>; feeds: Record<string, ThreadTensor> }> {
+  /**
+   * Scores one batch. `finite` is false when an input fed column-major held a
+   * NaN or ±Infinity (always true for other inputs: nothing is checked there).
+   */
+  async run(feeds: Record<string, ThreadTensor>): Promise<ThreadResult> {
     await this.ready;
     if (this.failure) throw this.failure;
     const id = this.nextId++;
@@ -89,13 +101,14 @@ export class InferenceThread {
 
 const threads = new Map<string, InferenceThread>();
 
-/** One inference thread per model digest per process, created on first use. */
-export function inferenceThreadFor(digest: string, bytes: () => Uint8Array, inference?: OrtqConfig['inference']): InferenceThread {
-  let t = threads.get(digest);
+/** One inference thread per model digest (and feed layout) per process, created on first use. */
+export function inferenceThreadFor(digest: string, bytes: () => Uint8Array, inference?: OrtqConfig['inference'], opts: { columnMajor?: boolean } = {}): InferenceThread {
+  const key = `${digest}\0${opts.columnMajor ? 'cm' : 'rm'}`;
+  let t = threads.get(key);
   if (!t) {
-    t = new InferenceThread(bytes(), inference);
-    threads.set(digest, t);
-    t.ready.catch(() => threads.delete(digest));
+    t = new InferenceThread(bytes(), inference, opts);
+    threads.set(key, t);
+    t.ready.catch(() => threads.delete(key));
   }
   return t;
 }

@@ -4,22 +4,47 @@
  * read, decode and assemble the next batch meanwhile. Input buffers are
  * transferred in and handed back with the outputs, so nothing is copied and
  * no fresh memory is touched per batch.
+ *
+ * With `columnMajor`, the model is rewritten here (off the caller's thread) to
+ * take its rank-2 numeric inputs as `[k, N]` (src/onnx/column-major.ts); the
+ * caller feeds those inputs column-major under their original names, and each
+ * reply says whether every floating value fed was finite.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
+import { columnMajorModel, type ColumnMajorFeed } from '../onnx/column-major.js';
 
 export interface ThreadTensor { type: string; data: ArrayLike<unknown> & { buffer?: ArrayBufferLike }; dims: number[] }
 export type ThreadRequest = { id: number; feeds: Record<string, ThreadTensor> };
 export type ThreadReply =
-  | { id: number; outputs: Record<string, ThreadTensor>; feeds: Record<string, ThreadTensor> }
+  | { id: number; outputs: Record<string, ThreadTensor>; feeds: Record<string, ThreadTensor>; finite: boolean }
   | { id: number; error: string };
+export interface ThreadReady { id: 0; outputNames: string[]; inputNames: string[]; columnMajor: Record<string, ColumnMajorFeed> }
 
 const port = parentPort!;
-const { bytes, options } = workerData as { bytes: Uint8Array; options: ort.InferenceSession.SessionOptions };
+const { bytes, options, columnMajor } = workerData as { bytes: Uint8Array; options: ort.InferenceSession.SessionOptions; columnMajor?: boolean };
 
-const ready = ort.InferenceSession.create(bytes, options);
+let layout: Record<string, ColumnMajorFeed> = {};
+/** the rewrite's check outputs, which the caller never sees */
+let hidden = new Set<string>();
+const ready = (async () => {
+  let model = bytes;
+  if (columnMajor) {
+    // a model protobufjs cannot parse is left to onnxruntime, whose error is the one to report
+    const cm = (() => { try { return columnMajorModel(bytes); } catch { return null; } })();
+    if (cm) {
+      model = cm.bytes;
+      layout = cm.feeds;
+      hidden = new Set(Object.values(layout).flatMap((f) => (f.check ? [f.check] : [])));
+    }
+  }
+  return ort.InferenceSession.create(model, options);
+})();
+const original = (feed: string): string => Object.entries(layout).find(([, f]) => f.feed === feed)?.[0] ?? feed;
 ready.then(
-  (s) => port.postMessage({ id: 0, outputNames: s.outputNames, inputNames: s.inputNames }),
+  (s) => {
+    port.postMessage({ id: 0, outputNames: s.outputNames.filter((n) => !hidden.has(n)), inputNames: s.inputNames.map(original), columnMajor: layout } satisfies ThreadReady);
+  },
   (err: Error) => port.postMessage({ id: 0, error: err.message }),
 );
 
@@ -32,11 +57,16 @@ port.on('message', async (req: ThreadRequest) => {
   try {
     const session = await ready;
     const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(req.feeds)) feeds[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+    for (const [name, t] of Object.entries(req.feeds)) feeds[layout[name]?.feed ?? name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
     const results = await session.run(feeds);
+    let finite = true;
+    for (const f of Object.values(layout)) {
+      if (f.check && results[f.check] && !Number.isFinite(Number((results[f.check] as ort.Tensor).data[0]))) finite = false;
+    }
     const outputs: Record<string, ThreadTensor> = {};
     const transfer: ArrayBuffer[] = [];
     for (const name of session.outputNames) {
+      if (hidden.has(name)) continue;
       const t = results[name] as ort.Tensor;
       outputs[name] = { type: t.type, data: t.data as ThreadTensor['data'], dims: [...t.dims] };
     }
@@ -46,10 +76,10 @@ port.on('message', async (req: ThreadRequest) => {
     }
     try {
       const outBufs = Object.values(outputs).map((o) => transferable(o.data)).filter((b): b is ArrayBuffer => b !== null && !transfer.includes(b));
-      port.postMessage({ id: req.id, outputs, feeds: req.feeds } satisfies ThreadReply, [...transfer, ...outBufs]);
+      port.postMessage({ id: req.id, outputs, feeds: req.feeds, finite } satisfies ThreadReply, [...transfer, ...outBufs]);
     } catch {
       // onnxruntime's output buffers may not be transferable: send them as copies
-      port.postMessage({ id: req.id, outputs, feeds: req.feeds } satisfies ThreadReply, transfer);
+      port.postMessage({ id: req.id, outputs, feeds: req.feeds, finite } satisfies ThreadReply, transfer);
     }
   } catch (err) {
     port.postMessage({ id: req.id, error: (err as Error).message } satisfies ThreadReply);

@@ -7,7 +7,7 @@ import { createPartWriter, type PartWriter } from '../io/write.js';
 import { readBatches } from '../io/read.js';
 import type { ModelRepository, ResolvedModel } from '../repo/model-repository.js';
 import { buildFeatures, FeatureScratch, type FeatureBatch, type InputSpec } from './features.js';
-import { inferenceThreadFor, type InferenceThread } from './inference-client.js';
+import { inferenceThreadFor, type InferenceThread, type ThreadResult } from './inference-client.js';
 import type { ThreadTensor } from './inference-thread.js';
 import { batchFromColumns, outputColumns } from './outputs.js';
 import { readShardReceipt, writeShardReceipt } from './run-store.js';
@@ -29,10 +29,18 @@ export function partFileName(plan: RunPlan, shard: string): string {
 // Stored model versions are immutable, so once `tag` resolved to the plan's
 // digest and that model was verified, later shards of this process skip the
 // repository (an alias read, a manifest read and parse per shard otherwise).
-const verified = new Map<string, Promise<{ thread: InferenceThread; model: ResolvedModel; outputNames: string[] }>>();
+const verified = new Map<string, Promise<Scorer>>();
+
+interface Scorer {
+  thread: InferenceThread;
+  model: ResolvedModel;
+  outputNames: string[];
+  /** inputs the rewritten model takes column-major (`[k, N]`) */
+  columnMajor: ReadonlySet<string>;
+}
 
 /** The exact model version the plan resolved, verified, and its inference thread (one per digest per process). */
-export function scorerForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<{ thread: InferenceThread; model: ResolvedModel; outputNames: string[] }> {
+export function scorerForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<Scorer> {
   const key = `${opts.repo.root}\0${plan.model.tag}\0${plan.model.digest}`;
   let p = verified.get(key);
   if (!p) {
@@ -42,9 +50,9 @@ export function scorerForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<{ t
         throw new OrtqError('ORTQ_MODEL_CORRUPT', `model ${plan.model.tag} has digest ${model.digest} but the run was planned with ${plan.model.digest}`);
       }
       const { bytes } = await opts.repo.load(model);
-      const thread = inferenceThreadFor(model.digest, () => bytes, opts.inference);
-      const { outputNames } = await thread.ready;
-      return { thread, model, outputNames };
+      const thread = inferenceThreadFor(model.digest, () => bytes, opts.inference, { columnMajor: true });
+      const { outputNames, columnMajor } = await thread.ready;
+      return { thread, model, outputNames, columnMajor: new Set(Object.keys(columnMajor)) };
     })();
     verified.set(key, p);
     // a failure (missing model, corrupt file) is not remembered: a later shard looks again
@@ -106,7 +114,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   if (done) return done;
   const startedAt = new Date().toISOString();
   const log = opts.logger?.child({ runId: plan.runId, shardId: shard.id, model: plan.model.tag });
-  const { thread, model, outputNames } = await scorerForPlan(plan, opts);
+  const { thread, model, outputNames, columnMajor } = await scorerForPlan(plan, opts);
   const inputs = model.manifest.signature.inputs as InputSpec[];
   const needed = [...new Set([...Object.values(plan.job.features).flat(), ...plan.job.passthrough])];
   const partName = partFileName(plan, shard.id);
@@ -125,21 +133,34 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
       const file = { path: input.path, format: input.format, size: input.size, mtimeMs: 0 };
       for await (const batch of readAhead(readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize }))) {
         const rowBase = rowsRead;
-        const fb = buildFeatures({ batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: input.path, rowBase, scratch });
+        const featureArgs = { batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: input.path, rowBase, scratch, columnMajor };
+        const fb = buildFeatures(featureArgs);
         rowsRead += batch.numRows;
-        rowsSkipped += fb.skipped;
         batches++;
-        if (fb.rows > 0) {
-          const feeds = Object.fromEntries([...fb.tensors].map(([name, t]) => [name, t as ThreadTensor]));
-          const scored = thread.run(feeds).catch((err: Error) => {
+        const score = async (f: FeatureBatch): Promise<ThreadResult> => {
+          const r = await thread.run(Object.fromEntries([...f.tensors].map(([name, t]) => [name, t as ThreadTensor]))).catch((err: Error) => {
             throw new OrtqError('ORTQ_INFERENCE_FAILED', `${input.path}: rows ${rowBase}..${rowBase + batch.numRows - 1}: ${err.message}`);
           });
+          for (const [name, t] of Object.entries(r.feeds)) scratch.give(name, t.data);
+          return r;
+        };
+        // The fast path does not look at values; when the model saw a NaN or
+        // ±Infinity the batch is built again by the careful path, which applies
+        // the null policy, and scored again.
+        if (fb.rows === 0) rowsSkipped += fb.skipped;
+        const scored = fb.rows === 0 ? null : score(fb).then(async (r) => {
+          if (r.finite || fb.valuesSeen) return { r, fb };
+          const again = buildFeatures({ ...featureArgs, careful: true });
+          return { r: again.rows > 0 ? await score(again) : null, fb: again };
+        });
+        if (scored) {
           const step = tail.then(async () => {
-            const { outputs, feeds: back } = await scored;
-            for (const [name, t] of Object.entries(back)) scratch.give(name, t.data);
+            const { r, fb: built } = await scored;
+            rowsSkipped += built.skipped;
+            if (!r) return;
             writer ??= createPartWriter(join(plan.runDir, partName), plan.job.output.format);
-            await writer.write(outputBatch(plan, model, outputNames, batch, fb, outputs));
-            rowsWritten += fb.rows;
+            await writer.write(outputBatch(plan, model, outputNames, batch, built, r.outputs));
+            rowsWritten += built.rows;
           });
           step.catch(() => undefined); // awaited below; this only silences the unhandled-rejection check
           tail = step;

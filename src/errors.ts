@@ -17,6 +17,7 @@ export const ERRORS = {
   ORTQ_MODEL_UNTRUSTED: { exit: 1, retryable: false, summary: 'the trust policy refuses an unsigned or badly signed model' },
   ORTQ_MODEL_IN_USE: { exit: 1, retryable: false, summary: 'the version is referenced by an alias' },
   ORTQ_ARCHIVE_INVALID: { exit: 1, retryable: false, summary: 'a model archive is malformed or clashes with the repository' },
+  ORTQ_PROFILE_INVALID: { exit: 1, retryable: false, summary: 'a reference profile (profile.json) is malformed or does not fit the data' },
   ORTQ_INPUT_NOT_FOUND: { exit: 1, retryable: false, summary: 'no input file matches the job input path' },
   ORTQ_INPUT_CORRUPT: { exit: 1, retryable: false, summary: 'an input file cannot be decoded' },
   ORTQ_SCHEMA_MISMATCH: { exit: 1, retryable: false, summary: 'input columns do not fit the model inputs' },

@@ -1,0 +1,141 @@
+/**
+ * Streaming histograms of a prediction run over a reference profile's bins.
+ * Each shard counts its batches into a DriftAccumulator and hands back a
+ * HistogramSet (plain JSON, small); finalize merges the shards' sets.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import { OrtqError } from '../errors.js';
+import { NumericBinner } from './binner.js';
+import { arrowChunks, outputColumns, type ColumnChunk, type TensorData } from './columns.js';
+import { CategorySlots, countCategoricalChunk, countNumericChunk } from './counting.js';
+import type { ColumnProfile, ReferenceProfile } from './profile.js';
+
+export const HISTOGRAMS_SCHEMA = 1;
+
+/** Counts per column in the profile's bins, the null slot last (see profile.distribution). */
+export interface HistogramSet {
+  schema: typeof HISTOGRAMS_SCHEMA;
+  /** digest ("sha256:<hex>") of the profile.json whose bins these are */
+  profile: string;
+  /** input rows counted (every row read, including rows a null policy skipped) */
+  rows: number;
+  /** output rows counted (rows scored) */
+  outputRows: number;
+  features: Record<string, number[]>;
+  outputs: Record<string, number[]>;
+}
+
+interface ColumnCounter {
+  counts: Float64Array;
+  add(chunk: ColumnChunk): void;
+}
+
+function counterFor(p: ColumnProfile): ColumnCounter {
+  if (p.kind === 'numeric') {
+    const binner = new NumericBinner(p.edges);
+    const counts = new Float64Array(binner.bins + 1);
+    return { counts, add: (chunk) => countNumericChunk(binner, chunk, counts) };
+  }
+  const slots = new CategorySlots(p.categories);
+  const counts = new Float64Array(slots.other + 2);
+  return { counts, add: (chunk) => countCategoricalChunk(slots, chunk, counts) };
+}
+
+function countersFor(cols: Record<string, ColumnProfile>): Map<string, ColumnCounter> {
+  return new Map(Object.entries(cols).map(([name, p]) => [name, counterFor(p)]));
+}
+
+function plain(counters: Map<string, ColumnCounter>): Record<string, number[]> {
+  return Object.fromEntries([...counters].map(([name, c]) => [name, Array.from(c.counts)]));
+}
+
+/**
+ * Counts a run's input columns and model outputs into the profile's bins, in
+ * the same pass that scores them. Bins are built once; each batch costs one
+ * tight loop per column (see NumericBinner).
+ */
+export class DriftAccumulator {
+  private readonly features: Map<string, ColumnCounter>;
+  private readonly outputs: Map<string, ColumnCounter>;
+  private rows = 0;
+  private outputRows = 0;
+
+  /**
+   * @param profileDigest "sha256:<hex>" of the stored profile.json, recorded so that only histograms of one profile are merged
+   * @param labels class labels per model output (manifest.classLabels), naming score columns as the profile does
+   */
+  constructor(profile: ReferenceProfile, private readonly profileDigest: string, private readonly labels: Record<string, ArrayLike<string | number>> = {}) {
+    this.features = countersFor(profile.features);
+    this.outputs = countersFor(profile.outputs);
+  }
+
+  /** Counts the profiled columns of an input batch; columns the batch lacks are left as they are. */
+  addBatch(batch: RecordBatch): void {
+    for (const [name, counter] of this.features) {
+      const vec = batch.getChild(name);
+      if (vec) for (const chunk of arrowChunks(vec)) counter.add(chunk);
+    }
+    this.rows += batch.numRows;
+  }
+
+  /** Counts input columns given as chunks (typed-array buffers), `rows` rows each. */
+  addColumns(columns: Record<string, ColumnChunk[]>, rows: number): void {
+    for (const [name, chunks] of Object.entries(columns)) {
+      const counter = this.features.get(name);
+      if (counter) for (const chunk of chunks) counter.add(chunk);
+    }
+    this.rows += rows;
+  }
+
+  /** Counts model outputs of `rows` scored rows (tensors as onnxruntime returns them). */
+  addOutputs(outputs: Record<string, TensorData>, rows: number): void {
+    for (const [name, tensor] of Object.entries(outputs)) {
+      for (const col of outputColumns(name, tensor, rows, this.labels[name])) {
+        this.outputs.get(col.key)?.add(col.chunk);
+      }
+    }
+    this.outputRows += rows;
+  }
+
+  result(): HistogramSet {
+    return {
+      schema: HISTOGRAMS_SCHEMA,
+      profile: this.profileDigest,
+      rows: this.rows,
+      outputRows: this.outputRows,
+      features: plain(this.features),
+      outputs: plain(this.outputs),
+    };
+  }
+}
+
+function addInto(target: Record<string, number[]>, source: Record<string, number[]>, section: string): void {
+  for (const [name, counts] of Object.entries(source)) {
+    const t = target[name];
+    if (!t) { target[name] = [...counts]; continue; }
+    if (t.length !== counts.length) {
+      throw new OrtqError('ORTQ_PROFILE_INVALID', `cannot merge histograms: ${section}.${name} has ${t.length} and ${counts.length} bins`, { column: name });
+    }
+    for (let i = 0; i < counts.length; i++) t[i] += counts[i];
+  }
+}
+
+/**
+ * Merges shard histograms (counted separately) into one: counts add up bin by
+ * bin. All sets must come from the same profile. null when there are none.
+ */
+export function mergeHistograms(sets: HistogramSet[]): HistogramSet | null {
+  if (sets.length === 0) return null;
+  const digest = sets[0].profile;
+  const merged: HistogramSet = { schema: HISTOGRAMS_SCHEMA, profile: digest, rows: 0, outputRows: 0, features: {}, outputs: {} };
+  for (const s of sets) {
+    if (s.profile !== digest) {
+      throw new OrtqError('ORTQ_PROFILE_INVALID', `cannot merge histograms of two profiles (${digest} and ${s.profile}): the shards of one run must count into one profile`, { profiles: [digest, s.profile] });
+    }
+    merged.rows += s.rows;
+    merged.outputRows += s.outputRows;
+    addInto(merged.features, s.features, 'features');
+    addInto(merged.outputs, s.outputs, 'outputs');
+  }
+  return merged;
+}

@@ -9,6 +9,7 @@ import { registerRunsQueue } from './runs/register-queue.js';
 import { registerRuns } from './runs/register.js';
 import { registerScheduler } from './scheduler/register.js';
 import { registerStatus } from './status/register.js';
+import { registerTriggers } from './triggers/register.js';
 import { registerWorker } from './worker/register.js';
 
 /**
@@ -26,4 +27,5 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerDashboard,
   registerDemo,
   registerModels,
+  registerTriggers,
 ];

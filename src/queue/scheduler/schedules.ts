@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { OrtqError } from '../../errors.js';
+import { WatchEntrySchema, type WatchEntry } from '../../triggers/watched-jobs.js';
 import { compileCron, type CronSpec } from './cron-time.js';
 
 const ScheduleSchema = z.object({
@@ -18,7 +19,11 @@ const ScheduleSchema = z.object({
   catchUp: z.number().int().min(0).max(1000).default(0),
 }).strict();
 
-const FileSchema = z.object({ schedules: z.array(ScheduleSchema) }).strict();
+const FileSchema = z.object({
+  schedules: z.array(ScheduleSchema).default([]),
+  /** train jobs whose retraining triggers the scheduler serves (src/triggers) */
+  triggers: z.array(WatchEntrySchema).default([]),
+}).strict();
 
 export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
 export interface Schedule extends ScheduleConfig { spec: CronSpec; jobFile: string }
@@ -44,7 +49,26 @@ export function parseSchedules(raw: unknown, baseDir: string, source = 'schedule
   return out;
 }
 
+/** The `triggers:` entries of a schedules file (train jobs whose triggers the scheduler serves). */
+export function parseTriggerEntries(raw: unknown, source = 'schedules'): WatchEntry[] {
+  const parsed = FileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new OrtqError('ORTQ_CONFIG_INVALID', `invalid ${source}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data.triggers;
+}
+
+export async function loadScheduleFile(file: string): Promise<{ schedules: Schedule[]; triggers: WatchEntry[] }> {
+  const raw = await readScheduleYaml(file);
+  // job paths are relative to the working directory, like the CLI's own arguments
+  return { schedules: parseSchedules(raw, process.cwd(), file), triggers: parseTriggerEntries(raw, file) };
+}
+
 export async function loadSchedules(file: string): Promise<Schedule[]> {
+  return (await loadScheduleFile(file)).schedules;
+}
+
+async function readScheduleYaml(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -57,6 +81,5 @@ export async function loadSchedules(file: string): Promise<Schedule[]> {
   } catch (err) {
     throw new OrtqError('ORTQ_CONFIG_INVALID', `${file} is not valid YAML: ${(err as Error).message}`);
   }
-  // job paths are relative to the working directory, like the CLI's own arguments
-  return parseSchedules(raw, process.cwd(), file);
+  return raw;
 }

@@ -22,6 +22,39 @@ export interface LinearFit { coef: Float64Array; intercept: number }
 // rows per block: the standardized block of every column stays in cache while the Gram matrix accumulates
 const BLOCK = 512;
 
+/** G[j, 0..j] += Z_j · Z_l over one block, four l per pass so Z_j is loaded a quarter as often. */
+function lowerRow(G: Float64Array, Z: Float64Array, j: number, d: number, len: number): void {
+  const oj = j * BLOCK;
+  let l = 0;
+  for (; l + 4 <= j + 1; l += 4) {
+    const o0 = l * BLOCK;
+    const o1 = o0 + BLOCK;
+    const o2 = o1 + BLOCK;
+    const o3 = o2 + BLOCK;
+    let t0 = 0;
+    let t1 = 0;
+    let t2 = 0;
+    let t3 = 0;
+    for (let i = 0; i < len; i++) {
+      const zj = Z[oj + i];
+      t0 += zj * Z[o0 + i];
+      t1 += zj * Z[o1 + i];
+      t2 += zj * Z[o2 + i];
+      t3 += zj * Z[o3 + i];
+    }
+    G[j * d + l] += t0;
+    G[j * d + l + 1] += t1;
+    G[j * d + l + 2] += t2;
+    G[j * d + l + 3] += t3;
+  }
+  for (; l <= j; l++) {
+    const ol = l * BLOCK;
+    let t = 0;
+    for (let i = 0; i < len; i++) t += Z[oj + i] * Z[ol + i];
+    G[j * d + l] += t;
+  }
+}
+
 /** Z^T Z and Z^T y_c of the standardized columns Z, accumulated over row blocks in one pass. */
 function normalEquations(X: TrainMatrix, y: Float64Array, mean: Float64Array, scale: Float64Array, yMean: number) {
   const d = X.columns.length;
@@ -45,12 +78,7 @@ function normalEquations(X: TrainMatrix, y: Float64Array, mean: Float64Array, sc
       let s = 0;
       for (let i = 0; i < len; i++) s += Z[oj + i] * yb[i];
       r[j] += s;
-      for (let l = 0; l <= j; l++) {
-        const ol = l * BLOCK;
-        let t = 0;
-        for (let i = 0; i < len; i++) t += Z[oj + i] * Z[ol + i];
-        G[j * d + l] += t;
-      }
+      lowerRow(G, Z, j, d, len);
     }
   }
   for (let j = 0; j < d; j++) for (let l = 0; l < j; l++) G[l * d + j] = G[j * d + l];

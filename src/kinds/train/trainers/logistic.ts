@@ -31,6 +31,8 @@ export interface LogisticFit {
   coef: Float64Array;
   intercepts: Float64Array;
   iterations: number;
+  /** objective evaluations (line-search steps included) */
+  evaluations: number;
   converged: boolean;
   message: string;
   loss: number;
@@ -85,7 +87,7 @@ export function fitLogistic(X: TrainMatrix, y: Float64Array, k: number, opts: Lo
     }
     intercepts[q] = b;
   }
-  return { classes: k, coef, intercepts, iterations: result.iterations, converged: result.converged, message: result.message, loss: result.f };
+  return { classes: k, coef, intercepts, iterations: result.iterations, evaluations: result.evaluations, converged: result.converged, message: result.message, loss: result.f };
 }
 
 /** Class probabilities, row-major [N, k], in float64 (the exported model computes in float32). */
@@ -157,7 +159,7 @@ export const logisticTrainer: BuiltinTrainer = {
     return {
       onnx,
       classes,
-      info: { solver: 'lbfgs', iterations: fit.iterations, converged: fit.converged, message: fit.message, trainLoss: fit.loss / input.X.rows },
+      info: { solver: 'lbfgs', iterations: fit.iterations, evaluations: fit.evaluations, converged: fit.converged, message: fit.message, trainLoss: fit.loss / input.X.rows },
     };
   },
 };

@@ -62,8 +62,11 @@ export class ProfileBuilder {
     this.outputs = new Section(this.settings);
   }
 
-  /** Feeds one batch of reference data and, when there is a model, its outputs on those rows. */
-  add(batch: RecordBatch, outputs?: Record<string, TensorData>): void {
+  /**
+   * Feeds one batch of reference data and, when there is a model, its outputs
+   * on those rows (`outputRows` of them: fewer when rows with nulls were not scored).
+   */
+  add(batch: RecordBatch, outputs?: Record<string, TensorData>, outputRows = batch.numRows): void {
     const names = this.columns ?? batch.schema.fields.map((f) => f.name);
     for (const name of names) {
       const vec = batch.getChild(name);
@@ -79,7 +82,7 @@ export class ProfileBuilder {
       }
     }
     for (const [name, tensor] of Object.entries(outputs ?? {})) {
-      for (const col of outputColumns(name, tensor, batch.numRows, this.labels[name])) {
+      for (const col of outputColumns(name, tensor, outputRows, this.labels[name])) {
         if (this.pass === 1) this.outputs.observe(col.key, col.kind, col.chunk);
         else this.outputs.count(col.key, col.chunk);
       }

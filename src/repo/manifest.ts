@@ -65,6 +65,8 @@ export interface ModelManifest {
   metadata: Record<string, unknown>;
   /** Free-form provenance (training run, dataset, parent model); filled by the retraining work. */
   lineage: Record<string, unknown>;
+  /** The reference profile (profile.json, listed in `files`), when the version has one; set at save time or attached once later. */
+  profile?: { file: string; attachedAt: string };
   versions: { ortq: string; onnxruntime: string };
 }
 

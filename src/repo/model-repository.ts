@@ -9,6 +9,8 @@ import { aliasesOf, AliasStore, moveAlias, rollbackTarget, type AliasEvent, type
 import { digestBytes, digestFile, prefixed } from './digests.js';
 import { listFiles } from './files.js';
 import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE, type FileDigest, type ModelManifest, type ResolvedModel } from './manifest.js';
+import type { ReferenceProfile } from '../monitor/profile.js';
+import { attachVersionProfile, readVersionProfile, type StoredProfile } from './profiles.js';
 import { buildVersionDir, newTempDir, publishDir, removeQuietly } from './save.js';
 import { loadPrivateKey, loadPublicKey, signatureProblem, signManifest, type SignatureFile } from './signing.js';
 import { assertValidSegment, formatTag, generateVersion, isValidSegment, parseTag } from './tag.js';
@@ -39,6 +41,8 @@ export interface SaveOptions {
   aliases?: string[];
   /** Files stored with the version under attachments/ (pickles are refused). */
   attachments?: string[];
+  /** A reference profile stored as profile.json, covered by the manifest's digests. */
+  profile?: ReferenceProfile;
 }
 
 export interface ModelSummary extends ResolvedModel {
@@ -246,6 +250,7 @@ export class ModelRepository {
         name, version, file, createdAt,
         labels: opts.labels ?? {}, metadata: opts.metadata ?? {}, lineage: opts.lineage ?? {},
         attachments: opts.attachments ?? [],
+        profile: opts.profile,
       }, tmp);
       await publishDir(tmp, this.nameDir(name), version, tag);
       this.logger.info({ model: tag, digest: manifest.digest, size: manifest.size }, 'model saved');
@@ -263,6 +268,24 @@ export class ModelRepository {
     } catch {
       return false;
     }
+  }
+
+  /** A version's reference profile, checked against its recorded digest; null when it has none. */
+  async profile(tag: string): Promise<StoredProfile | null> {
+    const r = await this.resolve(tag);
+    return readVersionProfile(r.dir, r.manifest, r.tag);
+  }
+
+  /** Adds profile.json to a stored version, once (see src/repo/profiles.ts for how digests stay verifiable). */
+  async attachProfile(tag: string, profile: ReferenceProfile): Promise<StoredProfile> {
+    const r = await this.resolve(tag);
+    // the alias lock serializes this with delete, prune and another attach of the same model
+    const { digest } = await new AliasStore(this.nameDir(r.name)).update(async () => {
+      const { manifest } = await this.resolveVersion(r.name, r.version);
+      return attachVersionProfile(r.dir, manifest, r.tag, profile);
+    });
+    this.logger.info({ model: r.tag, profile: digest }, 'profile attached');
+    return { profile, digest };
   }
 
   /** The alias table and its history for one model name. */

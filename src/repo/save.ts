@@ -8,6 +8,7 @@ import { inspectModel, isTensorType } from '../onnx/inspect.js';
 import { decodeModel, encodeModel, type OnnxNs } from '../onnx/proto.js';
 import { rewriteZipMap } from '../onnx/zipmap.js';
 import { ortqVersion } from '../version.js';
+import { PROFILE_FILE, validateProfile, type ReferenceProfile } from '../monitor/profile.js';
 import { checkAttachment } from './attachments.js';
 import { digestFile, prefixed } from './digests.js';
 import { fsyncTree, listFiles } from './files.js';
@@ -16,6 +17,7 @@ import {
   type FileDigest, type ModelManifest,
 } from './manifest.js';
 import { assertOpensInOnnxRuntime, onnxruntimeVersion } from './onnx-runtime-check.js';
+import { profileBytes } from './profiles.js';
 
 export interface SaveRequest {
   name: string;
@@ -27,6 +29,8 @@ export interface SaveRequest {
   lineage: Record<string, unknown>;
   attachments: string[];
   createdAt: Date;
+  /** stored as profile.json and listed with the other files */
+  profile?: ReferenceProfile;
 }
 
 /** Parses ONNX bytes, turning protobuf's complaint into ORTQ_MODEL_INVALID. */
@@ -71,7 +75,7 @@ export async function buildVersionDir(req: SaveRequest, tmpDir: string): Promise
   const srcDir = dirname(req.file);
   for (const loc of locations) {
     assertSafeLocation(loc);
-    if ([MODEL_FILE, ORIGINAL_FILE, MANIFEST_FILE].includes(loc) || loc.startsWith(`${ATTACHMENTS_DIR}/`)) {
+    if ([MODEL_FILE, ORIGINAL_FILE, MANIFEST_FILE, PROFILE_FILE].includes(loc) || loc.startsWith(`${ATTACHMENTS_DIR}/`)) {
       throw new OrtqError('ORTQ_MODEL_INVALID', `external data location "${loc}" clashes with a file ortq stores`, { location: loc });
     }
     await assertLocationInside(srcDir, loc);
@@ -101,6 +105,7 @@ export async function buildVersionDir(req: SaveRequest, tmpDir: string): Promise
   }
 
   await assertOpensInOnnxRuntime(join(tmpDir, MODEL_FILE), req.file);
+  if (req.profile) await writeFile(join(tmpDir, PROFILE_FILE), profileBytes(validateProfile(req.profile, `profile for ${req.name}:${req.version}`)));
 
   const files: Record<string, FileDigest> = {};
   let size = 0;
@@ -127,6 +132,7 @@ export async function buildVersionDir(req: SaveRequest, tmpDir: string): Promise
     labels: req.labels,
     metadata: req.metadata,
     lineage: req.lineage,
+    ...(req.profile ? { profile: { file: PROFILE_FILE, attachedAt: req.createdAt.toISOString() } } : {}),
     versions: { ortq: ortqVersion(), onnxruntime: onnxruntimeVersion() },
   };
   await writeFile(join(tmpDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');

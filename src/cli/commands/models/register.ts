@@ -113,6 +113,18 @@ export function registerModels(program: Command): void {
     .action(async (tag: string, flags) => (await cli()).signCommand(tag, flags));
 
   models
+    .command('profile')
+    .description('build the reference profile (profile.json) of a version from data and store it with the version, once; drift is measured against it')
+    .argument('<tag>', 'name:version, name:latest or name@alias')
+    .requiredOption('--data <path>', 'reference data: a file, a folder or a glob (Parquet, Arrow, CSV)')
+    .option('--features <input=cols>', 'model input and the comma-separated columns that feed it, as in a job spec (repeatable; default: inputs named like columns, or every numeric column for a one-input model)', collect, [])
+    .option('--bins <n>', 'quantile bins per numeric column (default: 10, deciles)')
+    .option('--top-k <n>', 'categories kept per string column (default: 20)')
+    .option(repoFlag, repoHelp)
+    .option('--json', 'print the profile and its digest as JSON on stdout')
+    .action(async (tag: string, flags) => (await import('./profile.js')).profileCommand(tag, flags));
+
+  models
     .command('keygen')
     .description('write a new Ed25519 key pair: DIR/ortq-signing.pem and DIR/ortq-signing.pub.pem')
     .argument('<dir>', 'folder for the keys')

@@ -21,8 +21,7 @@ module.exports = {
     },
     {
       name: 'queue-and-cli-reach-kinds-through-the-registry',
-      // a warning until the kind registry (src/kinds) is on main; then an error
-      severity: 'warn',
+      severity: 'error',
       comment: 'src/queue and src/cli dispatch on kind: they import src/kinds (the registry), never src/predict directly.',
       from: { path: '^src/(queue|cli)/' },
       to: { path: '^src/predict/' },

@@ -32,7 +32,10 @@ export const ERRORS = {
   ORTQ_RUN_FAILED: { exit: 1, retryable: false, summary: 'a queued run finished with failed shards' },
   ORTQ_REDIS_UNAVAILABLE: { exit: 1, retryable: true, summary: 'Redis cannot be reached' },
   ORTQ_REDIS_AUTH: { exit: 1, retryable: false, summary: 'Redis refused the credentials (wrong password or ACL user)' },
-  ORTQ_INTERNAL: { exit: 1, retryable: true, summary: 'an unexpected internal error' },
+  ORTQ_RUN_DAMAGED: { exit: 1, retryable: false, summary: 'files of a finished run are missing or changed; the damaged steps are redone' },
+  ORTQ_RUN_LOCKED: { exit: 1, retryable: true, summary: 'another process is running this run right now' },
+  // not transient: retrying a bug gives the same bug, five times over
+  ORTQ_INTERNAL: { exit: 1, retryable: false, summary: 'an unexpected internal error' },
 } as const satisfies Record<string, { exit: number; retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -52,9 +55,30 @@ export class OrtqError extends Error {
     this.details = details;
   }
 
-  toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  toJSON(): SerializedError {
+    return serializeError(this);
   }
+}
+
+/** An error as data: what crosses threads, processes and Redis. */
+export interface SerializedError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+  /** whether a queue may retry it; informative, the code decides on the way back */
+  retryable?: boolean;
+  cause?: SerializedError;
+}
+
+/** Any thrown value as data; causes are kept (three levels deep). */
+export function serializeError(err: unknown, depth = 0): SerializedError {
+  const e = toOrtqError(err);
+  const out: SerializedError = { code: e.code, message: e.message, retryable: e.retryable, ...(e.details ? { details: e.details } : {}) };
+  const cause = (e as { cause?: unknown }).cause;
+  if (cause !== undefined && cause !== err && depth < 3) {
+    out.cause = cause instanceof OrtqError ? serializeError(cause, depth + 1) : { code: 'ORTQ_INTERNAL', message: cause instanceof Error ? cause.message : String(cause) };
+  }
+  return out;
 }
 
 export function isOrtqError(err: unknown, code?: ErrorCode): err is OrtqError {
@@ -69,7 +93,26 @@ export function toOrtqError(err: unknown, fallback: ErrorCode = 'ORTQ_INTERNAL')
 }
 
 /** Rebuilds an OrtqError from its serialized form (crossing a thread, process or Redis). */
-export function fromSerialized(obj: { code?: string; message?: string; details?: Record<string, unknown> }): OrtqError {
+export function fromSerialized(obj: { code?: string; message?: string; details?: Record<string, unknown>; cause?: SerializedError }): OrtqError {
   const code = (obj.code && obj.code in ERRORS ? obj.code : 'ORTQ_INTERNAL') as ErrorCode;
-  return new OrtqError(code, obj.message ?? 'unknown error', obj.details);
+  const cause = obj.cause ? fromSerialized(obj.cause) : undefined;
+  return new OrtqError(code, obj.message ?? 'unknown error', obj.details, cause ? { cause } : undefined);
+}
+
+/** The text form of an error where only a string can travel (a BullMQ failedReason): its JSON. */
+export function errorToText(err: unknown): string {
+  return JSON.stringify(serializeError(err));
+}
+
+/** Reads errorToText's output back; any other text (BullMQ's own reasons) is ORTQ_INTERNAL with that message. */
+export function errorFromText(text: string | null | undefined): OrtqError {
+  if (text && text.startsWith('{')) {
+    try {
+      const obj = JSON.parse(text) as SerializedError;
+      if (obj && typeof obj.code === 'string' && typeof obj.message === 'string') return fromSerialized(obj);
+    } catch {
+      // not ours
+    }
+  }
+  return new OrtqError('ORTQ_INTERNAL', text || 'unknown failure');
 }

@@ -1,50 +1,53 @@
 import { join } from 'node:path';
 import { OrtqError } from '../errors.js';
-import { MANIFEST_FILE, readRunManifest } from '../predict/run-store.js';
-import type { RunManifest, RunPlan } from '../predict/types.js';
+import type { RunManifestBase, RunPlanBase } from '../kinds/types.js';
 import { followRun } from '../queue/follow.js';
 import type { QueueClient } from '../queue/queue-client.js';
 import type { QueuedRun } from '../queue/queued-runs.js';
+import { runLayout } from '../runs/layout.js';
+import { readRunManifest } from '../runs/store.js';
 import { printJson } from './output.js';
 import { runProgressBar } from './progress.js';
 
 /** The summary `ortq run --json` and `ortq enqueue --json` print. */
-export function runSummary(m: RunManifest, runDir: string, reused: boolean): Record<string, unknown> {
+export function runSummary(m: RunManifestBase, runDir: string, reused: boolean): Record<string, unknown> {
   return {
     runId: m.runId,
+    kind: m.kind,
     status: m.status,
     reused,
     job: m.job.name,
-    model: { tag: m.model.tag, requested: m.model.requested, digest: m.model.digest },
+    ...(m.model ? { model: { tag: m.model.tag, requested: m.model.requested, digest: m.model.digest } } : {}),
     rows: m.rows,
     outputs: m.outputs.map((o) => join(runDir, o.path)),
     runDir,
-    manifest: join(runDir, MANIFEST_FILE),
+    manifest: runLayout.manifestFile(runDir),
     durationMs: m.durationMs,
-    rowsPerSecond: m.rowsPerSecond,
+    ...('rowsPerSecond' in m ? { rowsPerSecond: m.rowsPerSecond } : {}),
   };
 }
 
 /** The `--json` summary of a run that has not finished: the shape of `ortq run --json`, rows still null. */
-export function pendingSummary(plan: RunPlan, rec: QueuedRun | null, outcome: string): Record<string, unknown> {
+export function pendingSummary(plan: RunPlanBase, rec: QueuedRun | null, outcome: string): Record<string, unknown> {
+  const home = runLayout.homeOf(plan.runDir, plan.runId);
   return {
     runId: plan.runId,
     status: rec?.status ?? 'queued',
     reused: outcome !== 'enqueued',
     job: plan.job.name,
-    model: { tag: plan.model.tag, requested: plan.model.requested, digest: plan.model.digest },
+    ...(plan.model ? { model: { tag: plan.model.tag, requested: plan.model.requested, digest: plan.model.digest } } : {}),
     rows: null,
     outputs: [],
-    runDir: plan.runDir,
-    manifest: join(plan.runDir, MANIFEST_FILE),
-    shards: plan.shards.length,
+    runDir: home,
+    manifest: runLayout.manifestFile(home),
+    shards: rec?.shards ?? null,
     outcome,
     ...(rec?.failures.length ? { failures: rec.failures } : {}),
   };
 }
 
 /** Waits for a queued run, then prints its summary; a failed or cancelled run ends in an error (exit status). */
-export async function waitAndReport(qc: QueueClient, plan: RunPlan, flags: { json?: boolean; progress?: boolean }, outcome: string): Promise<void> {
+export async function waitAndReport(qc: QueueClient, plan: RunPlanBase, flags: { json?: boolean; progress?: boolean }, outcome: string): Promise<void> {
   const bar = runProgressBar(flags.progress !== false && !flags.json);
   let rec: QueuedRun;
   try {
@@ -52,14 +55,16 @@ export async function waitAndReport(qc: QueueClient, plan: RunPlan, flags: { jso
   } finally {
     bar.stop();
   }
-  const manifest = await readRunManifest(plan.runDir);
+  // a --force rebuild was swapped into the run's own directory by the finalizer
+  const home = runLayout.homeOf(plan.runDir, plan.runId);
+  const manifest = await readRunManifest(home);
   if (rec.status === 'completed' && manifest) {
-    if (flags.json) printJson({ ...runSummary(manifest, plan.runDir, outcome !== 'enqueued'), outcome });
-    else process.stdout.write(`run ${plan.runId} completed: ${manifest.rows.written} rows written (model ${manifest.model.tag}, ${manifest.rowsPerSecond} rows/s)\nresults: ${plan.runDir}\n`);
+    if (flags.json) printJson({ ...runSummary(manifest, home, outcome !== 'enqueued'), outcome });
+    else process.stdout.write(`run ${plan.runId} completed: ${manifest.rows.written} rows written${manifest.model ? ` (model ${manifest.model.tag})` : ''}\nresults: ${home}\n`);
     return;
   }
   if (flags.json) printJson(pendingSummary(plan, rec, outcome));
   if (rec.status === 'cancelled') throw new OrtqError('ORTQ_RUN_CANCELLED', `run ${plan.runId} was cancelled`);
-  const list = rec.failures.map((f) => `shard ${f.shard}: ${f.code}: ${f.message}`).join('; ');
-  throw new OrtqError('ORTQ_RUN_FAILED', `run ${plan.runId} failed (${rec.failures.length} shard(s)): ${list} — fix the cause, then "ortq runs retry ${plan.runId}"`, { failures: rec.failures });
+  const list = rec.failures.map((f) => `step ${f.step}: ${f.code}: ${f.message}`).join('; ');
+  throw new OrtqError('ORTQ_RUN_FAILED', `run ${plan.runId} failed (${rec.failures.length} step(s)): ${list} — fix the cause, then "ortq runs retry ${plan.runId}"`, { failures: rec.failures });
 }

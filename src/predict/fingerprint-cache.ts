@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import { sha256File } from '../io/fingerprint.js';
-import { ortqHome } from './run-ledger.js';
+import { ortqHome } from '../config.js';
 /**
  * cachedSha256 for many files, one after the other: hashing files in parallel
  * worker threads measured slower here (3.9 s vs 2.0 s for 2.5 GB on 2 cores).

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { OrtqError } from '../errors.js';
+import { applySets } from '../kinds/spec-sets.js';
 import type { PredictJob } from './types.js';
 
 const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -39,29 +40,7 @@ export function jobJsonSchema(): unknown {
   return z.toJSONSchema(PredictJobSchema, { io: 'input' });
 }
 
-/** Applies `--set a.b.c=value` overrides; values are parsed as YAML scalars (numbers, booleans, lists). */
-export function applySets(raw: Record<string, unknown>, sets: string[]): Record<string, unknown> {
-  const out = structuredClone(raw);
-  for (const set of sets) {
-    const eq = set.indexOf('=');
-    if (eq <= 0) throw new OrtqError('ORTQ_USAGE', `--set expects path.to.field=value, got "${set}"`);
-    const path = set.slice(0, eq).split('.');
-    const text = set.slice(eq + 1);
-    let value: unknown;
-    try {
-      value = parseYaml(text);
-    } catch {
-      value = text;
-    }
-    let cur: Record<string, unknown> = out;
-    for (const key of path.slice(0, -1)) {
-      if (typeof cur[key] !== 'object' || cur[key] === null || Array.isArray(cur[key])) cur[key] = {};
-      cur = cur[key] as Record<string, unknown>;
-    }
-    cur[path[path.length - 1]] = value ?? '';
-  }
-  return out;
-}
+export { applySets } from '../kinds/spec-sets.js';
 
 function describeIssues(error: z.ZodError, source: string): string {
   return error.issues

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { runLayout } from '../runs/layout.js';
+import { runIdFor } from '../runs/run-id.js';
 import type { PlannedInput, PredictJob, RunPlan, ShardPlan } from './types.js';
 
 /**
@@ -8,27 +8,12 @@ import type { PlannedInput, PredictJob, RunPlan, ShardPlan } from './types.js';
  * plan-run.ts gathers that data.
  */
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * The run id: job name plus a hash of the normalized spec, the resolved model
- * digest and the input fingerprint. Same inputs → same id. Contains no ':' so
- * it is a valid BullMQ job id and a safe directory name.
+ * digest and the input fingerprint. Same inputs → same id.
  */
 export function computeRunId(job: PredictJob, modelDigest: string, inputs: Array<Pick<PlannedInput, 'path' | 'sha256'>>): string {
-  const h = createHash('sha256')
-    .update(canonical({ v: 1, job, model: modelDigest, inputs: inputs.map((i) => [i.path, i.sha256]) }))
-    .digest('hex');
-  return `${job.name}-${h.slice(0, 20)}`;
+  return runIdFor(job.name, { v: 1, job, model: modelDigest, inputs: inputs.map((i) => [i.path, i.sha256]) });
 }
 
 export function shardId(index: number): string {
@@ -68,7 +53,7 @@ export function planShards(inputs: PlannedInput[], shardRows: number): ShardPlan
 }
 
 export function runDirFor(job: PredictJob, runId: string): string {
-  return join(job.output.path, `run=${runId}`);
+  return runLayout.runDir(job.output.path, runId);
 }
 
 export function buildPlan(args: {
@@ -77,13 +62,15 @@ export function buildPlan(args: {
   inputs: PlannedInput[];
   shardRows: number;
   now?: Date;
+  /** where the run is built @defaultValue `output.path/run=<runId>` */
+  runDirFor?: (runId: string) => string;
 }): RunPlan {
   const runId = computeRunId(args.job, args.model.digest, args.inputs);
   const shards = planShards(args.inputs, args.shardRows);
   const known = args.inputs.every((i) => i.rows !== null);
   return {
     runId,
-    runDir: runDirFor(args.job, runId),
+    runDir: args.runDirFor ? args.runDirFor(runId) : runDirFor(args.job, runId),
     job: args.job,
     model: args.model,
     inputs: args.inputs,

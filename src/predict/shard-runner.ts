@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
@@ -10,8 +9,10 @@ import { buildFeatures, FeatureScratch, type FeatureBatch, type InputSpec } from
 import { inferenceThreadFor, type InferenceThread, type ThreadResult } from './inference-client.js';
 import type { ThreadTensor } from './inference-thread.js';
 import { batchFromColumns, outputColumns } from './outputs.js';
-import { readShardReceipt, writeShardReceipt } from './run-store.js';
-import type { RunPlan, ShardReceipt } from './types.js';
+import type { StepReceipt } from '../kinds/types.js';
+import { runLayout } from '../runs/layout.js';
+import { pinnedModel } from './model-pin.js';
+import type { RunPlan } from './types.js';
 import { vectorFromArray, type RecordBatch, type Vector } from 'apache-arrow';
 
 export interface ShardRunOptions {
@@ -22,13 +23,11 @@ export interface ShardRunOptions {
 }
 
 export function partFileName(plan: RunPlan, shard: string): string {
-  const ext = plan.job.output.format === 'arrow' ? 'arrow' : plan.job.output.format;
-  return `part-${shard}.${ext}`;
+  return runLayout.partName(shard, plan.job.output.format);
 }
 
-// Stored model versions are immutable, so once `tag` resolved to the plan's
-// digest and that model was verified, later shards of this process skip the
-// repository (an alias read, a manifest read and parse per shard otherwise).
+// Stored model versions are immutable: the plan pins one version by digest,
+// resolved once per process (model-pin.ts), loaded and verified once here.
 const verified = new Map<string, Promise<Scorer>>();
 
 interface Scorer {
@@ -41,14 +40,11 @@ interface Scorer {
 
 /** The exact model version the plan resolved, verified, and its inference thread (one per digest per process). */
 export function scorerForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<Scorer> {
-  const key = `${opts.repo.root}\0${plan.model.tag}\0${plan.model.digest}`;
+  const key = `${opts.repo.root}\0${plan.model.digest}`;
   let p = verified.get(key);
   if (!p) {
     p = (async () => {
-      const model = await opts.repo.resolve(plan.model.tag);
-      if (model.digest !== plan.model.digest) {
-        throw new OrtqError('ORTQ_MODEL_CORRUPT', `model ${plan.model.tag} has digest ${model.digest} but the run was planned with ${plan.model.digest}`);
-      }
+      const model = await pinnedModel(opts.repo, plan.model);
       const { bytes } = await opts.repo.load(model);
       const thread = inferenceThreadFor(model.digest, () => bytes, opts.inference, { columnMajor: true });
       const { outputNames, columnMajor } = await thread.ready;
@@ -103,15 +99,13 @@ export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T>
 
 /**
  * Runs one shard of a plan: reads its units, scores them and commits one part
- * file atomically under a deterministic name, then a receipt. A shard that was
- * already committed returns its receipt without doing work, so a retried or
- * re-delivered shard never duplicates rows.
+ * file atomically under a deterministic name, and returns the receipt. The
+ * run core (src/runs/steps.ts) skips shards that have a receipt and writes
+ * the receipt, so a retried or re-delivered shard never duplicates rows.
  */
-export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRunOptions): Promise<ShardReceipt> {
+export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRunOptions): Promise<StepReceipt> {
   const shard = plan.shards[shardIndex];
   if (!shard) throw new OrtqError('ORTQ_RUN_NOT_FOUND', `run ${plan.runId} has no shard ${shardIndex}`);
-  const done = await readShardReceipt(plan.runDir, shard.id);
-  if (done) return done;
   const startedAt = new Date().toISOString();
   const log = opts.logger?.child({ runId: plan.runId, shardId: shard.id, model: plan.model.tag });
   const { thread, model, outputNames, columnMajor } = await scorerForPlan(plan, opts);
@@ -158,7 +152,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
             const { r, fb: built } = await scored;
             rowsSkipped += built.skipped;
             if (!r) return;
-            writer ??= createPartWriter(join(plan.runDir, partName), plan.job.output.format);
+            writer ??= createPartWriter(runLayout.file(plan.runDir, partName), plan.job.output.format);
             await writer.write(outputBatch(plan, model, outputNames, batch, built, r.outputs));
             rowsWritten += built.rows;
           });
@@ -173,21 +167,16 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
     await tail;
     const w = writer as PartWriter | null; // assigned inside the pipeline steps
     const committed = w ? await w.commit() : null;
-    const receipt: ShardReceipt = {
-      shard: shard.id,
-      part: committed ? partName : null,
-      rowsRead,
-      rowsWritten,
-      rowsSkipped,
-      batches,
-      bytes: committed?.bytes ?? 0,
-      sha256: committed?.sha256 ?? null,
+    const receipt: StepReceipt = {
+      step: shard.id,
+      files: committed ? [{ path: partName, bytes: committed.bytes, sha256: committed.sha256, rows: rowsWritten }] : [],
+      rows: { read: rowsRead, written: rowsWritten, skipped: rowsSkipped },
       startedAt,
       finishedAt: new Date().toISOString(),
       host: hostname(),
       pid: process.pid,
+      detail: { batches },
     };
-    await writeShardReceipt(plan.runDir, receipt);
     log?.debug({ rows: rowsWritten }, 'shard committed');
     return receipt;
   } catch (err) {

@@ -3,6 +3,9 @@
  * Everything here is plain JSON: a RunPlan travels in BullMQ job data and is
  * stored as `_plan.json` in the run directory.
  */
+import type { PinnedModel, RunManifestBase, RunStatus, StepReceipt } from '../kinds/types.js';
+
+export type { RunStatus };
 
 export type InputFormat = 'parquet' | 'arrow' | 'arrows' | 'csv';
 export type OutputFormat = 'parquet' | 'arrow' | 'csv';
@@ -52,48 +55,25 @@ export interface RunPlan {
   /** absolute path of `output.path/run=<runId>` */
   runDir: string;
   job: PredictJob;
-  model: { name: string; version: string; tag: string; requested: string; digest: string };
+  model: PinnedModel;
   inputs: PlannedInput[];
   shards: ShardPlan[];
   totalRows: number | null;
   createdAt: string;
 }
 
-/** Written as `_shards/<id>.json` after the shard's part file is renamed into place. */
-export interface ShardReceipt {
-  shard: string;
-  part: string | null;
-  rowsRead: number;
-  rowsWritten: number;
-  rowsSkipped: number;
-  batches: number;
-  bytes: number;
-  sha256: string | null;
-  startedAt: string;
-  finishedAt: string;
-  host: string;
-  pid: number;
-}
-
-export type RunStatus = 'completed' | 'failed' | 'running' | 'queued' | 'cancelled' | 'interrupted';
+/** A shard's receipt: the run core's step receipt (`detail.batches` holds the batch count). */
+export type ShardReceipt = StepReceipt;
 
 /** `run.json`, written last: a run directory without it is not a finished run. */
-export interface RunManifest {
-  runId: string;
-  status: RunStatus;
+export interface RunManifest extends RunManifestBase {
+  kind: 'predict';
   job: { name: string; spec: PredictJob };
-  model: RunPlan['model'];
+  model: PinnedModel;
   inputs: Array<Pick<PlannedInput, 'path' | 'format' | 'size' | 'sha256' | 'rows'>>;
   outputs: Array<{ path: string; rows: number; bytes: number; sha256: string | null }>;
-  rows: { read: number; written: number; skipped: number };
   batches: number;
   shards: number;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
   rowsPerSecond: number;
   versions: { ortq: string; onnxruntime: string; node: string };
-  host: string;
-  mode: 'local' | 'queue';
-  failures?: Array<{ shard: string; code: string; message: string }>;
 }

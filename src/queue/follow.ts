@@ -1,7 +1,8 @@
 import { QueueEvents } from 'bullmq';
 import type { QueueClient } from './queue-client.js';
 import type { QueuedRun } from './queued-runs.js';
-import { JOB_KINDS, RUNS_QUEUE, parseShardJobId } from './queues.js';
+import { kindEntry } from '../kinds/registry.js';
+import { RUNS_QUEUE, parseStepJobId } from './queues.js';
 
 export interface RunProgress {
   runId: string;
@@ -47,12 +48,13 @@ export async function followRun(qc: QueueClient, runId: string, opts: {
 } = {}): Promise<QueuedRun> {
   // QueueEvents block on XREAD: BullMQ requires maxRetriesPerRequest null there
   const evOpts = { connection: { ...qc.conn.redis, maxRetriesPerRequest: null }, prefix: qc.conn.prefix };
-  const shardEvents = new QueueEvents(JOB_KINDS.predict.queue, evOpts);
+  const first = await qc.store.get(runId);
+  const shardEvents = new QueueEvents(kindEntry(first?.kind ?? 'predict').queue, evOpts);
   const runEvents = new QueueEvents(RUNS_QUEUE, evOpts);
   shardEvents.on('error', () => {});
   runEvents.on('error', () => {});
   const inflight = new Map<string, number>();
-  const mine = (jobId: string) => parseShardJobId(jobId)?.runId === runId;
+  const mine = (jobId: string) => parseStepJobId(jobId)?.runId === runId;
   let wake: () => void = () => {};
   let wakeNow: () => void = () => {};
   shardEvents.on('progress', ({ jobId, data }) => {

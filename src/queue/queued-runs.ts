@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { RunStatus } from '../predict/types.js';
+import type { RunStatus, StepFailure } from '../kinds/types.js';
 import { metaKeys } from './queues.js';
 
 /**
@@ -10,6 +10,8 @@ import { metaKeys } from './queues.js';
  */
 export interface QueuedRun {
   runId: string;
+  /** the job kind (registry name) */
+  kind: string;
   status: RunStatus;
   runDir: string;
   jobName: string;
@@ -23,7 +25,7 @@ export interface QueuedRun {
   shardsDone: number;
   rowsDone: number;
   shardsFailed: number;
-  failures: Array<{ shard: string; code: string; message: string }>;
+  failures: StepFailure[];
   schedule: string | null;
   /** changes on every claim; a stale claim is taken over by comparing it */
   claim: string;
@@ -169,5 +171,6 @@ function decode(h: Record<string, string>): QueuedRun {
     else if (NULLABLE.has(k)) out[k] = v === '' ? null : v;
     else out[k] = v;
   }
+  out.kind ??= 'predict';
   return out as unknown as QueuedRun;
 }

@@ -1,4 +1,5 @@
 import { OrtqError } from '../errors.js';
+import { kindQueues } from '../kinds/registry.js';
 
 /**
  * Queue and job naming, in one place. BullMQ keys are
@@ -10,20 +11,16 @@ import { OrtqError } from '../errors.js';
 export const RUNS_QUEUE = 'runs';
 
 /**
- * Work queues, one per job kind. A kind names the queue its shard jobs go to
- * and the sandboxed processor file that runs them; `train` slots in here.
+ * Work queues a worker may serve. Each job kind names its queue in the kind
+ * registry (src/kinds/registry.ts); `train` is listed before its kind lands
+ * so that `--queues predict,train` is accepted.
  */
-export const JOB_KINDS = {
-  predict: { queue: 'predict', processor: 'shard-processor' },
-} as const;
-
-export type JobKind = keyof typeof JOB_KINDS;
-export const KNOWN_QUEUES = ['predict', 'train'] as const;
+export const KNOWN_QUEUES: readonly string[] = [...new Set([...kindQueues(), 'predict', 'train'])];
 
 /** Every queue, as `ortq status` and the dashboard show them: the run queue, then the work queues. */
 export const ALL_QUEUES: readonly string[] = [RUNS_QUEUE, ...KNOWN_QUEUES];
 
-export const SHARD_JOB = 'shard';
+export const STEP_JOB = 'step';
 export const RUN_JOB = 'run';
 
 /** BullMQ job ids may not contain ':' (it separates key parts). */
@@ -34,15 +31,15 @@ export function assertJobId(id: string): string {
   return id;
 }
 
-/** The BullMQ id of a shard job: `<runId>-<shardId>`, e.g. `iris-3f9c…-00042`. */
-export function shardJobId(runId: string, shardId: string): string {
-  return assertJobId(`${runId}-${shardId}`);
+/** The BullMQ id of a step job: `<runId>-<stepId>`, e.g. `iris-3f9c…-00042` or `iris-3f9c…-train`. */
+export function stepJobId(runId: string, stepId: string): string {
+  return assertJobId(`${runId}-${stepId}`);
 }
 
-/** Parses a shard job id back into run and shard; shard ids are the trailing digits. */
-export function parseShardJobId(jobId: string): { runId: string; shardId: string } | null {
-  const m = /^(.+)-(\d+)$/.exec(jobId);
-  return m ? { runId: m[1], shardId: m[2] } : null;
+/** Parses a step job id back into run and step; a run id ends in 20 hex digits. */
+export function parseStepJobId(jobId: string): { runId: string; stepId: string } | null {
+  const m = /^(.+-[0-9a-f]{20})-([A-Za-z0-9_.=]+)$/.exec(jobId);
+  return m ? { runId: m[1], stepId: m[2] } : null;
 }
 
 /** Keys of ortq's own records (not BullMQ's). */

@@ -1,36 +1,56 @@
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
+import { errorFromText } from '../errors.js';
+import { loadKind } from '../kinds/registry.js';
+import type { RunManifestBase, StepFailure, StepPlan } from '../kinds/types.js';
 import type { Logger } from '../logger.js';
-import { finalizeRun } from '../predict/finalize.js';
-import { readPlan } from '../predict/run-store.js';
-import type { RunManifest } from '../predict/types.js';
+import { finalizeRun } from '../runs/finalize.js';
+import { RunLedger } from '../runs/ledger.js';
+import { readPlan } from '../runs/store.js';
 import type { QueuedRunStore } from './queued-runs.js';
-import { parseShardJobId } from './queues.js';
-import { parseFailedReason, type RunJobData } from './run-flow.js';
+import { parseStepJobId, stepJobId } from './queues.js';
+import type { RunJobData } from './run-flow.js';
 
 export interface RunJobResult {
   runId: string;
-  status: RunManifest['status'];
-  rows?: RunManifest['rows'];
-  failures?: RunManifest['failures'];
+  status: RunManifestBase['status'];
+  rows?: RunManifestBase['rows'];
+  failures?: RunManifestBase['failures'];
 }
 
-/** Failed shards of a run job, from the children it ignored (`ignoreDependencyOnFailure`). */
-async function failedShards(job: Job<RunJobData>): Promise<Array<{ shard: string; code: string; message: string }>> {
+/** Failed steps of a run job, from the children it ignored (`ignoreDependencyOnFailure`); reasons are errors as JSON. */
+async function failedSteps(job: Job<RunJobData>): Promise<StepFailure[]> {
   const ignored = await job.getIgnoredChildrenFailures();
   return Object.entries(ignored).map(([key, reason]) => {
     const jobId = key.slice(key.lastIndexOf(':') + 1);
-    const shard = parseShardJobId(jobId)?.shardId ?? jobId;
-    return { shard, ...parseFailedReason(reason) };
-  }).sort((a, b) => a.shard.localeCompare(b.shard));
+    const step = parseStepJobId(jobId)?.stepId ?? jobId;
+    const e = errorFromText(reason);
+    return { step, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
+  }).sort((a, b) => a.step.localeCompare(b.step));
 }
 
 /**
- * Processor of run jobs (the flow parents): runs once every shard has
- * completed or finally failed, writes the manifest (run.json last, as
- * `ortq run` does) and closes the run record. Light work, so it runs in the
- * worker process itself, not in a sandbox.
+ * In a chain (a sequence kind) a failed step fails the steps after it with
+ * BullMQ's own "child … failed" reason; the step that failed first carries
+ * the real error. Those are read from the step jobs themselves.
  */
-export function runFinalizer(store: QueuedRunStore, logger: Logger) {
+async function failedChainSteps(queue: Queue, runId: string, steps: readonly StepPlan[]): Promise<StepFailure[]> {
+  const out: StepFailure[] = [];
+  for (const s of steps) {
+    const j = await queue.getJob(stepJobId(runId, s.id));
+    if (!j?.failedReason || !j.failedReason.startsWith('{')) continue;
+    const e = errorFromText(j.failedReason);
+    out.push({ step: s.id, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) });
+  }
+  return out;
+}
+
+/**
+ * Processor of run jobs (the flow parents): runs once every step has
+ * completed or finally failed, finalizes the run through the run core
+ * (verification, run.json last, swap of a --force rebuild) and closes the
+ * run record in Redis. Light work, so it runs in the worker process itself.
+ */
+export function runFinalizer(store: QueuedRunStore, logger: Logger, queues: (name: string) => Queue, ledger: RunLedger = new RunLedger()) {
   return async (job: Job<RunJobData>): Promise<RunJobResult> => {
     const { runId, runDir } = job.data;
     const log = logger.child({ runId, model: job.data.model });
@@ -39,16 +59,22 @@ export function runFinalizer(store: QueuedRunStore, logger: Logger) {
       log.info('run was cancelled; not finalized');
       return { runId, status: 'cancelled' };
     }
+    const kind = await loadKind(job.data.kind ?? 'predict');
     const plan = await readPlan(runDir);
-    const failures = await failedShards(job);
-    const manifest = await finalizeRun(plan, {
+    let failures = await failedSteps(job);
+    if (kind.order === 'sequence' && failures.length > 0) {
+      const chain = await failedChainSteps(queues(kind.queue), runId, kind.steps(plan));
+      if (chain.length > 0) failures = chain;
+    }
+    const manifest = await finalizeRun<RunManifestBase>(kind, plan, {
       mode: 'queue',
       startedAt: rec?.startedAt ?? rec?.enqueuedAt ?? plan.createdAt,
       failures,
+      ledger,
     });
     await store.finish(runId, manifest.status, manifest.failures ?? []);
     if (manifest.status === 'completed') {
-      log.info({ rows: manifest.rows, durationMs: manifest.durationMs, rowsPerSecond: manifest.rowsPerSecond }, 'run completed');
+      log.info({ rows: manifest.rows, durationMs: manifest.durationMs }, 'run completed');
     } else {
       log.warn({ failures: manifest.failures }, 'run failed');
     }

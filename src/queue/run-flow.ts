@@ -1,36 +1,37 @@
 import type { FlowJob } from 'bullmq';
-import type { RunPlan } from '../predict/types.js';
-import { JOB_KINDS, RUN_JOB, RUNS_QUEUE, SHARD_JOB, assertJobId, shardJobId } from './queues.js';
+import type { KindEntry } from '../kinds/registry.js';
+import type { RunPlanBase, StepPlan } from '../kinds/types.js';
+import { RUN_JOB, RUNS_QUEUE, STEP_JOB, assertJobId, stepJobId } from './queues.js';
 
-/** Data of one shard job. Small on purpose: the plan itself is read from `runDir/_plan.json`. */
-export interface ShardJobData {
-  kind: 'predict';
+/** Data of one step job. Small on purpose: the plan itself is read from `runDir/_plan.json`. */
+export interface StepJobData {
+  kind: string;
   runId: string;
   runDir: string;
-  shardIndex: number;
-  shardId: string;
+  stepIndex: number;
+  stepId: string;
   rows: number | null;
-  /** resolved model tag and digest, for logs */
+  /** pinned model tag and digest, for logs */
   model: string;
   digest: string;
 }
 
 /** Data of the run job, the flow parent that finalizes the run. */
 export interface RunJobData {
-  kind: 'predict';
+  kind: string;
   runId: string;
   runDir: string;
   jobName: string;
-  shards: number;
+  steps: number;
   totalRows: number | null;
   model: string;
   digest: string;
 }
 
 export interface FlowOptions {
-  /** shard indexes to (re)run; all shards when absent */
-  shardIndexes?: number[];
-  /** tries per shard for transient failures @defaultValue 5 */
+  /** step indexes to (re)run; all steps when absent */
+  stepIndexes?: number[];
+  /** tries per step for transient failures @defaultValue 5 */
   attempts: number;
   /** first retry delay, doubled each time @defaultValue 2000 */
   backoffMs: number;
@@ -41,25 +42,59 @@ const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
 
 /**
- * The BullMQ flow of a run: the run job (id = runId) with one child per shard
- * (id `<runId>-<shardId>`). A failed shard is ignored by the parent rather
- * than blocking it, so the run job always runs and records which shards failed.
- * Pure: no Redis, no disk.
+ * The BullMQ flow of a run: the run job (id = runId) on the runs queue, with
+ * the steps on the kind's queue (id `<runId>-<stepId>`). Parallel kinds
+ * (predict shards) have one child per step; sequence kinds (train → evaluate
+ * → …) have a chain, the first step deepest, so each step starts only after
+ * the one before completed, and a failure fails the rest of the chain. A
+ * failed step is ignored by the run job rather than blocking it, so the run
+ * job always runs and records which steps failed. Pure: no Redis, no disk.
  */
-export function buildRunFlow(plan: RunPlan, opts: FlowOptions): FlowJob {
-  const kind = JOB_KINDS.predict;
-  const wanted = opts.shardIndexes ? new Set(opts.shardIndexes) : null;
-  const shards = plan.shards.filter((s) => !wanted || wanted.has(s.index));
+export function buildRunFlow(kind: Pick<KindEntry, 'name' | 'queue' | 'order'>, plan: RunPlanBase, steps: readonly StepPlan[], opts: FlowOptions): FlowJob {
+  const wanted = opts.stepIndexes ? new Set(opts.stepIndexes) : null;
+  const todo = steps.filter((s) => !wanted || wanted.has(s.index));
   const runData: RunJobData = {
-    kind: 'predict',
+    kind: kind.name,
     runId: plan.runId,
     runDir: plan.runDir,
     jobName: plan.job.name,
-    shards: plan.shards.length,
+    steps: steps.length,
     totalRows: plan.totalRows,
-    model: plan.model.tag,
-    digest: plan.model.digest,
+    model: plan.model?.tag ?? '',
+    digest: plan.model?.digest ?? '',
   };
+  const stepJob = (s: StepPlan, top: boolean): FlowJob => {
+    const data: StepJobData = {
+      kind: kind.name, runId: plan.runId, runDir: plan.runDir, stepIndex: s.index, stepId: s.id, rows: s.rows,
+      model: plan.model?.tag ?? '', digest: plan.model?.digest ?? '',
+    };
+    return {
+      name: STEP_JOB,
+      queueName: kind.queue,
+      data,
+      opts: {
+        jobId: stepJobId(plan.runId, s.id),
+        attempts: opts.attempts,
+        backoff: { type: 'exponential', delay: opts.backoffMs },
+        ...(top ? { ignoreDependencyOnFailure: true } : { failParentOnFailure: true }),
+        removeOnComplete: KEEP_COMPLETED,
+        removeOnFail: KEEP_FAILED,
+      },
+    };
+  };
+  let children: FlowJob[];
+  if (kind.order === 'sequence' && todo.length > 0) {
+    // a chain: the last step is the run job's child, the first step the deepest
+    let chain: FlowJob | null = null;
+    todo.forEach((s, i) => {
+      const j = stepJob(s, i === todo.length - 1);
+      if (chain) j.children = [chain];
+      chain = j;
+    });
+    children = [chain!];
+  } else {
+    children = todo.map((s) => stepJob(s, true));
+  }
   return {
     name: RUN_JOB,
     queueName: RUNS_QUEUE,
@@ -71,36 +106,6 @@ export function buildRunFlow(plan: RunPlan, opts: FlowOptions): FlowJob {
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
     },
-    children: shards.map((s) => {
-      const data: ShardJobData = {
-        kind: 'predict',
-        runId: plan.runId,
-        runDir: plan.runDir,
-        shardIndex: s.index,
-        shardId: s.id,
-        rows: s.rows,
-        model: plan.model.tag,
-        digest: plan.model.digest,
-      };
-      return {
-        name: SHARD_JOB,
-        queueName: kind.queue,
-        data,
-        opts: {
-          jobId: shardJobId(plan.runId, s.id),
-          attempts: opts.attempts,
-          backoff: { type: 'exponential', delay: opts.backoffMs },
-          ignoreDependencyOnFailure: true,
-          removeOnComplete: KEEP_COMPLETED,
-          removeOnFail: KEEP_FAILED,
-        },
-      };
-    }),
+    children,
   };
-}
-
-/** `ORTQ_INPUT_CORRUPT: file x …` → code and message; anything else is ORTQ_INTERNAL. */
-export function parseFailedReason(reason: string | undefined | null): { code: string; message: string } {
-  const m = /^(ORTQ_[A-Z_]+): ([\s\S]*)$/.exec(reason ?? '');
-  return m ? { code: m[1], message: m[2] } : { code: 'ORTQ_INTERNAL', message: reason || 'unknown failure' };
 }

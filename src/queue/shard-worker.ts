@@ -1,6 +1,6 @@
 import { ChildPool, ParentCommand, WaitingError, Worker, type Child, type Job, type Processor, type WorkerOptions } from 'bullmq';
-import type { ShardJobData } from './run-flow.js';
-import type { ShardJobResult } from './shard-processor.js';
+import type { StepJobData as ShardJobData } from './run-flow.js';
+import type { StepJobResult as ShardJobResult } from './step-processor.js';
 
 /** What the owner of a ShardWorker does around each shard (start checks, stats, logs). */
 export interface ShardHooks {

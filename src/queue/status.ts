@@ -1,8 +1,9 @@
 import type { QueueClient } from './queue-client.js';
 import type { QueuedRun } from './queued-runs.js';
-import { ALL_QUEUES, JOB_KINDS, parseShardJobId } from './queues.js';
+import { errorFromText } from '../errors.js';
+import { kindQueues } from '../kinds/registry.js';
+import { ALL_QUEUES, parseStepJobId } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
-import { parseFailedReason } from './run-flow.js';
 
 export interface QueueCounts { waiting: number; active: number; completed: number; failed: number; delayed: number; waitingChildren: number }
 
@@ -48,11 +49,12 @@ export async function queueStatus(qc: QueueClient, opts: { runs?: number; failur
     finishedAt: r.finishedAt,
     percent: r.totalRows ? Math.min(100, Math.round((r.rowsDone / r.totalRows) * 1000) / 10) : r.shards ? Math.round((r.shardsDone / r.shards) * 1000) / 10 : null,
   }));
-  const failedJobs = await qc.queue(JOB_KINDS.predict.queue).getFailed(0, (opts.failures ?? 10) - 1);
-  const failures = failedJobs.filter(Boolean).map((j) => {
-    const ids = parseShardJobId(j.id ?? '');
-    const { code, message } = parseFailedReason(j.failedReason);
-    return { jobId: j.id ?? '', runId: ids?.runId ?? null, shard: ids?.shardId ?? null, code, message, attempts: j.attemptsMade, at: j.finishedOn ? new Date(j.finishedOn).toISOString() : null };
+  const failedJobs = (await Promise.all(kindQueues().map((q) => qc.queue(q).getFailed(0, (opts.failures ?? 10) - 1)))).flat()
+    .filter(Boolean).sort((a, b) => (b.finishedOn ?? 0) - (a.finishedOn ?? 0)).slice(0, opts.failures ?? 10);
+  const failures = failedJobs.map((j) => {
+    const ids = parseStepJobId(j.id ?? '');
+    const e = errorFromText(j.failedReason);
+    return { jobId: j.id ?? '', runId: ids?.runId ?? null, shard: ids?.stepId ?? null, code: e.code, message: e.message, attempts: j.attemptsMade, at: j.finishedOn ? new Date(j.finishedOn).toISOString() : null };
   });
   const perMinute = await qc.store.rowsPerMinute(6, opts.now);
   // the current minute is partial: rates use the completed minutes before it

@@ -1,18 +1,19 @@
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { OrtqConfig } from '../config.js';
-import { toOrtqError } from '../errors.js';
+import { OrtqError, errorToText, toOrtqError } from '../errors.js';
+import { kindForQueue } from '../kinds/registry.js';
 import type { Logger } from '../logger.js';
 import { checkEvictionPolicy, connectionFromConfig, type QueueConnection } from './connection.js';
 import { WorkerMetrics } from './metrics.js';
 import { processorFile } from './processor-path.js';
 import { QueuedRunStore } from './queued-runs.js';
-import { JOB_KINDS, RUNS_QUEUE, type JobKind } from './queues.js';
+import { RUNS_QUEUE } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
 import { runFinalizer } from './run-finalizer.js';
-import type { RunJobData, ShardJobData } from './run-flow.js';
-import type { ShardJobResult } from './shard-processor.js';
+import type { RunJobData, StepJobData as ShardJobData } from './run-flow.js';
+import type { StepJobResult as ShardJobResult } from './step-processor.js';
 import { ShardWorker } from './shard-worker.js';
 
 export interface WorkerServiceOptions {
@@ -43,6 +44,8 @@ export class WorkerService {
   private closing: Promise<{ handedBack: string[] }> | null = null;
   /** run statistics sent after a shard completed, not yet acknowledged */
   private readonly pendingStats = new Set<Promise<void>>();
+  /** queues opened on demand (the finalizer reading step jobs), closed with the worker */
+  private readonly closers: Array<() => Promise<void>> = [];
 
   private constructor(
     /** defaults filled in */
@@ -84,11 +87,22 @@ export class WorkerService {
       // a SIGKILLed worker stalls its shard once; allow a second stall before failing it
       maxStalledCount: 2,
     };
-    const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger), { ...base, concurrency: 4, autorun: false });
+    const stepQueues = new Map<string, Queue>();
+    const stepQueue = (name: string): Queue => {
+      let q = stepQueues.get(name);
+      if (!q) {
+        q = new Queue(name, { connection: this.conn.redis, prefix: this.conn.prefix });
+        q.on('error', () => {});
+        stepQueues.set(name, q);
+        this.closers.push(() => q!.close());
+      }
+      return q;
+    };
+    const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger, stepQueue), { ...base, concurrency: 4, autorun: false });
     this.watch(finalizer, RUNS_QUEUE);
     this.workers.push(finalizer);
     for (const queue of this.opts.queues) {
-      const kind = (Object.keys(JOB_KINDS) as JobKind[]).find((k) => JOB_KINDS[k].queue === queue);
+      const kind = kindForQueue(queue);
       if (!kind) {
         logger.warn({ queue }, 'no processor for this queue yet; not listening on it');
         continue;
@@ -99,7 +113,7 @@ export class WorkerService {
         ORTQ_RECYCLE_ABOVE_RSS_MB: String(config.queue.recycleAboveRssMb),
         ...(this.opts.repo ? { MODEL_REPO_PATH: this.opts.repo } : {}),
       };
-      const w = new ShardWorker(queue, processorFile(JOB_KINDS[kind].processor), {
+      const w = new ShardWorker(queue, processorFile('step-processor'), {
         ...base,
         concurrency: this.opts.concurrency,
         workerForkOptions: { env },
@@ -117,27 +131,27 @@ export class WorkerService {
     const m = this.metrics;
     const store = this.store;
     const pending = this.pendingStats;
-    const tag = (job: Job<ShardJobData>) => ({ runId: job.data.runId, shardId: job.data.shardId, model: job.data.model });
+    const tag = (job: Job<ShardJobData>) => ({ runId: job.data.runId, shardId: job.data.stepId, model: job.data.model });
     return {
       async before(job: Job<ShardJobData>) {
         // one round trip per shard: the cancel check and the run's start mark
         const status = await store.markStarted(job.data.runId);
-        if (status === 'cancelled') throw new UnrecoverableError(`ORTQ_RUN_CANCELLED: run ${job.data.runId} was cancelled`);
+        if (status === 'cancelled') throw new UnrecoverableError(errorToText(new OrtqError('ORTQ_RUN_CANCELLED', `run ${job.data.runId} was cancelled`, { runId: job.data.runId })));
         m.active.inc({ queue });
         log.debug({ ...tag(job), attempt: job.attemptsMade + 1 }, 'shard started');
       },
       async after(job: Job<ShardJobData>, result: ShardJobResult, ms: number) {
         m.active.dec({ queue });
         m.shards.inc({ queue, outcome: 'completed' });
-        m.rows.inc({ queue }, result.receipt.rowsRead);
+        m.rows.inc({ queue }, result.receipt.rows.read);
         m.shardSeconds.observe({ queue }, ms / 1000);
         // statistics are advisory: a Redis blip here must not fail a committed shard, and the
         // shard's completion (moveToFinished, on another connection) need not wait for them
-        const done: Promise<void> = store.shardDone(job.data.runId, result.receipt.rowsRead)
+        const done: Promise<void> = store.shardDone(job.data.runId, result.receipt.rows.read)
           .catch(() => undefined)
           .finally(() => { pending.delete(done); });
         pending.add(done);
-        log.info({ ...tag(job), rows: result.receipt.rowsWritten, ms }, 'shard done');
+        log.info({ ...tag(job), rows: result.receipt.rows.written, ms }, 'shard done');
       },
       async failed(job: Job<ShardJobData>, err: Error) {
         m.active.dec({ queue });
@@ -176,6 +190,7 @@ export class WorkerService {
         log.warn({ handedBack }, 'grace period over; in-flight shards handed back');
         await allClosed;
       }
+      await Promise.all(this.closers.map((c) => c().catch(() => undefined)));
       await this.metrics.close();
       await Promise.all(this.pendingStats);
       await this.client.quit().catch(() => this.client.disconnect());

@@ -23,8 +23,8 @@ function filesMatching(re: RegExp, skip: (file: string) => boolean = () => false
 
 describe('layering', () => {
   it('process.exit is called only by the CLI entry and by the shard child entry', () => {
-    // src/queue/shard-processor.ts is the entry of BullMQ's sandboxed child process (see the comment there)
-    expect(filesMatching(/process\.exit\(/).sort()).toEqual(['src/cli/main.ts', 'src/queue/shard-processor.ts']);
+    // src/queue/step-processor.ts is the entry of BullMQ's sandboxed child process (see the comment there)
+    expect(filesMatching(/process\.exit\(/).sort()).toEqual(['src/cli/main.ts', 'src/queue/step-processor.ts']);
   });
 
   it('environment variables are read only in src/config.ts', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { parseJob } from '../../src/predict/job-spec.js';
 import { runLocal } from '../../src/predict/local-run.js';
-import { readRunManifest } from '../../src/predict/run-store.js';
+import { readRunManifest } from '../../src/runs/store.js';
 import { QueueClient } from '../../src/queue/queue-client.js';
 import { queueStatus } from '../../src/queue/status.js';
 import { readRunRows } from '../helpers/datasets.js';
@@ -149,6 +149,8 @@ describe('queued runs (real redis-server, worker processes, onnxruntime)', () =>
     expect(summary.failures.length).toBeGreaterThanOrEqual(1);
     for (const f of summary.failures) expect(f.code).toBe('ORTQ_INPUT_CORRUPT');
     expect(summary.failures[0].message).toContain('in-1.parquet');
+    // errors cross the shard process and Redis as data: details come back as they were thrown
+    expect(summary.failures[0].details).toMatchObject({ path: bad, format: 'parquet' });
     expect(w.child.exitCode).toBeNull();
     // permanent: failed at once, no retries
     expect(w.err().match(/"permanent":true/g)!.length).toBe(summary.failures.length);
@@ -161,4 +163,35 @@ describe('queued runs (real redis-server, worker processes, onnxruntime)', () =>
     await expectRowsOnce(summary.runDir, fx.rows);
     expect(await stopProc(w)).toBe(0);
   }, 150_000);
+
+  it('runs list where the run was submitted shows what the worker did (separate ORTQ_HOMEs), with or without Redis', async () => {
+    const fx = await makeFixture(server.url, { files: 1, rowsPerFile: 1000 });
+    const qc = await client(fx);
+    const w = ortq(fx, ['worker'], { ORTQ_HOME: join(fx.dir, 'worker-home') });
+    procs.push(w);
+    await until(() => w.err().includes('worker started'), 30_000, 'worker start');
+    const e = ortq(fx, ['enqueue', fx.jobFile, '--json']);
+    expect(await e.exit, e.err()).toBe(0);
+    const { runId } = json(e);
+    await until(async () => (await qc.store.get(runId))?.status === 'completed', 90_000, 'run completion');
+    // without Redis: the manifest on the shared output directory is the truth
+    const offline = ortq(fx, ['runs', 'list', '--json'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(await offline.exit, offline.err()).toBe(0);
+    expect(json(offline).find((r: any) => r.runId === runId)).toMatchObject({ status: 'completed', rows: fx.rows, mode: 'queue' });
+    const listed = ortq(fx, ['runs', 'list', '--json']);
+    expect(await listed.exit, listed.err()).toBe(0);
+    expect(json(listed).find((r: any) => r.runId === runId)).toMatchObject({ status: 'completed', rows: fx.rows });
+    expect(await stopProc(w)).toBe(0);
+  }, 150_000);
+
+  it('runs list shows a queued run\'s live state from Redis while it is queued', async () => {
+    const fx = await makeFixture(server.url, { files: 1, rowsPerFile: 500 });
+    const e = ortq(fx, ['enqueue', fx.jobFile, '--json']);
+    expect(await e.exit, e.err()).toBe(0);
+    const { runId } = json(e);
+    // a second machine: its own ORTQ_HOME, the same Redis
+    const other = ortq(fx, ['runs', 'list', '--queue', '--json'], { ORTQ_HOME: join(fx.dir, 'elsewhere') });
+    expect(await other.exit, other.err()).toBe(0);
+    expect(json(other).find((r: any) => r.runId === runId)).toMatchObject({ status: 'queued', mode: 'queue', progress: { stepsDone: 0, steps: 5 } });
+  }, 60_000);
 });

@@ -25,3 +25,19 @@ describe('error registry', () => {
     expect(back.details).toEqual({ file: 'x.parquet' });
   });
 });
+
+describe('errors as data', () => {
+  it('code, message, details and cause survive JSON; only transient codes are retryable', async () => {
+    const { serializeError, errorFromText, errorToText } = await import('../../src/errors.js');
+    const inner = new OrtqError('ORTQ_INPUT_CORRUPT', 'bad magic', { file: 'a.parquet' });
+    const outer = new OrtqError('ORTQ_OUTPUT_FAILED', 'write failed', { file: 'part-1' }, { cause: inner });
+    const back = fromSerialized(JSON.parse(JSON.stringify(serializeError(outer))));
+    expect(back).toMatchObject({ code: 'ORTQ_OUTPUT_FAILED', message: 'write failed', details: { file: 'part-1' }, retryable: true });
+    expect((back.cause as OrtqError).code).toBe('ORTQ_INPUT_CORRUPT');
+    expect((back.cause as OrtqError).details).toEqual({ file: 'a.parquet' });
+    expect(errorFromText(errorToText(new Error('boom')))).toMatchObject({ code: 'ORTQ_INTERNAL', message: 'boom', retryable: false });
+    expect(ERRORS.ORTQ_INTERNAL.retryable).toBe(false);
+    expect(ERRORS.ORTQ_RUN_LOCKED.retryable).toBe(true);
+    expect(ERRORS.ORTQ_RUN_DAMAGED.retryable).toBe(false);
+  });
+});

@@ -2,7 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { OrtqConfig } from '../../config.js';
 import { toOrtqError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { loadJobFile } from '../../predict/job-spec.js';
+import { readJobFile } from '../../kinds/job-file.js';
 import { ModelRepository } from '../../repo/model-repository.js';
 import { enqueueJob } from '../enqueue.js';
 import type { QueueClient } from '../queue-client.js';
@@ -94,7 +94,7 @@ export class SchedulerService {
           result = { outcome: 'skipped', runId: prev! };
           log.warn({ previous: prev }, 'previous run still in progress; tick skipped');
         } else {
-          const job = await loadJobFile(s.jobFile, tickOverrides(s, logical), { baseDir: this.opts.baseDir });
+          const job = await readJobFile(s.jobFile, tickOverrides(s, logical), { baseDir: this.opts.baseDir });
           const repo = ModelRepository.fromConfig(this.opts.config, this.opts.repo);
           const res = await enqueueJob(this.qc, job, { config: this.opts.config, repo, schedule: tick, logger: log });
           await this.qc.redis.hset(this.keys.schedule(s.name), { lastRunId: res.plan.runId });

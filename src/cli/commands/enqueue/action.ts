@@ -1,10 +1,11 @@
 import { loadConfig, type OrtqConfig } from '../../../config.js';
 import { OrtqError } from '../../../errors.js';
 import { rootLogger } from '../../../logger.js';
-import { loadJobFile } from '../../../predict/job-spec.js';
+import { readJobFile } from '../../../kinds/job-file.js';
 import { enqueueJob } from '../../../queue/enqueue.js';
 import { QueueClient } from '../../../queue/queue-client.js';
 import { ModelRepository } from '../../../repo/model-repository.js';
+import { runLayout } from '../../../runs/layout.js';
 import { printJson } from '../../output.js';
 import { pendingSummary, runSummary, waitAndReport } from '../../run-report.js';
 
@@ -12,7 +13,7 @@ export interface EnqueueFlags { set: string[]; wait?: boolean; json?: boolean; f
 
 export async function enqueueCommand(jobFile: string, flags: EnqueueFlags): Promise<void> {
   const config: Readonly<OrtqConfig> = loadConfig();
-  const job = await loadJobFile(jobFile, flags.set);
+  const job = await readJobFile(jobFile, flags.set);
   const shardRows = flags.shardRows ? Number(flags.shardRows) : config.queue.shardRows;
   if (!Number.isInteger(shardRows) || shardRows <= 0) throw new OrtqError('ORTQ_USAGE', `--shard-rows expects a positive integer, got "${flags.shardRows}"`);
   const repo = ModelRepository.fromConfig(config, flags.repo);
@@ -22,7 +23,7 @@ export async function enqueueCommand(jobFile: string, flags: EnqueueFlags): Prom
     const { plan } = res;
     if (res.outcome === 'existing' && res.manifest) {
       if (flags.json) printJson({ ...runSummary(res.manifest, plan.runDir, true), outcome: res.outcome });
-      else process.stdout.write(`run ${plan.runId} already done: ${res.manifest.rows.written} rows (model ${plan.model.tag})\nresults: ${plan.runDir}\n`);
+      else process.stdout.write(`run ${plan.runId} already done: ${res.manifest.rows.written} rows${plan.model ? ` (model ${plan.model.tag})` : ''}\nresults: ${plan.runDir}\n`);
       return;
     }
     if (flags.wait) {
@@ -30,7 +31,7 @@ export async function enqueueCommand(jobFile: string, flags: EnqueueFlags): Prom
       return;
     }
     if (flags.json) printJson(pendingSummary(plan, res.record, res.outcome));
-    else if (res.outcome === 'enqueued') process.stdout.write(`run ${plan.runId} enqueued: ${res.shardsEnqueued} shard(s) (model ${plan.model.tag} ${plan.model.digest.slice(0, 19)})\nfollow it with "ortq status"; results will be in ${plan.runDir}\n`);
+    else if (res.outcome === 'enqueued') process.stdout.write(`run ${plan.runId} enqueued: ${res.shardsEnqueued} step(s)${plan.model ? ` (model ${plan.model.tag} ${plan.model.digest.slice(0, 19)})` : ''}\nfollow it with "ortq status"; results will be in ${runLayout.homeOf(plan.runDir, plan.runId)}\n`);
     else process.stdout.write(`run ${plan.runId} is already ${res.record?.status ?? 'queued'}; not enqueued again\n`);
   } finally {
     await qc.close();

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../../config.js';
 import { rootLogger } from '../../../logger.js';
-import { readPlan } from '../../../predict/run-store.js';
+import { readPlan } from '../../../runs/store.js';
 import { QueueClient } from '../../../queue/queue-client.js';
 import { cancelRun, retryRun } from '../../../queue/run-admin.js';
 import { printJson } from '../../output.js';

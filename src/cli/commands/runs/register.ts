@@ -7,7 +7,9 @@ export function registerRuns(program: Command): void {
     .description('runs, newest first')
     .argument('[job]', 'only runs of this job name')
     .option('--json', 'print JSON')
-    .action(async (job: string | undefined, flags: { json?: boolean }) => {
+    .option('--local', 'only this machine\'s ledger and the manifests on disk; do not ask Redis')
+    .option('--queue', 'also every recent queued run Redis knows, wherever it was submitted')
+    .action(async (job: string | undefined, flags: { json?: boolean; local?: boolean; queue?: boolean }) => {
       const { listRunsCommand } = await import('./view.js');
       await listRunsCommand(job, flags);
     });
@@ -19,5 +21,14 @@ export function registerRuns(program: Command): void {
     .action(async (runId: string) => {
       const { showRunCommand } = await import('./view.js');
       await showRunCommand(runId);
+    });
+  runs
+    .command('verify')
+    .description('re-hash every file of a finished run against its run.json (ORTQ_RUN_DAMAGED when one differs)')
+    .argument('<runId>')
+    .option('--json', 'print the report as JSON')
+    .action(async (runId: string, flags: { json?: boolean }) => {
+      const { verifyRunCommand } = await import('./view.js');
+      await verifyRunCommand(runId, flags);
     });
 }

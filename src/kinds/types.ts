@@ -1,0 +1,178 @@
+/**
+ * Shapes of a job kind (predict, train, ...) and of what the run core
+ * (src/runs/) stores for every kind. Types only: no runtime here.
+ *
+ * A kind is plugged into the core in four pieces:
+ *   gather (I/O: resolve the model once, fingerprint inputs) →
+ *   plan   (pure: spec + facts → run id and a list of steps) →
+ *   runStep (one step → a receipt naming the files it committed) →
+ *   finalize (pure: plan + receipts → the manifest, run.json).
+ * The core owns everything else: the run directory, the lock, receipts on
+ * disk, verification, the ledger, and local or queued execution.
+ */
+import type { Logger } from 'pino';
+import type { OrtqConfig } from '../config.js';
+import type { ModelRepository } from '../repo/model-repository.js';
+
+export type RunStatus = 'completed' | 'failed' | 'running' | 'queued' | 'cancelled' | 'interrupted';
+export type RunMode = 'local' | 'queue';
+
+/** A validated job spec: every kind has a kind and a name (`[a-z0-9][a-z0-9._-]*`). */
+export interface JobSpecBase {
+  kind: string;
+  name: string;
+}
+
+/** The exact model version a run was planned with; every step uses this digest. */
+export interface PinnedModel {
+  name: string;
+  version: string;
+  /** `name:version` */
+  tag: string;
+  /** what the spec asked for, e.g. `iris@champion` */
+  requested: string;
+  digest: string;
+}
+
+/** One unit of work: a shard of rows (predict) or a pipeline step (train → evaluate → register → promote). */
+export interface StepPlan {
+  index: number;
+  /** file-name and BullMQ-job-id safe (`[A-Za-z0-9_.-]`), e.g. `00042` or `train` */
+  id: string;
+  /** rows the step reads, for progress; null when unknown or not row-shaped */
+  rows: number | null;
+}
+
+/**
+ * What the core reads from every kind's plan. A plan is plain JSON: it is
+ * stored as `_plan.json` and its run id travels in BullMQ job data.
+ */
+export interface RunPlanBase {
+  runId: string;
+  /** absolute directory the run is being built in (src/runs/layout.ts decides it) */
+  runDir: string;
+  job: JobSpecBase;
+  model?: PinnedModel;
+  totalRows: number | null;
+  createdAt: string;
+}
+
+/** A file a step committed inside the run directory; verified at finalize and by `ortq runs verify`. */
+export interface StepFile {
+  /** name relative to the run directory */
+  path: string;
+  bytes: number;
+  sha256: string | null;
+  rows?: number;
+}
+
+/** Written as `_shards/<step>.json` after the step's files are in place: the step is done. */
+export interface StepReceipt {
+  step: string;
+  files: StepFile[];
+  rows: { read: number; written: number; skipped: number };
+  startedAt: string;
+  finishedAt: string;
+  host: string;
+  pid: number;
+  /** what the kind wants to keep (batches, metrics, a registered tag, ...) */
+  detail?: Record<string, unknown>;
+}
+
+export interface StepFailure {
+  step: string;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** What the core reads from every kind's manifest (`run.json`, written last). */
+export interface RunManifestBase {
+  runId: string;
+  kind: string;
+  status: RunStatus;
+  job: { name: string; spec: unknown };
+  model?: PinnedModel;
+  /** every file of the run, relative to the run directory */
+  outputs: Array<{ path: string; rows?: number; bytes: number; sha256: string | null }>;
+  rows: { read: number; written: number; skipped: number };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  host: string;
+  mode: RunMode;
+  failures?: StepFailure[];
+}
+
+/** Services a kind may use; the core passes them in, the kind never builds its own. */
+export interface KindContext {
+  config: Readonly<OrtqConfig>;
+  repo: ModelRepository;
+  logger?: Logger;
+}
+
+export interface StepContext extends KindContext {
+  /** rows done so far in this step (advisory) */
+  onProgress?: (rowsDone: number) => void;
+}
+
+/** How the run core and the CLI describe a run of this kind in one line. */
+export interface RunSummaryLine {
+  /** e.g. `800000 rows written (model iris:3, 1200000 rows/s)` */
+  text: string;
+}
+
+export interface PlanOptions {
+  /** target rows per shard, for kinds that shard rows */
+  shardRows?: number;
+  now?: Date;
+}
+
+/**
+ * A job kind. `Facts` are what `gather` found out by I/O (the resolved model,
+ * input fingerprints); `plan` is pure over the spec and the facts.
+ */
+export interface JobKind<
+  Spec extends JobSpecBase = JobSpecBase,
+  Facts = unknown,
+  Plan extends RunPlanBase = RunPlanBase,
+  Manifest extends RunManifestBase = RunManifestBase,
+> {
+  readonly name: string;
+  /** the BullMQ work queue its steps go to ('predict', 'train') */
+  readonly queue: string;
+  /**
+   * 'parallel': steps are independent (shards; any order, any worker);
+   * 'sequence': each step needs the one before (run in order locally, a chain of jobs on the queue)
+   */
+  readonly order: 'parallel' | 'sequence';
+  /** validates and normalizes a raw spec; ORTQ_JOB_INVALID lists every problem */
+  parseSpec(raw: Record<string, unknown>, opts: { baseDir: string; source: string }): Spec;
+  /** the directory that holds this job's `run=<id>/` directories and its latest pointer */
+  outputRoot(spec: Spec): string;
+  /** I/O: resolves the model (once per run) and fingerprints inputs */
+  gather(spec: Spec, ctx: KindContext): Promise<Facts>;
+  /** pure: the run id and its steps; `runDir` is given by the core (src/runs/layout.ts) */
+  plan(spec: Spec, facts: Facts, opts: PlanOptions & { runDirFor(runId: string): string }): Plan;
+  steps(plan: Plan): readonly StepPlan[];
+  /**
+   * Does one step: writes its files into `plan.runDir` atomically (temp name,
+   * fsync, rename) and returns the receipt. The core writes the receipt.
+   */
+  runStep(plan: Plan, step: StepPlan, ctx: StepContext): Promise<StepReceipt>;
+  /** pure: the manifest from the plan and the receipts of every step that finished */
+  finalize(plan: Plan, receipts: ReadonlyMap<string, StepReceipt>, info: {
+    mode: RunMode;
+    startedAt: string;
+    finishedAt: Date;
+    failures: StepFailure[];
+    versions: Record<string, string>;
+    host: string;
+  }): Manifest;
+  /** one line for the CLI, `ortq status` and the dashboard */
+  summary(manifest: Manifest): RunSummaryLine;
+}
+
+/** A kind with its type parameters erased, as the registry hands it out. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyJobKind = JobKind<any, any, any, any>;

@@ -1,0 +1,133 @@
+import { rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { OrtqConfig } from '../config.js';
+import { toOrtqError, type OrtqError } from '../errors.js';
+import type { AnyJobKind, JobSpecBase, RunManifestBase, RunPlanBase } from '../kinds/types.js';
+import type { ModelRepository } from '../repo/model-repository.js';
+import { finalizeRun, recoverRunDir } from './finalize.js';
+import { runLayout } from './layout.js';
+import { RunLedger } from './ledger.js';
+import { RunLock } from './lock.js';
+import { runStepOnce } from './steps.js';
+import { inspectRun, unfinishDamaged } from './resume.js';
+import { readLatestPointer, readReceipts, readRunManifest, removeStaleTemps, writeLatestPointer, writePlan } from './store.js';
+
+export interface LocalRunOptions {
+  config: Readonly<OrtqConfig>;
+  repo: ModelRepository;
+  shardRows?: number;
+  /** recompute: the new run is built beside the old one and replaces it only once verified */
+  force?: boolean;
+  logger?: Logger;
+  ledger?: RunLedger;
+  /** how long to wait for another process running the same run @defaultValue 0: ORTQ_RUN_LOCKED at once */
+  lockWaitMs?: number;
+  /** called after each batch with rows done so far and the total when known */
+  onProgress?: (rowsDone: number, totalRows: number | null) => void;
+  /** told about problems that were repaired, e.g. ORTQ_RUN_DAMAGED for a finished run with a part missing */
+  onWarning?: (err: OrtqError) => void;
+}
+
+export interface LocalRunResult<P extends RunPlanBase = RunPlanBase, M extends RunManifestBase = RunManifestBase> {
+  plan: P;
+  manifest: M;
+  /** the finished run was found intact and returned without work */
+  reused: boolean;
+  /** steps that were redone because their files were missing or changed */
+  repaired: string[];
+}
+
+/**
+ * Runs a job of any kind in this process, no Redis: gather and plan, take
+ * the run's lock, run every step without a valid receipt in order, finalize
+ * with verification. A finished run is checked (file sizes) and returned
+ * as it is; damaged steps are reported (ORTQ_RUN_DAMAGED) and redone; an
+ * interrupted run resumes from its committed steps. `force` builds a new run
+ * beside the old one and swaps it in only once it is verified.
+ */
+export async function runJobLocally<P extends RunPlanBase, M extends RunManifestBase>(kind: AnyJobKind, spec: JobSpecBase, opts: LocalRunOptions): Promise<LocalRunResult<P, M>> {
+  const ctx = { config: opts.config, repo: opts.repo, logger: opts.logger };
+  const ledger = opts.ledger ?? new RunLedger();
+  const outputRoot = kind.outputRoot(spec);
+  const facts = await kind.gather(spec, ctx);
+  let plan = kind.plan(spec, facts, { shardRows: opts.shardRows, runDirFor: (id: string) => runLayout.runDir(outputRoot, id) }) as P;
+  const home = plan.runDir;
+  const lock = await RunLock.acquire(outputRoot, plan.runId, { waitMs: opts.lockWaitMs ?? 0 });
+  const log = opts.logger?.child({ runId: plan.runId, ...(plan.model ? { model: plan.model.tag } : {}) });
+  try {
+    await recoverRunDir(outputRoot, plan.runId);
+    const existing = await readRunManifest<M>(home);
+    const repaired: string[] = [];
+    if (opts.force) {
+      // beside the old run: until the new one is verified, the old one stays in place and listed
+      if (existing) plan = { ...plan, runDir: runLayout.stagingDir(outputRoot, plan.runId) };
+      else await rm(home, { recursive: true, force: true });
+    } else {
+      const state = await inspectRun<P, M>(kind, plan);
+      plan = state.plan;
+      if (state.intact && existing) {
+        if ((await readLatestPointer(outputRoot)) === null) await writeLatestPointer(outputRoot, existing);
+        await ledger.recordManifest(existing, home);
+        return { plan, manifest: existing, reused: true, repaired };
+      }
+      if (state.damaged.size > 0) {
+        const warning = await unfinishDamaged(plan.runId, home, state.damaged);
+        log?.warn({ code: warning.code, steps: [...state.damaged.keys()], files: warning.details?.files }, warning.message);
+        opts.onWarning?.(warning);
+        repaired.push(...state.damaged.keys());
+      }
+    }
+    const manifest = await runSteps<P, M>(kind, plan, { ...opts, ledger, log, existing, home });
+    // a --force rebuild has been swapped into the run's own directory
+    return { plan: { ...plan, runDir: home }, manifest, reused: false, repaired };
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: AnyJobKind, plan: P, o: LocalRunOptions & {
+  ledger: RunLedger; log?: Logger; existing: M | null; home: string;
+}): Promise<M> {
+  const startedAt = new Date().toISOString();
+  const staged = plan.runDir !== o.home;
+  await writePlan(plan);
+  await removeStaleTemps(plan.runDir);
+  if (!staged) {
+    await o.ledger.recordStart({ runId: plan.runId, kind: kind.name, job: plan.job.name, runDir: plan.runDir, model: plan.model?.tag, digest: plan.model?.digest, mode: 'local' });
+  }
+  const steps = kind.steps(plan);
+  o.log?.info({ steps: steps.length, rows: plan.totalRows }, 'run started');
+  const receipts = await readReceipts(plan.runDir);
+  let rowsBefore = [...receipts.values()].reduce((s, r) => s + r.rows.read, 0);
+  o.onProgress?.(rowsBefore, plan.totalRows);
+  for (const step of steps) {
+    try {
+      const { receipt, ran } = await runStepOnce(kind, plan, step, {
+        config: o.config, repo: o.repo, logger: o.logger,
+        onProgress: (rows) => o.onProgress?.(rowsBefore + rows, plan.totalRows),
+      });
+      if (ran) rowsBefore += receipt.rows.read;
+    } catch (err) {
+      const e = toOrtqError(err);
+      if (staged) {
+        // a failed --force leaves the old run as it was, and listed as it was
+        await rm(plan.runDir, { recursive: true, force: true });
+        if (o.existing) await o.ledger.recordManifest(o.existing, o.home);
+      } else {
+        await finalizeRun(kind, plan, { mode: 'local', startedAt, failures: [{ step: step.id, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }], ledger: o.ledger });
+      }
+      throw e;
+    }
+  }
+  const manifest = await finalizeRun<M>(kind, plan, { mode: 'local', startedAt, ledger: o.ledger });
+  if (manifest.status !== 'completed') {
+    if (staged) {
+      await rm(plan.runDir, { recursive: true, force: true });
+      if (o.existing) await o.ledger.recordManifest(o.existing, o.home);
+    }
+    const f = manifest.failures?.[0];
+    throw toOrtqError(Object.assign(new Error(`run ${plan.runId} failed: ${f ? `${f.step}: ${f.code}: ${f.message}` : 'unknown'}`), {}), f?.code === 'ORTQ_RUN_DAMAGED' ? 'ORTQ_RUN_DAMAGED' : 'ORTQ_RUN_FAILED');
+  }
+  o.log?.info({ rows: manifest.rows, durationMs: manifest.durationMs }, 'run finished');
+  return manifest;
+}

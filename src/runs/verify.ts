@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { OrtqError } from '../errors.js';
+import type { RunManifestBase, StepFile, StepReceipt } from '../kinds/types.js';
+import { runLayout } from './layout.js';
+import { readRunManifest } from './store.js';
+
+/** A file of a run that is not what its receipt or manifest recorded. */
+export interface FileProblem {
+  path: string;
+  problem: 'missing' | 'size' | 'sha256' | 'rows';
+  expected?: number | string;
+  found?: number | string;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Checks files against their records: existence and size always, sha256 when `hash`. */
+export async function checkFiles(runDir: string, files: readonly Pick<StepFile, 'path' | 'bytes' | 'sha256'>[], opts: { hash: boolean }): Promise<FileProblem[]> {
+  const problems: FileProblem[] = [];
+  for (const f of files) {
+    const full = runLayout.file(runDir, f.path);
+    const st = await stat(full).catch(() => null);
+    if (!st) {
+      problems.push({ path: f.path, problem: 'missing' });
+      continue;
+    }
+    if (st.size !== f.bytes) {
+      problems.push({ path: f.path, problem: 'size', expected: f.bytes, found: st.size });
+      continue;
+    }
+    if (opts.hash && f.sha256) {
+      const sha = await sha256Of(full);
+      if (sha !== f.sha256) problems.push({ path: f.path, problem: 'sha256', expected: f.sha256, found: sha });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Steps whose receipt is missing, does not add up, or whose files are missing
+ * or changed. `expected` lists every step id the plan has.
+ */
+export async function damagedSteps(runDir: string, expected: readonly string[], receipts: ReadonlyMap<string, StepReceipt>, opts: { hash: boolean }): Promise<Map<string, FileProblem[]>> {
+  const out = new Map<string, FileProblem[]>();
+  for (const step of expected) {
+    const r = receipts.get(step);
+    if (!r) continue;
+    const problems = await checkFiles(runDir, r.files, opts);
+    const fileRows = r.files.reduce((s, f) => s + (f.rows ?? 0), 0);
+    if (r.files.some((f) => f.rows !== undefined) && fileRows !== r.rows.read - r.rows.skipped) {
+      problems.push({ path: r.files.map((f) => f.path).join(','), problem: 'rows', expected: r.rows.read - r.rows.skipped, found: fileRows });
+    }
+    if (problems.length) out.set(step, problems);
+  }
+  return out;
+}
+
+export function describeProblems(problems: readonly FileProblem[]): string {
+  return problems.map((p) => (p.problem === 'missing' ? `${p.path} is missing`
+    : p.problem === 'size' ? `${p.path} has ${p.found} bytes, ${p.expected} recorded`
+      : p.problem === 'rows' ? `${p.path} hold ${p.found} rows, ${p.expected} expected (read minus skipped)`
+        : `${p.path} has sha256 ${String(p.found).slice(0, 12)}…, ${String(p.expected).slice(0, 12)}… recorded`)).join('; ');
+}
+
+/** The ORTQ_RUN_DAMAGED error for a run, naming every damaged file. */
+export function runDamaged(runId: string, runDir: string, damaged: ReadonlyMap<string, FileProblem[]>): OrtqError {
+  const problems = [...damaged.values()].flat();
+  return new OrtqError('ORTQ_RUN_DAMAGED', `run ${runId} in ${runDir}: ${describeProblems(problems)}`, {
+    runId, runDir, steps: [...damaged.keys()], files: problems.map((p) => p.path), problems,
+  });
+}
+
+export interface VerifyReport {
+  runId: string;
+  runDir: string;
+  files: number;
+  bytes: number;
+  ok: boolean;
+  problems: FileProblem[];
+}
+
+/**
+ * `ortq runs verify`: re-hashes every file the manifest names. A run without
+ * a manifest is not finished, so there is nothing to verify (ORTQ_RUN_NOT_FOUND).
+ */
+export async function verifyRunDir(runDir: string): Promise<VerifyReport> {
+  const m = await readRunManifest<RunManifestBase>(runDir);
+  if (!m) throw new OrtqError('ORTQ_RUN_NOT_FOUND', `${runDir} holds no finished run (no ${runLayout.manifestFile('.')})`, { runDir });
+  const problems = await checkFiles(runDir, m.outputs, { hash: true });
+  return { runId: m.runId, runDir, files: m.outputs.length, bytes: m.outputs.reduce((s, o) => s + o.bytes, 0), ok: problems.length === 0, problems };
+}

@@ -44,6 +44,7 @@ export interface RemoteRunStates {
   recent?(limit: number): Promise<RunRecord[]>;
 }
 
+const SAFE_NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 const FINAL: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
 
 export function ledgerDir(home: string = ortqHome()): string {
@@ -73,7 +74,9 @@ export class RunLedger {
   }
 
   async raw(runId: string): Promise<RunRecord | null> {
-    return readJsonIfExists<RunRecord>(join(this.dir, `${assertRunId(runId)}.json`));
+    // a name that cannot be a file here is refused before it becomes a path; any other unknown id is not found
+    if (!SAFE_NAME.test(runId)) throw new OrtqError('ORTQ_INVALID_NAME', `"${runId}" is not a run id (see "ortq runs list")`);
+    return readJsonIfExists<RunRecord>(join(this.dir, `${runId}.json`));
   }
 
   async list(opts: { job?: string; remote?: RemoteRunStates | null; includeRemote?: boolean } = {}): Promise<RunRecord[]> {

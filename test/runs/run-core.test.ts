@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { isOrtqError, type OrtqError } from '../../src/errors.js';
+import type { OrtqError } from '../../src/errors.js';
 import { linearModel } from '../../src/onnx/model-zoo.js';
 import { parseJob } from '../../src/predict/job-spec.js';
 import { runLocal } from '../../src/predict/local-run.js';
@@ -19,6 +19,7 @@ import { makeTable, readRunRows, writeTable } from '../helpers/datasets.js';
  * shards redone; a kill between run.json and the pointer is repaired on read;
  * --force with a model that cannot load keeps the old run.
  */
+const BIN = join(resolve(import.meta.dirname, '../..'), 'bin/ortq.js');
 const F = 4;
 const ROWS = 1200;
 const cols = Array.from({ length: F }, (_, j) => `f${j}`);
@@ -121,10 +122,14 @@ describe('--force with a model that cannot load', () => {
     const { plan } = await runLocal(j, { repo, shardRows: 400, ledger, logger: silent });
     const runJson = await readFile(join(plan.runDir, 'run.json'), 'utf8');
     const parts = await mtimes(plan.runDir);
-    // the same stored model, now refused at load time: unsigned under a signature policy
-    const strict = new ModelRepository({ root: join(dir, 'repo'), trust: { requireSignature: true, publicKeys: [] }, logger: silent });
-    const err = await runLocal(j, { repo: strict, shardRows: 400, force: true, ledger, logger: silent }).catch((e) => e);
-    expect(isOrtqError(err, 'ORTQ_MODEL_UNTRUSTED')).toBe(true);
+    // the same stored model, now refused at load time: unsigned under a signature policy. A fresh
+    // process, since this one keeps the session it already loaded (one per model digest per process)
+    await writeFile(join(dir, 'force-bad.yaml'), 'kind: predict\nname: force-bad\nmodel: lin@champion\ninput: { path: data }\nfeatures: { input: [f0, f1, f2, f3] }\npassthrough: [id]\noutput: { path: out/force-bad }\nbatchSize: 100\n');
+    const r = spawnSync(process.execPath, [BIN, 'run', 'force-bad.yaml', '--repo', 'repo', '--shard-rows', '400', '--force', '--no-progress'], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, ORTQ_HOME: join(dir, 'home'), ORTQ_REQUIRE_SIGNATURE: '1', ORTQ_LOG_LEVEL: 'warn', ORTQ_LOG_FORMAT: 'json' },
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/error ORTQ_MODEL_UNTRUSTED: /);
     expect(await readFile(join(plan.runDir, 'run.json'), 'utf8')).toBe(runJson);
     expect(await mtimes(plan.runDir)).toEqual(parts);
     await expectEveryRowOnce(plan.runDir);

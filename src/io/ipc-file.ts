@@ -1,8 +1,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { MessageHeader, RecordBatchStreamReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { MessageHeader, RecordBatchStreamReader, Type, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
 import { Message } from 'apache-arrow/ipc/metadata/message';
 import { registerIpcCodecs } from './codecs.js';
+import { checkBatchMessageBounds, checkFooterBounds, checkSchemaMessageBounds } from './ipc-verify.js';
 
 /** Thrown for structural damage; read.ts turns it into ORTQ_INPUT_CORRUPT naming the file. */
 export class IpcFormatError extends Error {}
@@ -13,6 +14,8 @@ const HEAD = 8;
 const TAIL = 10;
 /** A footer or message header larger than this is not one we will believe. */
 const MAX_METADATA = 64 << 20;
+/** Bytes allowed between the last block and the footer: an end-of-stream marker and padding. */
+const MAX_GAP = 64;
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 /**
@@ -48,12 +51,28 @@ export class ArrowFileReader {
       if (footerLength <= 0 || footerLength > MAX_METADATA || footerStart < HEAD) {
         throw new IpcFormatError(`footer length ${footerLength} does not fit a ${size}-byte file`);
       }
-      const footer = Footer.decode(await readExact(fh, footerStart, footerLength));
+      const footerBytes = await readExact(fh, footerStart, footerLength);
+      checkFooterBounds(footerBytes);
+      const footer = Footer.decode(footerBytes);
       const schema = footer.schema;
       if (!schema || !Array.isArray(schema.fields)) throw new IpcFormatError('footer holds no schema');
+      const badName = flatFields(schema.fields).find((f) => typeof f.name !== 'string' || !isPlainText(f.name));
+      if (badName) throw new IpcFormatError(`the footer's field name ${JSON.stringify(badName.name)} is not valid text: the footer is damaged`);
+      // The file repeats its schema as the first message after the magic: a
+      // footer damaged into another valid-looking schema differs from it.
+      const { schema: leading, end: leadingEnd } = await leadingSchema(fh, footerStart);
+      if (leading && describeSchema(leading) !== describeSchema(schema)) {
+        throw new IpcFormatError(`the footer's schema (${describeSchema(schema)}) differs from the file's schema message (${describeSchema(leading)}): the footer is damaged`);
+      }
       const blocks = [...footer.recordBatches()];
       const dicts = [...footer.dictionaryBatches()];
       for (const b of [...blocks, ...dicts]) checkBlock(b, footerStart);
+      // the blocks end where the footer starts (less an end-of-stream marker): a
+      // footer that lost blocks would otherwise read as fewer rows, silently
+      const covered = Math.max(leadingEnd, ...[...blocks, ...dicts].map((b) => b.offset + b.metaDataLength + b.bodyLength));
+      if (footerStart - covered > MAX_GAP) {
+        throw new IpcFormatError(`${footerStart - covered} bytes before the footer belong to no block the footer lists: the footer is damaged`);
+      }
 
       // The stream prefix every batch is decoded behind: schema + all dictionary batches.
       const schemaMsg = frame(Message.encode(Message.from(schema)));
@@ -79,6 +98,13 @@ export class ArrowFileReader {
       if (msg.headerType !== MessageHeader.RecordBatch) throw new IpcFormatError(`block at ${b.offset} is not a record batch`);
       const n = Number((msg.header() as { length: number | bigint }).length);
       if (!Number.isSafeInteger(n) || n < 0) throw new IpcFormatError(`record batch at ${b.offset} claims ${n} rows`);
+      const { nodes, buffers } = msg.header() as { nodes: unknown[]; buffers: unknown[] };
+      const fields = flatFields(this.schema.fields);
+      if (nodes.length !== fields.length) throw new IpcFormatError(`record batch at ${b.offset} holds ${nodes.length} columns but the footer's schema has ${fields.length}: the footer or the batch is damaged`);
+      const expected = expectedBuffers(fields);
+      if (expected !== null && buffers.length !== expected) {
+        throw new IpcFormatError(`record batch at ${b.offset} holds ${buffers.length} buffers but the footer's schema implies ${expected}: the footer or the batch is damaged`);
+      }
       rows.push(n);
     }
     return rows;
@@ -107,6 +133,60 @@ export class ArrowFileReader {
   }
 }
 
+/**
+ * The schema message at the start of the file (after magic and padding), or
+ * null where the writer left it out (apache-arrow's JS file writer starts
+ * with the first record batch).
+ */
+async function leadingSchema(fh: FileHandle, limit: number): Promise<{ schema: Schema | null; end: number }> {
+  const prefix = await readExact(fh, HEAD, 8);
+  const dv = new DataView(prefix.buffer, prefix.byteOffset, 8);
+  // [0xFFFFFFFF] int32 length; files before Arrow 0.15 omit the continuation marker
+  const legacy = dv.getInt32(0, true) !== -1;
+  const len = legacy ? dv.getInt32(0, true) : dv.getInt32(4, true);
+  const start = HEAD + (legacy ? 4 : 8);
+  if (len <= 0 || len > MAX_METADATA || start + len > limit) throw new IpcFormatError(`the first message claims ${len} bytes of metadata, which do not fit before the footer`);
+  const meta = await readExact(fh, start, len);
+  if (!checkSchemaMessageBounds(meta)) return { schema: null, end: HEAD };
+  const msg = Message.decode(meta);
+  return { schema: msg.header() as Schema, end: start + len + Number(msg.bodyLength) };
+}
+
+/**
+ * Buffers a record batch holds for these fields (format version 5), or null
+ * when a type's count depends on more than its type id (unions, views).
+ */
+function expectedBuffers(fields: Field[]): number | null {
+  let n = 0;
+  for (const f of fields) {
+    switch (f.type.typeId) {
+      case Type.Null: break;
+      case Type.Struct: case Type.FixedSizeList: n += 1; break;
+      case Type.Utf8: case Type.Binary: case Type.LargeUtf8: case Type.LargeBinary: n += 3; break;
+      case Type.Bool: case Type.Int: case Type.Float: case Type.Decimal: case Type.Date: case Type.Time:
+      case Type.Timestamp: case Type.Interval: case Type.Duration: case Type.FixedSizeBinary:
+      case Type.List: case Type.LargeList: case Type.Map: case Type.Dictionary:
+        n += 2; break;
+      default: return null;
+    }
+  }
+  return n;
+}
+
+/** Every field, children included, depth first: one IPC field node each. */
+function flatFields(fields: readonly Field[]): Field[] {
+  return fields.flatMap((f) => [f, ...flatFields((f.type.children ?? []) as Field[])]);
+}
+
+/** Text a writer would emit as a name: no replacement characters (invalid UTF-8), no control characters. */
+function isPlainText(s: string): boolean {
+  return !/[\u0000-\u001f\u007f\ufffd]/.test(s);
+}
+
+function describeSchema(schema: Schema): string {
+  return schema.fields.map((f) => `${f.name}: ${String(f.type)}${f.nullable ? '' : ' not null'}`).join(', ');
+}
+
 function checkBlock(b: FileBlock, limit: number): void {
   const { offset, metaDataLength, bodyLength } = b;
   const ok = [offset, metaDataLength, bodyLength].every((n) => Number.isSafeInteger(n) && n >= 0)
@@ -124,7 +204,9 @@ function decodeFramed(buf: Uint8Array): Message {
   let len = dv.getInt32(0, true);
   if (len === -1) { len = dv.getInt32(4, true); pos = 8; } else pos = 4;
   if (len <= 0 || pos + len > buf.length) throw new IpcFormatError(`message metadata length ${len} exceeds its block (${buf.length} bytes)`);
-  return Message.decode(buf.subarray(pos, pos + len));
+  const meta = buf.subarray(pos, pos + len);
+  checkBatchMessageBounds(meta);
+  return Message.decode(meta);
 }
 
 function frame(meta: Uint8Array): Uint8Array {

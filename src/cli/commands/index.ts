@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { registerDashboard } from './dashboard/register.js';
 import { registerDemo } from './demo/register.js';
+import { registerDrift } from './drift/register.js';
 import { registerEnqueue } from './enqueue/register.js';
 import { registerModels } from './models/register.js';
 import { registerRun } from './run/register.js';
@@ -28,4 +29,5 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerDemo,
   registerModels,
   registerTriggers,
+  registerDrift,
 ];

@@ -16,10 +16,11 @@
  *   t = time.perf_counter(); R(max_iter=100, early_stopping=False).fit(X, z); print('regression', time.perf_counter() - t)
  *   t = time.perf_counter(); C(max_iter=100, early_stopping=False).fit(X, z > 0.15); print('binary', time.perf_counter() - t)
  */
+import { availableParallelism } from 'node:os';
 import { fitGbdtTrainer } from '../kinds/train/trainers/gbdt/index.js';
 import type { Task } from '../kinds/train/trainers/types.js';
 
-export interface TrainBenchResult { trainer: 'gbdt'; task: Task; rows: number; features: number; seconds: number; iterations: number }
+export interface TrainBenchResult { trainer: 'gbdt'; task: Task; rows: number; features: number; seconds: number; iterations: number; threads: number }
 
 /** The bench matrix (columns) and its target z; see the Python above. */
 export function benchData(rows: number, features: number): { columns: Float64Array[]; z: Float64Array } {
@@ -38,7 +39,7 @@ export function benchData(rows: number, features: number): { columns: Float64Arr
 }
 
 /** Fits gbdt (default hyperparameters unless given) and returns the wall-clock seconds of the fit alone. */
-export function benchGbdtFit(opts: { rows?: number; features?: number; task?: Task; hyperparameters?: Record<string, unknown> } = {}): TrainBenchResult {
+export function benchGbdtFit(opts: { rows?: number; features?: number; task?: Task; hyperparameters?: Record<string, unknown>; threads?: number } = {}): TrainBenchResult {
   const rows = opts.rows ?? 1_000_000;
   const features = opts.features ?? 30;
   const task = opts.task ?? 'regression';
@@ -46,10 +47,10 @@ export function benchGbdtFit(opts: { rows?: number; features?: number; task?: Ta
   const y = task === 'regression' ? z : Float64Array.from(z, (v) => (v > 0.15 ? 1 : 0));
   const started = performance.now();
   const result = fitGbdtTrainer({
-    task, seed: 1, inputName: 'float_input', hyperparameters: opts.hyperparameters ?? {},
+    task, seed: 1, inputName: 'float_input', hyperparameters: opts.hyperparameters ?? {}, threads: opts.threads ?? availableParallelism(),
     X: { names: columns.map((_, j) => `f${j}`), columns, rows },
     target: { y, classes: task === 'regression' ? [] : [0, 1] },
   });
   const seconds = (performance.now() - started) / 1000;
-  return { trainer: 'gbdt', task, rows, features, seconds, iterations: result.info.iterations as number };
+  return { trainer: 'gbdt', task, rows, features, seconds, iterations: result.info.iterations as number, threads: opts.threads ?? availableParallelism() };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isOrtqError } from '../../../src/errors.js';
 import { shouldStop } from '../../../src/kinds/train/trainers/gbdt/boosting.js';
 import { GBDT_DEFAULTS, fitGbdt, gbdtHyperparameters, gbdtTrainer } from '../../../src/kinds/train/trainers/gbdt/index.js';
+import { benchData } from '../../../src/bench/train-gbdt.js';
 import { loadSplit, trainerInput } from './gbdt-fixtures.js';
 
 function problemsOf(given: Record<string, unknown>): string {
@@ -58,6 +59,18 @@ describe('gbdt fitting', () => {
     expect(shouldStop(scores.slice(0, -1), 5, 1e-7)).toBe(false);
     const off = fitGbdt(s.train, s.yTrain, { task: 'classification', classes: 2, params: gbdtHyperparameters({ maxIter: 40 }), seed: 1 });
     expect(off.iterations).toBe(40);
+  });
+
+  it('histogram threads give the very same model as one thread', () => {
+    const { columns, z } = benchData(25_000, 10);
+    const y = Float64Array.from(z, (v) => (v > 0.15 ? 1 : 0));
+    for (const [task, target] of [['regression', z], ['classification', y]] as const) {
+      const params = gbdtHyperparameters({ maxIter: 4, maxLeaves: 15 });
+      const one = fitGbdt(columns, target, { task, classes: 2, params, seed: 1, threads: 1 });
+      const two = fitGbdt(columns, target, { task, classes: 2, params, seed: 1, threads: 2 });
+      expect(two.trees).toEqual(one.trees);
+      expect(two.trainLoss).toBe(one.trainLoss);
+    }
   });
 
   it('reports progress and its own fit', async () => {

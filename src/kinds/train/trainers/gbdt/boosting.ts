@@ -4,7 +4,11 @@ import { binColumns, fitBinMapper, type BinMapper } from './binning.js';
 import { TreeGrower } from './grower.js';
 import { lossFor } from './loss.js';
 import type { GbdtParams } from './params.js';
+import { HistogramThreads, shareBins } from './parallel.js';
 import { addBinned, addRaw, type Tree } from './tree.js';
+
+/** Fewer training rows than this are not worth starting histogram threads for. */
+export const PARALLEL_MIN_ROWS = 20_000;
 
 /** A fitted ensemble: `trees[iteration * outputs + k]` adds to raw output k. */
 export interface GbdtModel {
@@ -26,6 +30,8 @@ export interface FitOptions {
   classes: number;
   params: GbdtParams;
   seed: number;
+  /** threads for histograms (this one included); 1 or absent: this thread only */
+  threads?: number;
   onProgress?: (fraction: number) => void;
 }
 
@@ -36,16 +42,33 @@ export function fitGbdt(columns: Float64Array[], y: Float64Array, opts: FitOptio
   const split = p.earlyStopping ? validationSplit(y, task, opts.classes, p.earlyStopping.validationFraction, opts.seed) : null;
   const rows = split ? split.train : null;
   const mapper = fitBinMapper(columns, rows, p.maxBins, opts.seed);
-  const bins = binColumns(mapper, columns, rows);
   const yt = rows ? gather(y, rows) : y;
+  const n = yt.length;
+  const K = loss.outputs;
+  const parallel = (opts.threads ?? 1) > 1 && p.maxLeaves !== null && n >= PARALLEL_MIN_ROWS;
+  const bins = parallel ? shareBins(binColumns(mapper, columns, rows)) : binColumns(mapper, columns, rows);
+  const floats = (len: number) => (parallel ? new Float32Array(new SharedArrayBuffer(len * 4)) : new Float32Array(len));
+  const g = floats(n * K);
+  const h = loss.constantHessian ? null : floats(n * K);
+  const stride = mapper.missingBin + 1;
+  const threads = parallel
+    ? new HistogramThreads(bins, g, h, n, p.maxLeaves! + 2, bins.length * stride * 3, stride, opts.threads!)
+    : null;
+  try {
+    return boost(columns, y, opts, loss, mapper, yt, g, h, new TreeGrower(bins, mapper, n, { ...p, constantHessian: loss.constantHessian }, threads), split);
+  } finally {
+    threads?.close();
+  }
+}
+
+function boost(columns: Float64Array[], y: Float64Array, opts: FitOptions, loss: ReturnType<typeof lossFor>, mapper: BinMapper,
+  yt: Float64Array, g: Float32Array, h: Float32Array | null, grower: TreeGrower, split: { val: Uint32Array } | null): GbdtModel {
+  const p = opts.params;
   const n = yt.length;
   const K = loss.outputs;
   const baseline = loss.baseline(yt, null);
   const raw = new Float64Array(n * K);
   for (let k = 0; k < K; k++) raw.fill(baseline[k], k * n, (k + 1) * n);
-  const g = new Float32Array(n * K);
-  const h = loss.constantHessian ? null : new Float32Array(n * K);
-  const grower = new TreeGrower(bins, mapper, n, { ...p, constantHessian: loss.constantHessian });
 
   const val = split ? validationState(columns, y, split.val, mapper, baseline, K) : null;
   const scores: number[] = [];
@@ -69,7 +92,7 @@ export function fitGbdt(columns: Float64Array[], y: Float64Array, opts: FitOptio
     }
   }
   return {
-    task, outputs: K, baseline, trees, iterations, mapper,
+    task: opts.task, outputs: K, baseline, trees, iterations, mapper,
     trainLoss: loss.value(yt, raw),
     validationLoss: scores.map((s) => -s),
   };

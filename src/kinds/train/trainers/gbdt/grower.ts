@@ -1,5 +1,6 @@
 import type { BinMapper } from './binning.js';
 import { buildHistogram, subtractInto } from './histogram.js';
+import type { HistogramThreads } from './parallel.js';
 import { findSplit, nodeValue, SplitOut, type SplitContext } from './split.js';
 import { allocTree, type Tree } from './tree.js';
 
@@ -53,13 +54,25 @@ export class TreeGrower {
   private nNodes = 0;
   private nFinalLeaves = 0;
 
-  constructor(private readonly bins: Uint8Array[], private readonly mapper: BinMapper, private readonly rows: number, private readonly opts: GrowerOptions) {
-    this.idx = new Uint32Array(rows);
-    this.tmp = new Uint32Array(rows);
-    this.og = new Float32Array(rows);
-    this.oh = new Float32Array(rows);
+  constructor(private readonly bins: Uint8Array[], private readonly mapper: BinMapper, private readonly rows: number,
+    private readonly opts: GrowerOptions, private readonly threads: HistogramThreads | null = null) {
     const stride = mapper.missingBin + 1;
     this.histSize = bins.length * stride * 3;
+    this.tmp = new Uint32Array(rows);
+    if (threads) {
+      // shared buffers: the histogram threads read the row partition and write the slots
+      this.idx = threads.idx;
+      this.og = threads.og;
+      this.oh = threads.oh;
+      for (let i = threads.slots - 1; i >= 0; i--) {
+        this.pool[i] = threads.slot(i);
+        this.free.push(i);
+      }
+    } else {
+      this.idx = new Uint32Array(rows);
+      this.og = new Float32Array(rows);
+      this.oh = new Float32Array(rows);
+    }
     this.ctx = {
       nBinsNonMissing: mapper.nBinsNonMissing, hasMissing: mapper.hasMissing, missingBin: mapper.missingBin,
       stride, minSamplesLeaf: opts.minSamplesLeaf, l2: opts.l2, constantHessian: opts.constantHessian,
@@ -92,7 +105,8 @@ export class TreeGrower {
     const root = this.newNode(0, n, 0, G, H, 0);
     if (n >= 2 * o.minSamplesLeaf && H >= 1e-3) {
       const s = this.take();
-      buildHistogram(this.pool[s], this.bins, this.ctx.stride, g, h, null, 0, n, this.og, this.oh);
+      if (this.threads) this.threads.build(s, g, h, false, 0, n);
+      else buildHistogram(this.pool[s], this.bins, this.ctx.stride, g, h, null, 0, n, this.og, this.oh);
       this.slot[root] = s;
       this.evaluate(root);
     }
@@ -110,6 +124,7 @@ export class TreeGrower {
 
   private take(): number {
     if (this.free.length > 0) return this.free.pop()!;
+    if (this.threads) throw new Error('gbdt: out of shared histogram slots');
     this.pool.push(new Float64Array(this.histSize));
     return this.pool.length - 1;
   }
@@ -179,7 +194,8 @@ export class TreeGrower {
       const small = nL < nR ? L : R;
       const large = small === L ? R : L;
       const s = this.take();
-      buildHistogram(this.pool[s], this.bins, this.ctx.stride, g, h, this.idx, this.start[small], this.end[small], this.og, this.oh);
+      if (this.threads) this.threads.build(s, g, h, true, this.start[small], this.end[small]);
+      else buildHistogram(this.pool[s], this.bins, this.ctx.stride, g, h, this.idx, this.start[small], this.end[small], this.og, this.oh);
       this.slot[small] = s;
       subtractInto(this.pool[this.slot[node]], this.pool[s]);
       this.slot[large] = this.slot[node];

@@ -19,28 +19,36 @@ export function buildHistogram(
 ): void {
   hist.fill(0);
   const m = end - start;
-  let gs = g;
-  let hs = h;
-  if (idx) {
-    for (let i = 0; i < m; i++) og[i] = g[idx[start + i]];
-    if (h) for (let i = 0; i < m; i++) oh[i] = h[idx[start + i]];
-    gs = og;
-    hs = h ? oh : null;
-  }
-  const F = bins.length;
-  const s3 = stride * 3;
-  let f = 0;
-  for (; f + 4 <= F; f += 4) {
+  if (idx) gather(g, h, idx, start, m, og, oh);
+  histogramFeatures(hist, bins, stride * 3, idx ? og : g, h ? (idx ? oh : h) : null, idx, start, m, 0, bins.length);
+}
+
+/** Gradients (and hessians) of rows idx[start..start+m) into node order. */
+export function gather(g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number, og: Float32Array, oh: Float32Array): void {
+  for (let i = 0; i < m; i++) og[i] = g[idx[start + i]];
+  if (h) for (let i = 0; i < m; i++) oh[i] = h[idx[start + i]];
+}
+
+/**
+ * Features [lo, hi) of a histogram: `gs`/`hs` are the m gradients in node
+ * order; rows are idx[start..start+m), or 0..m-1 when idx is null. Also run
+ * by histogram threads (parallel.ts), so it and the loops it calls use
+ * nothing from outside their own text.
+ */
+export function histogramFeatures(hist: Float64Array, bins: Uint8Array[], s3: number, gs: Float32Array, hs: Float32Array | null,
+  idx: Uint32Array | null, start: number, m: number, lo: number, hi: number): void {
+  let f = lo;
+  for (; f + 4 <= hi; f += 4) {
     if (idx) quadRows(hist, bins[f], bins[f + 1], bins[f + 2], bins[f + 3], f * s3, s3, gs, hs, idx, start, m);
     else quadAll(hist, bins[f], bins[f + 1], bins[f + 2], bins[f + 3], f * s3, s3, gs, hs, m);
   }
-  for (; f < F; f++) {
+  for (; f < hi; f++) {
     if (idx) oneRows(hist, bins[f], f * s3, gs, hs, idx, start, m);
     else oneAll(hist, bins[f], f * s3, gs, hs, m);
   }
 }
 
-function quadAll(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Array, c3: Uint8Array, b0: number, s3: number,
+export function quadAll(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Array, c3: Uint8Array, b0: number, s3: number,
   g: Float32Array, h: Float32Array | null, m: number): void {
   const b1 = b0 + s3;
   const b2 = b1 + s3;
@@ -65,7 +73,7 @@ function quadAll(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Ar
   }
 }
 
-function quadRows(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Array, c3: Uint8Array, b0: number, s3: number,
+export function quadRows(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Array, c3: Uint8Array, b0: number, s3: number,
   g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number): void {
   const b1 = b0 + s3;
   const b2 = b1 + s3;
@@ -92,7 +100,7 @@ function quadRows(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8A
   }
 }
 
-function oneAll(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h: Float32Array | null, m: number): void {
+export function oneAll(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h: Float32Array | null, m: number): void {
   for (let i = 0; i < m; i++) {
     const k = b + c[i] * 3;
     hist[k] += g[i];
@@ -101,7 +109,7 @@ function oneAll(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h
   }
 }
 
-function oneRows(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number): void {
+export function oneRows(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number): void {
   for (let i = 0; i < m; i++) {
     const k = b + c[idx[start + i]] * 3;
     hist[k] += g[i];

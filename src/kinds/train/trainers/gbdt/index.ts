@@ -16,7 +16,9 @@ export { fitGbdt, predictRaw, type GbdtModel } from './boosting.js';
  *
  * Missing values (NaN) get their own bin; a split sends them to the side
  * that gains most when the feature had missing values in training, and to
- * the child with more rows otherwise (as scikit-learn). Single-threaded.
+ * the child with more rows otherwise (as scikit-learn). With `threads` > 1
+ * and at least PARALLEL_MIN_ROWS rows, histograms are built by that many
+ * threads (same model as one thread).
  */
 export const gbdtTrainer: BuiltinTrainer = {
   name: 'gbdt',
@@ -31,7 +33,7 @@ export function fitGbdtTrainer(input: TrainerInput): TrainerResult {
   const { X, target, task } = input;
   const classes = task === 'classification' ? target.classes.length : 0;
   const started = performance.now();
-  const model = fitGbdt(X.columns, target.y, { task, classes, params, seed: input.seed, onProgress: input.onProgress });
+  const model = fitGbdt(X.columns, target.y, { task, classes, params, seed: input.seed, threads: input.threads, onProgress: input.onProgress });
   const onnx = exportGbdt(model, input.inputName, X.columns.length, target.classes);
   return {
     onnx,

@@ -2,8 +2,8 @@
  * Drift across a model's recent prediction runs, read from the drift
  * sections of their run.json files (found through the run ledger).
  */
-import { listRunRecords } from '../predict/run-ledger.js';
-import { readRunManifest } from '../predict/run-store.js';
+import { RunLedger } from '../runs/ledger.js';
+import { readRunManifest } from '../runs/store.js';
 import { assertValidSegment } from '../repo/tag.js';
 import type { RunDrift } from './drift-report.js';
 
@@ -20,13 +20,13 @@ export interface RunDriftEntry {
 /** The newest `runs` completed prediction runs of model `name` (any version), newest first. */
 export async function driftHistory(name: string, runs: number): Promise<RunDriftEntry[]> {
   assertValidSegment('name', name);
-  const records = (await listRunRecords()).filter((r) => r.status === 'completed' && r.model.startsWith(`${name}:`));
+  const records = (await new RunLedger().list()).filter((r) => r.status === 'completed' && (r.kind ?? 'predict') === 'predict' && r.model.startsWith(`${name}:`));
   const out: RunDriftEntry[] = [];
   for (const r of records) {
     if (out.length >= runs) break;
     const m = await readRunManifest(r.runDir).catch(() => null);
     if (!m) continue;
-    out.push({ runId: m.runId, job: m.job.name, model: m.model.tag, finishedAt: m.finishedAt, drift: (m as { drift?: RunDrift }).drift ?? null });
+    out.push({ runId: m.runId, job: m.job.name, model: m.model?.tag ?? r.model, finishedAt: m.finishedAt, drift: (m as { drift?: RunDrift }).drift ?? null });
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { driftHistory, driftRows } from '../../src/monitor/drift-history.js';
 import { profileFromData } from '../../src/monitor/profile-data.js';
 import { openShardDrift, runDrift } from '../../src/monitor/run-drift.js';
 import { zipMapClassifier } from '../../src/onnx/model-zoo.js';
-import { writeRunRecord } from '../../src/predict/run-ledger.js';
+import { RunLedger } from '../../src/runs/ledger.js';
 import { ModelRepository } from '../../src/repo/model-repository.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -77,8 +77,8 @@ describe('drift of a run', () => {
       }
       const runDir = join(dir, 'out', `run=${r.id}`);
       const drift = await runDrift(repo, 'iris:1', [acc.result()]);
-      await writeJsonAtomic(join(runDir, 'run.json'), { runId: r.id, status: 'completed', job: { name: 'score' }, model: { tag: 'iris:1' }, finishedAt: r.at, drift });
-      await writeRunRecord({ runId: r.id, job: 'score', status: 'completed', runDir, model: 'iris:1', digest: model.digest, rows: 150, startedAt: r.at, finishedAt: r.at, mode: 'local' });
+      await writeJsonAtomic(join(runDir, 'run.json'), { runId: r.id, kind: 'predict', status: 'completed', job: { name: 'score' }, model: { tag: 'iris:1' }, finishedAt: r.at, drift });
+      await new RunLedger().record({ runId: r.id, kind: 'predict', job: 'score', status: 'completed', runDir, model: 'iris:1', digest: model.digest, rows: 150, startedAt: r.at, finishedAt: r.at, mode: 'local' });
     }
     const history = await driftHistory('iris', 5);
     expect(history.map((h) => h.runId)).toEqual(['run-b', 'run-a']);

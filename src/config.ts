@@ -18,7 +18,7 @@ const ConfigSchema = z.object({
     interOpThreads: z.number().int().min(0).default(1),
   }).prefault({}),
   redis: z.object({
-    url: z.string().default('redis://127.0.0.1:6379'),
+    url: z.string().default('redis://127.0.0.1:6379'), // DEFAULT_REDIS_URL in queue/redis-url.ts
     prefix: z.string().min(1).default('ortq'),
   }).prefault({}),
   queue: z.object({

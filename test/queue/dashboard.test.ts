@@ -94,7 +94,7 @@ describe('ortq dashboard', () => {
     const err = await startDashboard({ config: { redis: { url: `redis://:hunter2@127.0.0.1:${port}/0`, prefix } }, port: 0, timeoutMs: 1000, logger })
       .catch((e: unknown) => e);
     expect(isOrtqError(err, 'ORTQ_REDIS_UNAVAILABLE')).toBe(true);
-    expect((err as Error).message).toContain(`redis://:***@127.0.0.1:${port}/0`);
+    expect((err as Error).message).toContain(`redis://127.0.0.1:${port}/0`);
     expect((err as Error).message).not.toContain('hunter2');
   });
 

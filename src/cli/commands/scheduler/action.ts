@@ -5,12 +5,14 @@ import { loadSchedules } from '../../../queue/scheduler/schedules.js';
 import { SchedulerService } from '../../../queue/scheduler/scheduler.js';
 import { untilSignal } from '../../signals.js';
 import type { CliContext } from '../../context.js';
+import { announceRedisTarget } from '../../redis-target.js';
 
 /** Runs the scheduler until SIGTERM or SIGINT, then returns so the process exits 0. */
 export async function schedulerCommand(flags: { config: string; repo?: string }, ctx: CliContext): Promise<void> {
   const config = loadConfig();
   const logger = rootLogger();
   const schedules = await loadSchedules(flags.config);
+  announceRedisTarget(config, logger, 'scheduler');
   const qc = await QueueClient.open(config, { role: 'service', timeoutMs: 10_000 });
   const svc = new SchedulerService(qc, schedules, { config, logger, repo: flags.repo });
   await svc.start();

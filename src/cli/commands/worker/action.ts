@@ -4,6 +4,7 @@ import { rootLogger } from '../../../logger.js';
 import { parseQueueList } from '../../../queue/queues.js';
 import { WorkerService } from '../../../queue/worker.js';
 import type { CliContext } from '../../context.js';
+import { announceRedisTarget } from '../../redis-target.js';
 import { untilSignal } from '../../signals.js';
 
 export interface WorkerFlags { concurrency?: string; queues: string; repo?: string; lockDuration?: string; stalledInterval?: string; grace?: string }
@@ -23,6 +24,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 export async function workerCommand(flags: WorkerFlags, ctx: CliContext): Promise<void> {
   const config = loadConfig();
   const logger = rootLogger();
+  announceRedisTarget(config, logger, 'worker');
   const svc = await WorkerService.start({
     config,
     logger,

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { OrtqError } from '../../errors.js';
+import { safeFieldPath } from '../../object-path.js';
 import { WatchEntrySchema, type WatchEntry } from '../../triggers/watched-jobs.js';
 import { compileCron, type CronSpec } from './cron-time.js';
 
@@ -36,6 +37,8 @@ export function parseSchedules(raw: unknown, baseDir: string, source = 'schedule
   if (parsed.success) {
     const seen = new Set<string>();
     parsed.data.schedules.forEach((s, i) => {
+      // an override that would reach Object.prototype is refused at load, not at the first tick
+      for (const path of Object.keys(s.set)) safeFieldPath(path, `${source}: schedules.${i}.set "${path}"`);
       if (seen.has(s.name)) problems.push(`schedules.${i}.name: "${s.name}" is used twice`);
       seen.add(s.name);
       try {

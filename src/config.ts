@@ -4,24 +4,24 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { OrtqError } from './errors.js';
 
-const ConfigSchema = z.object({
-  repository: z.object({
+const ConfigSchema = z.strictObject({
+  repository: z.strictObject({
     path: z.string().default('./.ortq/models'),
-    trust: z.object({
+    trust: z.strictObject({
       requireSignature: z.boolean().default(false),
       publicKeys: z.array(z.string()).default([]),
     }).prefault({}),
   }).prefault({}),
-  inference: z.object({
+  inference: z.strictObject({
     executionProvider: z.enum(['cpu', 'cuda']).default('cpu'),
     intraOpThreads: z.number().int().min(0).default(0),
     interOpThreads: z.number().int().min(0).default(1),
   }).prefault({}),
-  redis: z.object({
+  redis: z.strictObject({
     url: z.string().default('redis://127.0.0.1:6379'), // DEFAULT_REDIS_URL in queue/redis-url.ts
     prefix: z.string().min(1).default('ortq'),
   }).prefault({}),
-  queue: z.object({
+  queue: z.strictObject({
     shardRows: z.number().int().positive().default(1_000_000),
     attempts: z.number().int().positive().default(5),
     backoffMs: z.number().int().nonnegative().default(2000),
@@ -34,7 +34,7 @@ const ConfigSchema = z.object({
     /** how often stalled shards are looked for @defaultValue 30000 */
     stalledIntervalMs: z.number().int().positive().optional(),
   }).prefault({}),
-  metrics: z.object({ port: z.number().int().min(0).default(0) }).prefault({}),
+  metrics: z.strictObject({ port: z.number().int().min(0).default(0) }).prefault({}),
 });
 
 export type OrtqConfig = z.infer<typeof ConfigSchema>;
@@ -80,6 +80,7 @@ function readYaml(file: string): Record<string, unknown> {
 export function loadConfig(opts: { env?: NodeJS.ProcessEnv; cwd?: string; file?: string } = {}): Readonly<OrtqConfig> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
+  logSettings(env); // a wrong ORTQ_LOG_LEVEL fails every command at once, not at its first log line
   let raw: Record<string, unknown> = {};
   const local = resolve(cwd, 'config/default.yaml');
   if (existsSync(local)) raw = readYaml(local);
@@ -91,10 +92,33 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; cwd?: string; file?:
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues.map((i) => describeIssue(i, env)).join('; ');
     throw new OrtqError('ORTQ_CONFIG_INVALID', `invalid configuration: ${problems}`);
   }
   return deepFreeze(parsed.data);
+}
+
+/** The keys an object of the schema accepts at `path` (defaults and prefaults unwrapped). */
+function keysAt(path: PropertyKey[]): string[] {
+  let node: unknown = ConfigSchema;
+  const unwrap = (n: unknown): unknown => {
+    let cur = n as { _zod?: { def?: { innerType?: unknown } } };
+    while (cur?._zod?.def?.innerType) cur = cur._zod.def.innerType as typeof cur;
+    return cur;
+  };
+  for (const key of path) node = (unwrap(node) as { shape?: Record<string, unknown> }).shape?.[String(key)];
+  return Object.keys((unwrap(node) as { shape?: Record<string, unknown> })?.shape ?? {});
+}
+
+/** One problem: its dotted path, what is wrong, the valid keys of an unknown one, and the variable that set it. */
+function describeIssue(i: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
+  const where = i.path.join('.') || '(top level)';
+  if (i.code === 'unrecognized_keys') {
+    const keys = i.keys.map((k) => (i.path.length ? `${where}.${k}` : k));
+    return `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')} (valid in ${where}: ${keysAt(i.path).join(', ')})`;
+  }
+  const fromEnv = ENV_OVERRIDES.find(([name, p]) => env[name] && p.join('.') === i.path.join('.'));
+  return `${where}: ${i.message}${fromEnv ? ` (from ${fromEnv[0]}=${fromEnv[0] === 'REDIS_URL' ? '…' : env[fromEnv[0]]})` : ''}`;
 }
 
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
@@ -127,10 +151,21 @@ export interface LogSettings {
   format: 'pretty' | 'json' | undefined;
 }
 
-/** ORTQ_LOG_LEVEL (or LOG_LEVEL) and ORTQ_LOG_FORMAT. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+
+/** ORTQ_LOG_LEVEL (or LOG_LEVEL) and ORTQ_LOG_FORMAT, checked: a wrong value is ORTQ_CONFIG_INVALID listing the valid ones. */
 export function logSettings(env: NodeJS.ProcessEnv = process.env): LogSettings {
-  const format = env.ORTQ_LOG_FORMAT ? (env.ORTQ_LOG_FORMAT === 'pretty' ? 'pretty' : 'json') : undefined;
-  return { level: env.ORTQ_LOG_LEVEL ?? env.LOG_LEVEL ?? 'info', format };
+  const levelVar = env.ORTQ_LOG_LEVEL ? 'ORTQ_LOG_LEVEL' : env.LOG_LEVEL ? 'LOG_LEVEL' : undefined;
+  const level = levelVar ? env[levelVar]! : 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new OrtqError('ORTQ_CONFIG_INVALID', `${levelVar}="${level}" is not a log level: use one of ${LOG_LEVELS.join(', ')}`, { variable: levelVar, value: level });
+  }
+  const format = env.ORTQ_LOG_FORMAT || undefined;
+  if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw new OrtqError('ORTQ_CONFIG_INVALID', `ORTQ_LOG_FORMAT="${format}" is not a log format: use one of ${LOG_FORMATS.join(', ')}`, { variable: 'ORTQ_LOG_FORMAT', value: format });
+  }
+  return { level, format: format as LogSettings['format'] };
 }
 
 /** ORTQ_DEBUG: print the stack of an internal error. */

@@ -14,7 +14,11 @@ export function buildProgram(ctx: CliContext = new CliContext()): Command {
     .description('Batch inference for ONNX models on a Redis queue')
     .version(ortqVersion())
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // settings every command depends on are checked before any runs (a wrong ORTQ_LOG_LEVEL is a coded error)
+    .hook('preAction', async () => {
+      (await import('../config.js')).logSettings();
+    });
   for (const register of COMMANDS) register(program, ctx);
   return program;
 }

@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, logSettings } from '../../src/config.js';
+import { isOrtqError } from '../../src/errors.js';
+
+/** Issue 11, item 12: wrong settings are ORTQ_CONFIG_INVALID naming the key or value and listing the valid ones. */
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ortq-config-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function configError(yaml: string, env: NodeJS.ProcessEnv = {}): Error {
+  const cwd = mkdtempSync(join(dir, 'c-'));
+  mkdirSync(join(cwd, 'config'));
+  writeFileSync(join(cwd, 'config', 'default.yaml'), yaml);
+  try {
+    loadConfig({ cwd, env });
+  } catch (err) {
+    expect(isOrtqError(err, 'ORTQ_CONFIG_INVALID'), String(err)).toBe(true);
+    return err as Error;
+  }
+  throw new Error('loadConfig accepted it');
+}
+
+describe('configuration', () => {
+  it('an unknown key in a config file is refused, naming it and listing the valid keys', () => {
+    expect(configError('queue:\n  shardRowz: 5\n').message)
+      .toContain('unknown key "queue.shardRowz" (valid in queue: shardRows, attempts, backoffMs, workerConcurrency');
+    expect(configError('redis:\n  url: redis://h\nreddis:\n  url: x\n').message)
+      .toMatch(/unknown key "reddis" \(valid in \(top level\): repository, inference, redis, queue, metrics/);
+    expect(configError('repository:\n  trust:\n    requireSignatures: true\n').message)
+      .toContain('unknown key "repository.trust.requireSignatures" (valid in repository.trust: requireSignature, publicKeys)');
+  });
+
+  it('a wrong value from the environment names the variable', () => {
+    expect(configError('', { ORTQ_EXECUTION_PROVIDER: 'gpu' }).message).toMatch(/inference\.executionProvider: .*cpu.*cuda.* \(from ORTQ_EXECUTION_PROVIDER=gpu\)/);
+  });
+
+  it('ORTQ_LOG_LEVEL=verbose is ORTQ_CONFIG_INVALID listing the levels', () => {
+    expect(() => logSettings({ ORTQ_LOG_LEVEL: 'verbose' })).toThrow('ORTQ_LOG_LEVEL="verbose" is not a log level: use one of fatal, error, warn, info, debug, trace, silent');
+    expect(() => logSettings({ ORTQ_LOG_FORMAT: 'text' })).toThrow('use one of pretty, json');
+    expect(logSettings({ LOG_LEVEL: 'debug' })).toEqual({ level: 'debug', format: undefined });
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'ortq.js'), 'runs', 'list'], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, ORTQ_HOME: join(dir, 'home'), ORTQ_LOG_LEVEL: 'verbose' },
+    });
+    expect(r.stderr.trim()).toBe('error ORTQ_CONFIG_INVALID: ORTQ_LOG_LEVEL="verbose" is not a log level: use one of fatal, error, warn, info, debug, trace, silent');
+    expect(r.status).toBe(2);
+  });
+});

@@ -133,10 +133,24 @@ describe('ortq models (CLI)', () => {
     const inUse = ortq(['models', 'delete', 'm@prod', '--yes', ...repo]);
     expect(inUse.code).toBe(1);
     expect(errorLine(inUse)).toMatch(/^error ORTQ_MODEL_IN_USE: m:v1 is aliased as m@prod/);
-    const pruned = JSON.parse(ortq(['models', 'prune', 'm', '--keep', '1', '--json', ...repo]).stdout);
+    const pruned = JSON.parse(ortq(['models', 'prune', 'm', '--keep', '1', '--yes', '--json', ...repo]).stdout);
     expect(pruned).toEqual({ kept: ['m:v4', 'm:v1'], deleted: ['m:v3'], dryRun: false });
     expect(ortq(['models', 'delete', 'm:v1', '--yes', '--force', ...repo]).code).toBe(0);
     expect(JSON.parse(ortq(['models', 'list', '--json', ...repo]).stdout).map((x: { tag: string }) => x.tag)).toEqual(['m:v4']);
+  });
+
+  it('prune asks for --yes like delete, --keep 0 included; --dry-run and a no-op prune do not ask', () => {
+    const repo = ['--repo', 'prune-repo'];
+    for (const v of ['v1', 'v2']) ortq(['models', 'save', 'p', 'lin.onnx', '--version', v, ...repo]);
+    const tags = () => JSON.parse(ortq(['models', 'list', '--json', ...repo]).stdout).map((x: { tag: string }) => x.tag);
+    const noYes = ortq(['models', 'prune', 'p', '--keep', '0', ...repo]);
+    expect(noYes.code).toBe(2);
+    expect(errorLine(noYes)).toBe('error ORTQ_USAGE: refusing to delete 2 version(s) of p (p:v2, p:v1) without --yes (stdin is not a terminal)');
+    expect(tags()).toEqual(['p:v2', 'p:v1']);
+    expect(JSON.parse(ortq(['models', 'prune', 'p', '--keep', '0', '--dry-run', '--json', ...repo]).stdout).deleted).toEqual(['p:v2', 'p:v1']);
+    expect(ortq(['models', 'prune', 'p', '--keep', '5', ...repo]).code).toBe(0);
+    expect(ortq(['models', 'prune', 'p', '--keep', '0', '--yes', ...repo]).stdout).toBe('deleted p:v2\ndeleted p:v1\nkept 0, deleted 2\n');
+    expect(tags()).toEqual([]);
   });
 
   it('export → import → export is byte-identical; verify exits 1 on a tampered file', () => {

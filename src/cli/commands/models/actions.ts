@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { stringify as toYaml } from 'yaml';
 import { loadConfig } from '../../../config.js';
 import { OrtqError } from '../../../errors.js';
@@ -6,6 +5,7 @@ import type { TensorInfo } from '../../../repo/manifest.js';
 import { ModelRepository, type ModelSummary } from '../../../repo/model-repository.js';
 import { generateSigningKeys } from '../../../repo/signing.js';
 import { parseTag } from '../../../repo/tag.js';
+import { confirmDeletion } from '../../confirm.js';
 import { formatTable, printJson } from '../../output.js';
 
 /** What `ortq models …` does, one function per command; register.ts only declares flags. */
@@ -133,15 +133,6 @@ export async function aliasCommand(ref: string, version: string | undefined, fla
   else process.stdout.write(`${t.name}@${t.alias}: ${event.from ?? '(unset)'} → ${event.to ?? '(unset)'}\n`);
 }
 
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 export async function deleteCommand(tag: string, flags: RepoFlags & { yes?: boolean; force?: boolean }): Promise<void> {
   const t = parseTag(tag);
   if (t.kind === 'latest' && !tag.endsWith(':latest')) {
@@ -149,18 +140,21 @@ export async function deleteCommand(tag: string, flags: RepoFlags & { yes?: bool
   }
   const repo = openRepository(flags);
   const r = await repo.resolve(tag);
-  if (!flags.yes) {
-    if (!process.stdin.isTTY) throw new OrtqError('ORTQ_USAGE', `refusing to delete ${r.tag} without --yes (stdin is not a terminal)`);
-    if (!(await confirm(`delete ${r.tag}?`))) throw new OrtqError('ORTQ_USAGE', `not deleting ${r.tag}`);
-  }
+  await confirmDeletion(r.tag, flags);
   const out = await repo.delete(r.tag, { force: flags.force });
   if (flags.json) printJson(out);
   else process.stdout.write(`deleted ${out.tag}${out.removedAliases.length ? ` (removed aliases: ${out.removedAliases.join(', ')})` : ''}\n`);
 }
 
-export async function pruneCommand(name: string, flags: RepoFlags & { keep: string; dryRun?: boolean }): Promise<void> {
+export async function pruneCommand(name: string, flags: RepoFlags & { keep: string; dryRun?: boolean; yes?: boolean }): Promise<void> {
   if (!/^\d+$/.test(flags.keep)) throw new OrtqError('ORTQ_USAGE', `--keep expects a whole number, got "${flags.keep}"`);
-  const out = await openRepository(flags).prune(name, { keep: Number(flags.keep), dryRun: flags.dryRun });
+  const repo = openRepository(flags);
+  const keep = Number(flags.keep);
+  if (!flags.dryRun) {
+    const planned = await repo.prune(name, { keep, dryRun: true });
+    if (planned.deleted.length > 0) await confirmDeletion(`${planned.deleted.length} version(s) of ${name} (${planned.deleted.join(', ')})`, flags);
+  }
+  const out = await repo.prune(name, { keep, dryRun: flags.dryRun });
   if (flags.json) printJson({ ...out, dryRun: Boolean(flags.dryRun) });
   else {
     const verb = flags.dryRun ? 'would delete' : 'deleted';

@@ -74,6 +74,7 @@ export function registerModels(program: Command): void {
     .argument('<name>', 'model name')
     .requiredOption('--keep <n>', 'how many of the newest versions to keep')
     .option('--dry-run', 'only report what would be deleted')
+    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option(repoFlag, repoHelp)
     .option('--json', 'print JSON on stdout')
     .action(async (name: string, flags) => (await cli()).pruneCommand(name, flags));

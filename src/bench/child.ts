@@ -1,13 +1,19 @@
-/** One measurement in its own process: `bare MODEL FEATURES ROWS BATCH` or `ortq MODEL FEATURES FILE DIR BATCH`. */
+/**
+ * One measurement in its own process: `bare MODEL FEATURES ROWS BATCH` or
+ * `ortq MODEL FEATURES FILE DIR BATCH [warm]`; `warm` fingerprints the input
+ * (the sha256 cache) before the clock starts, as a rerun over a known file would.
+ */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { discoverInputs } from '../io/discover.js';
+import { cachedSha256s } from '../predict/fingerprint-cache.js';
 import { parseJob } from '../predict/job-spec.js';
 import { runLocal } from '../predict/local-run.js';
 import { ModelRepository } from '../repo/model-repository.js';
 import { seededRandom } from '../onnx/builder.js';
 
-const [mode, modelPath, featuresArg, a, b, c] = process.argv.slice(2);
+const [mode, modelPath, featuresArg, a, b, c, d] = process.argv.slice(2);
 const features = Number(featuresArg);
 
 /** CPU seconds of this process (every thread) so far: less noisy than wall time on a shared machine. */
@@ -61,6 +67,7 @@ if (mode === 'bare') {
     features: { [inputName]: Array.from({ length: features }, (_, j) => `f${j}`) },
     output: { path: out, format: 'arrow' }, batchSize: batch,
   }, { baseDir: dir });
+  if (d === 'warm') await cachedSha256s((await discoverInputs(file)).map((f) => f.path));
   const cpu0 = cpuSeconds();
   const t0 = performance.now();
   const { manifest } = await runLocal(job, { repo, shardRows: 1_000_000 });

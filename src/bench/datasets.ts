@@ -22,7 +22,7 @@ export function featureBatch(rows: number, features: number, seed: number): Reco
  * groups of the writer's default size), one batch in memory at a time.
  * Returns the directory; an existing complete dataset is kept.
  */
-export async function writeFeatureDataset(dir: string, format: 'arrow' | 'parquet', rows: number, features: number, opts: { fileRows?: number; chunk?: number } = {}): Promise<string> {
+export async function writeFeatureDataset(dir: string, format: 'arrow' | 'parquet' | 'csv', rows: number, features: number, opts: { fileRows?: number; chunk?: number } = {}): Promise<string> {
   const fileRows = opts.fileRows ?? 1_000_000;
   const chunk = opts.chunk ?? 131072;
   const files = Math.ceil(rows / fileRows);
@@ -37,7 +37,7 @@ export async function writeFeatureDataset(dir: string, format: 'arrow' | 'parque
 }
 
 /** One file of `rows` rows in record batches (Arrow) or row groups (Parquet) of `chunk` rows, streamed. */
-export async function writeFeatureFile(path: string, format: 'arrow' | 'parquet', rows: number, features: number, chunk = 131072, firstSeed = 1): Promise<void> {
+export async function writeFeatureFile(path: string, format: 'arrow' | 'parquet' | 'csv', rows: number, features: number, chunk = 131072, firstSeed = 1): Promise<void> {
   const w = createPartWriter(path, format);
   for (let done = 0, seed = firstSeed; done < rows; done += chunk) await w.write(featureBatch(Math.min(chunk, rows - done), features, seed++));
   await w.commit();

@@ -1,10 +1,12 @@
 /**
- * `npm run bench`: end-to-end rows/s of ortq's local runner against a bare
- * loop of session.run on in-memory tensors (the ceiling), same model and
- * batch size, measured in one run. Each measurement runs in a child process
- * so that its peak RSS is its own.
+ * `npm run bench`: issue 10's table in one run. Each row is ortq's local
+ * runner end to end (plan, read, score, write, commit) against a bare loop of
+ * session.run over in-memory tensors (the ceiling), same model and batch
+ * size; each measurement runs in its own child process so that its peak RSS
+ * is its own. scikit-learn's in-memory predict is shown where a python3 with
+ * scikit-learn exists. docs/performance.md says how to read it.
  *
- *   node dist/bench/main.js [--rows 1000000,10000000] [--models linear,mlp,trees] [--formats arrow,parquet]
+ *   node dist/bench/main.js [--quick] [--only mlp-warm,forest,…] [--dir .ortq/bench] [--queue]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,16 +14,48 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { linearModel, mlpModel, treeEnsembleModel } from '../onnx/model-zoo.js';
 import { writeFeatureDataset } from './datasets.js';
+import { sklearnRates, type SklearnCase } from './sklearn.js';
 
 export const BENCH_MODELS = {
-  linear: { features: 30, build: () => linearModel({ features: 30, seed: 1 }).bytes },
   mlp: { features: 64, build: () => mlpModel({ sizes: [64, 64, 32, 10], seed: 2 }).bytes },
-  trees: { features: 30, build: () => treeEnsembleModel({ trees: 32, depth: 6, features: 30, seed: 3 }).bytes },
+  linear: { features: 30, build: () => linearModel({ features: 30, seed: 1 }).bytes },
+  forest: { features: 4, build: () => treeEnsembleModel({ trees: 50, depth: 8, features: 4, seed: 3 }).bytes },
+  gbdt: { features: 30, build: () => treeEnsembleModel({ trees: 60, depth: 3, features: 30, seed: 4 }).bytes },
 } as const;
 export type BenchModel = keyof typeof BENCH_MODELS;
 export const BATCH = 16384;
 
-interface Measure { rowsPerSec: number; maxRssMb: number; seconds: number }
+interface Measure { rowsPerSec: number; rowsPerCpuSec: number; seconds: number; maxRssMb: number }
+
+interface Case {
+  id: string;
+  label: string;
+  model: BenchModel;
+  format: 'arrow' | 'parquet' | 'csv';
+  rows: number;
+  /** input already fingerprinted (a rerun over a known file) */
+  warm: boolean;
+  /** ortq/bare to reach, or ortq/scikit-learn for `vs: 'sklearn'` */
+  target: number;
+  vs?: 'sklearn';
+  sklearn?: SklearnCase;
+}
+
+function cases(quick: boolean): Case[] {
+  // ortq's fixed costs (worker thread, session, plan, commit: ~0.3 s) are in every
+  // row and not in the bare loop, so rows must be many for the ratio to mean much
+  const n = quick ? 1_000_000 : 10_000_000;
+  const gb = quick ? 1_000_000 : 4_000_000; // 64 float32 columns: 4M rows is 1 GB
+  return [
+    { id: 'mlp-warm', label: 'MLP 64→64→32→10, Arrow, warm', model: 'mlp', format: 'arrow', rows: n, warm: true, target: 0.85, sklearn: 'mlp' },
+    { id: 'mlp-first', label: `MLP, Arrow, first sight (${gb === 4_000_000 ? '1 GB' : `${gb / 4000} MB`})`, model: 'mlp', format: 'arrow', rows: gb, warm: false, target: 0.6 },
+    { id: 'mlp-parquet', label: 'MLP, Parquet', model: 'mlp', format: 'parquet', rows: quick ? 250_000 : 2_000_000, warm: true, target: 0.6 },
+    { id: 'mlp-csv', label: 'MLP, CSV', model: 'mlp', format: 'csv', rows: quick ? 100_000 : 1_000_000, warm: true, target: 0.25 },
+    { id: 'forest', label: 'random forest (50×depth 8), 4 features, Arrow', model: 'forest', format: 'arrow', rows: n, warm: true, target: 0.9, sklearn: 'forest' },
+    { id: 'linear', label: 'linear, 30 features, Arrow', model: 'linear', format: 'arrow', rows: n, warm: true, target: 0.3, sklearn: 'logistic' },
+    { id: 'gbdt', label: 'gradient boosting (60×depth 3), vs scikit-learn', model: 'gbdt', format: 'arrow', rows: n, warm: true, target: 1.0, vs: 'sklearn', sklearn: 'gbdt' },
+  ];
+}
 
 /**
  * glibc malloc backed by transparent huge pages: on VMs where a first touch of
@@ -38,61 +72,80 @@ function child(args: string[]): Measure {
   return JSON.parse(out.trim().split('\n').pop()!) as Measure;
 }
 
+const num = (v: number): string => Math.round(v).toLocaleString('en');
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  process.stdout.write(`\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      rows: { type: 'string', default: '1000000,10000000' },
-      models: { type: 'string', default: 'linear,mlp,trees' },
-      formats: { type: 'string', default: 'arrow,parquet' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
       dir: { type: 'string', default: '.ortq/bench' },
       queue: { type: 'boolean', default: false },
       'no-hugepages': { type: 'boolean', default: false },
+      'no-sklearn': { type: 'boolean', default: false },
     },
   });
+  const quick = values.quick!;
   childEnv = { ...process.env, ORTQ_LOG_LEVEL: process.env.ORTQ_LOG_LEVEL ?? 'warn' };
   if (!values['no-hugepages'] && !process.env.GLIBC_TUNABLES) childEnv.GLIBC_TUNABLES = HUGEPAGES;
-  process.stderr.write(`measuring in child processes with GLIBC_TUNABLES=${childEnv.GLIBC_TUNABLES ?? '(unset)'}\n`);
+  process.stderr.write(`measuring in child processes with GLIBC_TUNABLES=${childEnv.GLIBC_TUNABLES ?? '(unset)'}${quick ? ', --quick' : ''}\n`);
   const dir = resolve(values.dir!);
-  const rowsList = values.rows!.split(',').map(Number);
-  const models = values.models!.split(',') as BenchModel[];
-  const formats = values.formats!.split(',') as Array<'arrow' | 'parquet'>;
   await mkdir(dir, { recursive: true });
+  const only = values.only ? new Set(values.only.split(',')) : null;
+  const todo = cases(quick).filter((c) => !only || only.has(c.id));
+  const withRss = !only || only.has('rss');
+  const models = [...new Set([...todo.map((c) => c.model), ...(withRss ? ['mlp' as const] : [])])];
   for (const m of models) await writeFile(join(dir, `${m}.onnx`), BENCH_MODELS[m].build());
 
+  const bare = new Map<BenchModel, Measure>();
+  for (const m of models) bare.set(m, child(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), String(quick ? 500_000 : 2_000_000), String(BATCH)]));
+  const sk = values['no-sklearn'] ? null : sklearnRates(quick ? 100_000 : 500_000);
+
+  const dataset = async (model: BenchModel, format: Case['format'], rows: number): Promise<string> => {
+    const f = BENCH_MODELS[model].features;
+    const path = join(dir, `data-${f}f-${rows}-${format}`);
+    process.stderr.write(`dataset ${path}\n`);
+    return writeFeatureDataset(path, format, rows, f);
+  };
+  const run = async (c: Case, rows: number): Promise<Measure> => {
+    const path = await dataset(c.model, c.format, rows);
+    return child(['ortq', join(dir, `${c.model}.onnx`), String(BENCH_MODELS[c.model].features), path, dir, String(BATCH), c.warm ? 'warm' : 'cold']);
+  };
+
   const table: string[][] = [];
-  const rssByKey = new Map<string, number>();
-  for (const m of models) {
-    for (const rows of rowsList) {
-      const bare = child(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), String(rows), String(BATCH)]);
-      for (const fmt of formats) {
-        const file = join(dir, `data-${BENCH_MODELS[m].features}f-${rows}-${fmt}`);
-        process.stderr.write(`dataset ${file}\n`);
-        await writeFeatureDataset(file, fmt, rows, BENCH_MODELS[m].features);
-        const run = child(['ortq', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), file, dir, String(BATCH)]);
-        rssByKey.set(`${m}/${fmt}/${rows}`, run.maxRssMb);
-        const target = fmt === 'arrow' ? (m === 'linear' ? null : 0.85) : (m === 'linear' ? null : 0.7);
-        const ratio = run.rowsPerSec / bare.rowsPerSec;
-        table.push([m, fmt, rows.toLocaleString('en'), Math.round(bare.rowsPerSec).toLocaleString('en'), Math.round(run.rowsPerSec).toLocaleString('en'),
-          ratio.toFixed(2) + '×', target ? `≥ ${target}× ${ratio >= target ? 'ok' : 'MISS'}` : '-', String(run.maxRssMb)]);
-        process.stderr.write(`${table[table.length - 1].join('  ')}\n`);
-      }
-    }
+  for (const c of todo) {
+    const b = bare.get(c.model)!;
+    const r = await run(c, c.rows);
+    const skRate = c.sklearn && sk ? sk[c.sklearn] : null;
+    const ratio = c.vs === 'sklearn' ? (skRate ? r.rowsPerSec / skRate : NaN) : r.rowsPerSec / b.rowsPerSec;
+    const cpuRatio = r.rowsPerCpuSec / b.rowsPerCpuSec;
+    table.push([c.label, num(c.rows), num(b.rowsPerSec), num(r.rowsPerSec), c.vs === 'sklearn' ? `${ratio.toFixed(2)}× sklearn` : `${ratio.toFixed(2)}×`,
+      `${cpuRatio.toFixed(2)}×`, `≥ ${c.target}×`, Number.isNaN(ratio) ? '-' : ratio >= c.target ? 'pass' : 'FAIL',
+      skRate ? num(skRate) : '-', skRate ? `${(r.rowsPerSec / skRate).toFixed(2)}×` : '-', String(r.maxRssMb)]);
+    process.stderr.write(`${table[table.length - 1].join('  ')}\n`);
   }
-  const header = ['model', 'input', 'rows', 'bare rows/s', 'ortq rows/s', 'ortq/bare', 'target', 'peak RSS MB'];
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-  const fmtRow = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
-  process.stdout.write(`\n${fmtRow(header)}\n${table.map(fmtRow).join('\n')}\n`);
-  if (rowsList.length >= 2) {
-    const [small, big] = [Math.min(...rowsList), Math.max(...rowsList)];
-    process.stdout.write(`\npeak RSS at ${big.toLocaleString('en')} rows vs ${small.toLocaleString('en')} rows (target ≤ 1.25×):\n`);
-    for (const m of models) for (const fmt of formats) {
-      const r = rssByKey.get(`${m}/${fmt}/${big}`)! / rssByKey.get(`${m}/${fmt}/${small}`)!;
-      process.stdout.write(`  ${m}/${fmt}: ${r.toFixed(2)}× ${r <= 1.25 ? 'ok' : 'MISS'}\n`);
-    }
+  // peak RSS as input grows: the same warm MLP run at 10× (quick: 4×) the rows
+  if (withRss) {
+    const [small, big] = quick ? [250_000, 1_000_000] : [1_000_000, 10_000_000];
+    const base: Case = cases(quick)[0];
+    const a = await run(base, small);
+    const z = await run(base, big);
+    const grow = z.maxRssMb / a.maxRssMb;
+    table.push([`peak RSS, ${num(big)} vs ${num(small)} rows (MB)`, num(big), '-', num(z.rowsPerSec), `${grow.toFixed(2)}×`, '-', '≤ 1.15×, < 400 MB',
+      grow <= 1.15 && z.maxRssMb < 400 ? 'pass' : 'FAIL', '-', '-', `${a.maxRssMb} → ${z.maxRssMb}`]);
   }
+  printTable(['case', 'rows', 'bare rows/s', 'ortq rows/s', 'ratio', 'ratio (CPU)', 'target', 'result', 'sklearn rows/s', 'ortq/sklearn', 'peak RSS MB'], table);
+  process.stdout.write(`\nratio = ortq/bare wall-clock rows/s (gbdt: ortq/scikit-learn); ratio (CPU) = the same per CPU-second, steadier on a shared machine.\n`);
+  if (!sk) process.stdout.write('scikit-learn figures skipped (no python3 with scikit-learn; Debian: apt-get install python3-sklearn).\n');
   if (values.queue) {
-    const { runQueueBench } = await import('./queue.js').catch(() => ({ runQueueBench: null }));
-    if (runQueueBench) await runQueueBench({ dir });
+    const { runQueueBench } = await import('./queue.js');
+    await runQueueBench({ dir });
   }
 }
 

@@ -64,11 +64,11 @@ describe('drift of a run', () => {
   it('ortq drift shows the runs of a model, most drifted column first', async () => {
     const model = await repo.resolve('iris:1');
     const [file] = await discoverInputs(IRIS);
-    const runs = [{ id: 'run-a', shift: 0, at: '2026-12-01T10:00:00.000Z' }, { id: 'run-b', shift: 3, at: '2026-12-01T11:00:00.000Z' }];
+    const runs = [{ id: 'score-0000000000000000000a', shift: 0, at: '2026-12-01T10:00:00.000Z' }, { id: 'score-0000000000000000000b', shift: 3, at: '2026-12-01T11:00:00.000Z' }];
     for (const r of runs) {
       const acc = await openShardDrift(repo, model);
       for await (const batch of readBatches(file, { batchSize: 50 })) {
-        // run-b: petal_length shifted by +3 cm, the other columns as they were
+        // the second run: petal_length shifted by +3 cm, the other columns as they were
         if (r.shift) {
           const v = batch.getChild('petal_length')!.data[0].values as Float64Array;
           for (let k = 0; k < v.length; k++) v[k] += r.shift;
@@ -81,7 +81,7 @@ describe('drift of a run', () => {
       await new RunLedger().record({ runId: r.id, kind: 'predict', job: 'score', status: 'completed', runDir, model: 'iris:1', digest: model.digest, rows: 150, startedAt: r.at, finishedAt: r.at, mode: 'local' });
     }
     const history = await driftHistory('iris', 5);
-    expect(history.map((h) => h.runId)).toEqual(['run-b', 'run-a']);
+    expect(history.map((h) => h.runId)).toEqual(['score-0000000000000000000b', 'score-0000000000000000000a']);
     const rows = driftRows(history);
     expect(rows[0]).toMatchObject({ section: 'features', column: 'petal_length' });
     expect(rows[0].values[0]!.psi).toBeGreaterThan(1);
@@ -90,7 +90,7 @@ describe('drift of a run', () => {
     const cli = spawnSync(process.execPath, [join(ROOT, 'bin/ortq.js'), 'drift', 'iris', '--runs', '2'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ORTQ_LOG_LEVEL: 'warn' } });
     expect(cli.status).toBe(0);
     const lines = cli.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/Section\s+Column\s+run-b PSI \/ JS\s+run-a PSI \/ JS/);
+    expect(lines[0]).toMatch(/Section\s+Column\s+score-0000000000000000000b PSI \/ JS\s+score-0000000000000000000a PSI \/ JS/);
     expect(lines[1]).toMatch(/^input\s+petal_length\s+\d+\.\d{3} \/ 0\.\d{3}\s+0\.000 \/ 0\.000/);
     const json = spawnSync(process.execPath, [join(ROOT, 'bin/ortq.js'), 'drift', 'iris', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ORTQ_LOG_LEVEL: 'warn' } });
     expect(JSON.parse(json.stdout).columns[0].column).toBe('petal_length');

@@ -172,3 +172,17 @@ export function logSettings(env: NodeJS.ProcessEnv = process.env): LogSettings {
 export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.ORTQ_DEBUG);
 }
+
+/**
+ * The values of the environment variables a spec passes through to a child
+ * (a command trainer's `trainer.env`); unset ones are left out. Read here
+ * because config.ts is the only module that reads the environment.
+ */
+export function passthroughEnv(names: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = env[n];
+    if (v !== undefined) out[n] = v;
+  }
+  return out;
+}

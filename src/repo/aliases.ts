@@ -11,11 +11,26 @@ export interface AliasEvent {
   to: string | null;
   at: string;
   action: 'move' | 'rollback' | 'remove';
+  /** who or what moved it: a user command, or `train` for a promotion */
+  by?: string;
+  /** the training run whose promotion moved it */
+  trainRun?: string;
+}
+
+/** The review state of a trained version (kept beside the aliases so approve moves both under one lock). */
+export interface VerdictRecord {
+  verdict: 'blessed' | 'rejected' | 'pending_approval';
+  reasons: string[];
+  trainRun?: string;
+  at: string;
+  by?: string;
 }
 
 export interface AliasFile {
   aliases: Record<string, string>;
   history: AliasEvent[];
+  /** version -> review state, for versions a training run registered */
+  verdicts?: Record<string, VerdictRecord>;
 }
 
 /** Per model name: `<root>/<name>/.aliases.json` (the leading dot keeps it apart from versions). */
@@ -29,7 +44,8 @@ export class AliasStore {
   async read(): Promise<AliasFile> {
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as AliasFile;
-      return { aliases: parsed.aliases ?? {}, history: parsed.history ?? [] };
+      // fields this version does not know (verdicts) are carried through a read-modify-write
+      return { ...parsed, aliases: parsed.aliases ?? {}, history: parsed.history ?? [] };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { aliases: {}, history: [] };
       throw new OrtqError('ORTQ_MODEL_CORRUPT', `alias file ${this.file} is unreadable: ${(err as Error).message}`, { file: this.file });
@@ -53,12 +69,28 @@ export function aliasesOf(aliases: Record<string, string>, version: string): str
 }
 
 /** Points `alias` at `version`, recording the move. Returns the previous target. */
-export function moveAlias(state: AliasFile, alias: string, version: string | null, action: AliasEvent['action'], at = new Date()): string | null {
+export function moveAlias(
+  state: AliasFile, alias: string, version: string | null, action: AliasEvent['action'], at = new Date(),
+  extra: Pick<AliasEvent, 'by' | 'trainRun'> = {},
+): string | null {
   const from = state.aliases[alias] ?? null;
   if (version === null) delete state.aliases[alias];
   else state.aliases[alias] = version;
-  state.history.push({ alias, from, to: version, at: at.toISOString(), action });
+  state.history.push({ alias, from, to: version, at: at.toISOString(), action, ...extra });
   return from;
+}
+
+/**
+ * Compare-and-set: moves `alias` to `version` only if it still points at
+ * `expected` (null: not set). Returns whether it moved and where it pointed.
+ */
+export function compareAndMove(
+  state: AliasFile, alias: string, expected: string | null, version: string, extra: Pick<AliasEvent, 'by' | 'trainRun'> = {},
+): { moved: boolean; current: string | null } {
+  const current = state.aliases[alias] ?? null;
+  if (current !== expected) return { moved: false, current };
+  moveAlias(state, alias, version, 'move', new Date(), extra);
+  return { moved: true, current: version };
 }
 
 /**

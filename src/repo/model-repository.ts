@@ -5,7 +5,7 @@ import type { OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import { rootLogger, type Logger } from '../logger.js';
-import { aliasesOf, AliasStore, moveAlias, rollbackTarget, type AliasEvent, type AliasFile } from './aliases.js';
+import { aliasesOf, AliasStore, compareAndMove, moveAlias, rollbackTarget, type AliasEvent, type AliasFile } from './aliases.js';
 import { digestBytes, digestFile, prefixed } from './digests.js';
 import { listFiles } from './files.js';
 import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE, type FileDigest, type ModelManifest, type ResolvedModel } from './manifest.js';
@@ -305,6 +305,21 @@ export class ModelRepository {
       if (!(await this.exists(name, target.version))) throw this.notFound(target.tag);
       moveAlias(state, alias, target.version, 'move');
       return state.history[state.history.length - 1];
+    });
+  }
+
+  /**
+   * Moves `name@alias` to `version` only if it still points at `expected`
+   * (null: not set), atomically under the alias lock. A stale expectation
+   * moves nothing and returns where the alias points now.
+   */
+  async compareAndSetAlias(name: string, alias: string, expected: string | null, version: string, meta: Pick<AliasEvent, 'by' | 'trainRun'> = {}): Promise<{ moved: boolean; current: string | null }> {
+    assertValidSegment('name', name);
+    assertValidSegment('alias', alias);
+    assertValidSegment('version', version);
+    return new AliasStore(this.nameDir(name)).update(async (state) => {
+      if (!(await this.exists(name, version))) throw this.notFound(`${name}:${version}`);
+      return compareAndMove(state, alias, expected, version, meta);
     });
   }
 

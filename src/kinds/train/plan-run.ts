@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { isOrtqError } from '../../errors.js';
+import { discoverInputs } from '../../io/discover.js';
+import { cachedSha256s } from '../../predict/fingerprint-cache.js';
+import { ortqHome } from '../../predict/run-ledger.js';
+import type { ModelRepository } from '../../repo/model-repository.js';
+import { ortqVersion } from '../../version.js';
+import { sha256File } from '../../io/fingerprint.js';
+import { buildTrainPlan } from './plan.js';
+import { readJsonIfExists, PLAN_FILE } from './run-files.js';
+import { isCommandTrainer, type InputFingerprint, type ModelRef, type TrainerIdentity, type TrainJob, type TrainPlan } from './types.js';
+import { OrtqError } from '../../errors.js';
+
+/** Where train runs live: `$ORTQ_HOME/train-runs/<runId>/`. */
+export function trainRunsRoot(): string {
+  return join(ortqHome(), 'train-runs');
+}
+
+async function fingerprints(path: string, format?: TrainJob['data']['train']['format']): Promise<InputFingerprint[]> {
+  const files = await discoverInputs(path, { format });
+  const hashes = await cachedSha256s(files.map((f) => f.path));
+  return files.map((f, i) => ({ path: f.path, format: f.format, size: f.size, sha256: hashes[i] }));
+}
+
+/** The trainer identity: a built-in's name (and ortq's version), or the command plus the sha256 of each of its files. */
+export async function trainerIdentity(job: TrainJob): Promise<TrainerIdentity> {
+  if (!isCommandTrainer(job.trainer)) return { kind: 'builtin', name: job.trainer.builtin, ortq: ortqVersion() };
+  const files: Array<{ path: string; sha256: string }> = [];
+  for (const path of job.trainer.files) {
+    try {
+      files.push({ path, sha256: await sha256File(path) });
+    } catch (err) {
+      if (isOrtqError(err, 'ORTQ_INPUT_NOT_FOUND')) throw new OrtqError('ORTQ_JOB_INVALID', `trainer.files: ${path} does not exist`, { path });
+      throw err;
+    }
+  }
+  return { kind: 'command', command: job.trainer.command, files };
+}
+
+/** The champion as it stands now, or null when the spec names none or it does not exist yet. */
+export async function currentChampion(job: TrainJob, repo: ModelRepository): Promise<ModelRef | null> {
+  if (!job.champion) return null;
+  try {
+    const r = await repo.resolve(job.champion);
+    return { tag: r.tag, version: r.version, digest: r.digest };
+  } catch (err) {
+    if (isOrtqError(err, 'ORTQ_MODEL_NOT_FOUND')) return null;
+    throw err;
+  }
+}
+
+/**
+ * Fingerprints the inputs and the trainer, and builds the plan. A plan
+ * already stored under the same run id (an interrupted run) is reused, so a
+ * resumed run keeps its attempt token.
+ */
+export async function planTrainRun(job: TrainJob, opts: { repo: ModelRepository; runsRoot?: string; reuseStored?: boolean }): Promise<TrainPlan> {
+  const train = await fingerprints(job.data.train.path, job.data.train.format);
+  const evalInputs = 'path' in job.data.eval ? await fingerprints(job.data.eval.path, job.data.eval.format) : [];
+  const trainer = await trainerIdentity(job);
+  const warm = isCommandTrainer(job.trainer) && job.trainer.warmStart ? await currentChampion(job, opts.repo) : null;
+  const plan = buildTrainPlan({ job, trainer, inputs: { train, eval: evalInputs }, warmStartFrom: warm, runsRoot: opts.runsRoot ?? trainRunsRoot() });
+  if (opts.reuseStored === false) return plan;
+  const stored = await readJsonIfExists<TrainPlan>(join(plan.runDir, PLAN_FILE));
+  return stored && stored.runId === plan.runId ? stored : plan;
+}

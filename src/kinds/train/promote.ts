@@ -1,0 +1,46 @@
+import type { ModelRepository } from '../../repo/model-repository.js';
+import type { Decision } from './decide.js';
+import type { RegisterReceipt } from './register.js';
+import type { EvaluationReceipt } from './step-evaluate.js';
+import type { TrainPlan, Verdict } from './types.js';
+import { promoteWithVerdict } from './verdicts.js';
+
+export interface PromoteReceipt {
+  promoted: boolean;
+  /** `model@alias` */
+  alias: string;
+  /** the verdict after promotion: a stale compare-and-set turns blessed into pending_approval */
+  verdict: Verdict;
+  reason: string;
+  from: string | null;
+}
+
+/**
+ * Moves the alias to a blessed candidate under `promote: auto`, by
+ * compare-and-set against where the alias pointed when the champion was
+ * evaluated. Already pointing at the candidate (a repeat after a kill) counts
+ * as promoted. A stale expectation leaves the alias and makes the verdict
+ * pending_approval, saying why.
+ */
+export async function promoteCandidate(plan: TrainPlan, args: {
+  repo: ModelRepository;
+  decision: Decision;
+  evaluation: EvaluationReceipt;
+  registered: RegisterReceipt;
+}): Promise<PromoteReceipt> {
+  const { repo, decision, evaluation, registered } = args;
+  const job = plan.job;
+  const alias = `${job.model}@${job.alias}`;
+  const expected = evaluation.aliasAtEvaluation;
+  const base = { alias, from: expected };
+  if (decision.verdict !== 'blessed') return { ...base, promoted: false, verdict: decision.verdict, reason: `verdict is ${decision.verdict}` };
+  if (job.promote !== 'auto') return { ...base, promoted: false, verdict: decision.verdict, reason: `promote: ${job.promote}` };
+  const now = (await repo.aliases(job.model)).aliases[job.alias] ?? null;
+  if (now === registered.version) return { ...base, promoted: true, verdict: 'blessed', reason: `${alias} points at ${registered.tag}` };
+  const r = await promoteWithVerdict(repo, { name: job.model, alias: job.alias, expected, version: registered.version, trainRun: plan.runId });
+  if (r.moved) return { ...base, promoted: true, verdict: 'blessed', reason: `${alias} moved from ${expected ?? '(unset)'} to ${registered.version}` };
+  return {
+    ...base, promoted: false, verdict: 'pending_approval',
+    reason: `stale: ${alias} moved from ${expected ?? '(unset)'} to ${r.current ?? '(unset)'} after the champion was evaluated; run "ortq models approve ${registered.tag}" to promote anyway`,
+  };
+}

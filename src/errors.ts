@@ -30,7 +30,6 @@ export const ERRORS = {
   ORTQ_RUN_IN_PROGRESS: { exit: 1, retryable: true, summary: 'the queued run is still being processed' },
   ORTQ_RUN_CANCELLED: { exit: 1, retryable: false, summary: 'the queued run was cancelled' },
   ORTQ_RUN_FAILED: { exit: 1, retryable: false, summary: 'a queued run finished with failed shards' },
-  ORTQ_TRAIN_DATA_INVALID: { exit: 1, retryable: false, summary: 'training or evaluation data cannot train a model (label column, classes, empty eval, column mismatch)' },
   ORTQ_TRAIN_FAILED: { exit: 1, retryable: false, summary: 'the trainer failed: non-zero exit, no model, timeout or oversized output' },
   ORTQ_REDIS_UNAVAILABLE: { exit: 1, retryable: true, summary: 'Redis cannot be reached' },
   ORTQ_REDIS_AUTH: { exit: 1, retryable: false, summary: 'Redis refused the credentials (wrong password or ACL user)' },

@@ -51,7 +51,7 @@ export async function evaluateRun(plan: TrainPlan, args: {
   };
   const scored = await scoreEval(candidateModel, data, job, args.inference);
   if (job.task === 'classification' && !scored.proba) {
-    const needs = job.evaluate.metrics.filter((m) => metricInfo(m)?.needsProbabilities);
+    const needs = job.evaluate.metrics.filter((m) => metricInfo(m)?.needsProba);
     if (needs.length) throw new OrtqError('ORTQ_MODEL_INVALID', `the candidate has no [N, k] float probability output, which ${needs.join(', ')} need`);
   }
   const candidate = { digest: validated.digest, ...evaluateScores(scored, data, job.evaluate.metrics, job.evaluate.slices) };

@@ -73,3 +73,22 @@ export async function rejectVersion(repo: ModelRepository, tag: string, reason: 
     return { tag: r.tag };
   });
 }
+
+/** What `models list` shows of a version a training run registered: its verdict now and its headline metric. */
+export interface VersionVerdict { verdict: string; headline: string }
+
+/** Verdict and headline metric per `name:version`, for the versions that have one. */
+export async function verdictsOf(repo: ModelRepository, versions: Array<{ name: string; version: string; tag: string; manifest: { labels: Record<string, string>; metadata: Record<string, unknown> } }>): Promise<Map<string, VersionVerdict>> {
+  const out = new Map<string, VersionVerdict>();
+  const byName = new Map<string, Record<string, VerdictRecord>>();
+  for (const v of versions) {
+    if (!byName.has(v.name)) byName.set(v.name, await readVerdicts(repo, v.name));
+    const rec = byName.get(v.name)![v.version];
+    const verdict = rec?.verdict ?? v.manifest.labels.verdict;
+    if (!verdict) continue;
+    const h = (v.manifest.metadata.train as { headline?: { metric: string; value: number | null } } | undefined)?.headline;
+    const headline = h ? `${h.metric} ${h.value === null ? 'n/a' : Number(h.value.toPrecision(4))}` : '';
+    out.set(v.tag, { verdict, headline });
+  }
+  return out;
+}

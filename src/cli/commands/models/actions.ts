@@ -85,22 +85,29 @@ export async function saveCommand(
 }
 
 export async function listCommand(name: string | undefined, flags: RepoFlags): Promise<void> {
-  const rows = await openRepository(flags).list(name);
+  const repo = openRepository(flags);
+  const rows = await repo.list(name);
+  // verdict and headline metric of versions a training run registered
+  const { verdictsOf } = await import('../../../kinds/train/verdicts.js');
+  const verdicts = await verdictsOf(repo, rows);
   if (flags.json) {
     printJson(rows.map((s) => ({
       tag: s.tag, size: s.manifest.size, createdAt: s.manifest.createdAt, digest: s.digest,
       inputs: s.manifest.signature.inputs, outputs: s.manifest.signature.outputs, aliases: s.aliases, signed: s.signed,
+      ...(verdicts.has(s.tag) ? verdicts.get(s.tag) : {}),
     })));
     return;
   }
   process.stdout.write(formatTable(
-    ['Tag', 'Size', 'Created', 'Inputs → Outputs', 'Aliases'],
+    ['Tag', 'Size', 'Created', 'Inputs → Outputs', 'Aliases', 'Verdict', 'Metric'],
     rows.map((s) => [
       s.tag,
       humanSize(s.manifest.size),
       localTime(s.manifest.createdAt),
       `${s.manifest.signature.inputs.map(tensor).join(', ')} → ${s.manifest.signature.outputs.map(tensor).join(', ')}`,
       s.aliases.join(', '),
+      verdicts.get(s.tag)?.verdict ?? '',
+      verdicts.get(s.tag)?.headline ?? '',
     ]),
   ));
 }

@@ -39,6 +39,33 @@ export function registerModels(program: Command): void {
     .option('--json', 'print JSON on stdout')
     .action(async (name: string | undefined, flags) => (await cli()).listCommand(name, flags));
 
+  const train = () => import('./train-actions.js');
+  models
+    .command('approve')
+    .description('bless a candidate a training run left pending approval and point the alias at it')
+    .argument('<tag>', 'name:version of the pending candidate')
+    .option('--alias <alias>', 'alias to move', 'champion')
+    .option(repoFlag, repoHelp)
+    .option('--json', 'print JSON on stdout')
+    .action(async (tag: string, flags) => (await train()).approveCommand(tag, flags));
+
+  models
+    .command('reject')
+    .description('reject a candidate a training run left pending approval')
+    .argument('<tag>', 'name:version of the pending candidate')
+    .requiredOption('--reason <text>', 'why it is rejected (kept with the verdict)')
+    .option(repoFlag, repoHelp)
+    .option('--json', 'print JSON on stdout')
+    .action(async (tag: string, flags) => (await train()).rejectCommand(tag, flags));
+
+  models
+    .command('lineage')
+    .description('the chain of parents of a trained version: data, trainer, metrics and verdicts')
+    .argument('<tag>', 'name:version or name@alias')
+    .option(repoFlag, repoHelp)
+    .option('--json', 'print JSON on stdout')
+    .action(async (tag: string, flags) => (await train()).lineageCommand(tag, flags));
+
   models
     .command('get')
     .description('show the manifest of one version')

@@ -9,7 +9,13 @@ import { printJson } from '../../output.js';
 import { rowsProgress } from '../../progress.js';
 import { runSummary } from '../../run-report.js';
 
-export async function runJobCommand(jobFile: string, flags: { set: string[]; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean }): Promise<void> {
+export async function runJobCommand(jobFile: string, flags: { set: string[]; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean; requireBlessed?: boolean }): Promise<void> {
+  const { readSpecFile } = await import('../../../kinds/train/spec.js');
+  if ((await readSpecFile(jobFile, flags.set)).kind === 'train') {
+    const { runTrainCommand } = await import('./train-action.js');
+    await runTrainCommand(jobFile, flags);
+    return;
+  }
   const config = loadConfig();
   const spec = await readJobFile(jobFile, flags.set);
   const kind = await loadKind(spec.kind);

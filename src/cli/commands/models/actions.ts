@@ -98,16 +98,17 @@ export async function listCommand(name: string | undefined, flags: RepoFlags): P
     })));
     return;
   }
+  // Verdict and Metric columns only when a training run registered some version listed
+  const trained = verdicts.size > 0;
   process.stdout.write(formatTable(
-    ['Tag', 'Size', 'Created', 'Inputs → Outputs', 'Aliases', 'Verdict', 'Metric'],
+    ['Tag', 'Size', 'Created', 'Inputs → Outputs', 'Aliases', ...(trained ? ['Verdict', 'Metric'] : [])],
     rows.map((s) => [
       s.tag,
       humanSize(s.manifest.size),
       localTime(s.manifest.createdAt),
       `${s.manifest.signature.inputs.map(tensor).join(', ')} → ${s.manifest.signature.outputs.map(tensor).join(', ')}`,
       s.aliases.join(', '),
-      verdicts.get(s.tag)?.verdict ?? '',
-      verdicts.get(s.tag)?.headline ?? '',
+      ...(trained ? [verdicts.get(s.tag)?.verdict ?? '', verdicts.get(s.tag)?.headline ?? ''] : []),
     ]),
   ));
 }

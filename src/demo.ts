@@ -63,6 +63,39 @@ export async function ensureDemoData(dir: string, opts: { files?: number; rowsPe
   return dir;
 }
 
-export function demoPaths(cwd = process.cwd()): { job: string; data: string; tmp: string } {
-  return { job: resolve(cwd, 'jobs/iris-score.yaml'), data: resolve(cwd, 'data/demo/iris'), tmp: resolve(cwd, '.ortq/tmp') };
+export function demoPaths(cwd = process.cwd()): { job: string; data: string; tmp: string; training: string } {
+  return { job: resolve(cwd, 'jobs/iris-score.yaml'), data: resolve(cwd, 'data/demo/iris'), tmp: resolve(cwd, '.ortq/tmp'), training: resolve(cwd, 'data/demo/iris-labelled') };
+}
+
+/**
+ * Writes a labelled train/eval split of synthetic iris (species as strings)
+ * for jobs/iris-retrain.yaml, unless present: the same generator as the
+ * scoring data, every 5th row held out.
+ */
+export async function ensureDemoTrainingData(dir: string, rows = 3000): Promise<string> {
+  if (existsSync(join(dir, 'eval.parquet'))) return dir;
+  await mkdir(dir, { recursive: true });
+  const rnd = seededRandom(11);
+  const sides = { train: [] as number[], eval: [] as number[] };
+  const cols = FEATURES.map(() => new Float64Array(rows));
+  const species: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const s = Math.floor(rnd() * 3);
+    species.push(DEMO_CLASSES[s]);
+    cols[0][r] = 5 + s * 0.8 + rnd();
+    cols[1][r] = 3.4 - s * 0.3 + rnd() * 0.5;
+    cols[2][r] = 1.5 + s * 2 + rnd();
+    cols[3][r] = 0.2 + s * 0.8 + rnd() * 0.4;
+    (r % 5 === 0 ? sides.eval : sides.train).push(r);
+  }
+  const { Utf8, vectorFromArray } = await import('apache-arrow');
+  for (const [name, idx] of Object.entries(sides)) {
+    const vectors = [...cols.map((c) => makeVector(Float64Array.from(idx, (i) => c[i]))), vectorFromArray(idx.map((i) => species[i]), new Utf8())];
+    const fields = [...FEATURES.map((n) => new Field(n, new Float64(), false)), new Field('species', new Utf8(), false)];
+    const data = makeData({ type: new Struct(fields), length: idx.length, nullCount: 0, children: vectors.map((v) => v.data[0]) });
+    const writer = createPartWriter(join(dir, `${name}.parquet`), 'parquet');
+    await writer.write(new RecordBatch(new Schema(fields), data));
+    await writer.commit();
+  }
+  return dir;
 }

@@ -20,6 +20,7 @@ export interface KindEntry {
 
 const ENTRIES: KindEntry[] = [
   { name: 'predict', queue: 'predict', order: 'parallel', load: async () => (await import('./predict/kind.js')).predictKind },
+  { name: 'train', queue: 'train', order: 'sequence', load: async () => (await import('./train/kind.js')).trainKind },
 ];
 
 const loaded = new Map<string, Promise<AnyJobKind>>();

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { OrtqConfig } from '../../config.js';
 import { toOrtqError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fs/atomic.js';
-import { writeRunRecord } from '../../predict/run-ledger.js';
+import { RunLedger } from '../../runs/ledger.js';
 import type { ModelRepository } from '../../repo/model-repository.js';
 import { onnxruntimeVersion } from '../../repo/onnx-runtime-check.js';
 import { ortqVersion } from '../../version.js';
@@ -30,12 +30,11 @@ export interface TrainRunOptions {
 
 export interface TrainRunResult { plan: TrainPlan; manifest: TrainManifest; reused: boolean }
 
-function record(plan: TrainPlan, status: string, extra: Record<string, unknown> = {}): Promise<void> {
-  // the run ledger indexes runs of every kind; `kind` and `verdict` tell train runs apart
-  return writeRunRecord({
-    runId: plan.runId, job: plan.job.name, status: status as never, runDir: plan.runDir, model: plan.job.model, digest: '',
-    rows: 0, startedAt: new Date().toISOString(), mode: 'local', host: hostname(), pid: process.pid,
-    ...({ kind: 'train', ...extra } as object),
+function record(plan: TrainPlan, status: 'running' | 'completed' | 'failed', extra: { startedAt: string; finishedAt?: string; candidate?: string; digest?: string }): Promise<void> {
+  // the run ledger indexes runs of every kind, so `ortq runs list|show` finds train runs too
+  return new RunLedger().record({
+    runId: plan.runId, kind: 'train', job: plan.job.name, status, runDir: plan.runDir, model: extra.candidate ?? plan.job.model, digest: extra.digest ?? '',
+    rows: 0, startedAt: extra.startedAt, ...(extra.finishedAt ? { finishedAt: extra.finishedAt } : {}), mode: 'local', host: hostname(), pid: process.pid,
   });
 }
 
@@ -87,7 +86,7 @@ export async function runTrainLocal(job: TrainJob, opts: TrainRunOptions): Promi
         failures.push({ step, code: e.code, message: e.message });
         const manifest = finalize(plan, receipts, startedAt, failures);
         await writeJsonAtomic(join(plan.runDir, FAILED_FILE), manifest);
-        await record(plan, 'failed', { startedAt, finishedAt: manifest.finishedAt, error: { code: e.code, message: e.message } });
+        await record(plan, 'failed', { startedAt, finishedAt: manifest.finishedAt });
         log?.warn({ step, code: e.code }, 'train run failed');
         throw e;
       }
@@ -95,7 +94,7 @@ export async function runTrainLocal(job: TrainJob, opts: TrainRunOptions): Promi
     const manifest = finalize(plan, receipts, startedAt, failures);
     await writeJsonAtomic(join(plan.runDir, MANIFEST_FILE), manifest);
     await rm(join(plan.runDir, FAILED_FILE), { force: true });
-    await record(plan, 'completed', { startedAt, finishedAt: manifest.finishedAt, verdict: manifest.verdict, candidate: manifest.candidate?.tag });
+    await record(plan, 'completed', { startedAt, finishedAt: manifest.finishedAt, candidate: manifest.candidate?.tag, digest: manifest.candidate?.digest });
     log?.info({ verdict: manifest.verdict, promoted: manifest.promoted, candidate: manifest.candidate?.tag }, 'train run finished');
     return { plan, manifest, reused: false };
   } finally {

@@ -14,7 +14,11 @@ export interface TrainManifest {
   job: { name: string; spec: TrainJob };
   trainer: TrainerIdentity;
   inputs: TrainPlan['inputs'];
-  rows: { train: number; eval: number } | null;
+  /** rows the candidate was trained and evaluated on */
+  dataRows: { train: number; eval: number } | null;
+  /** run-core fields: rows read (train + eval), nothing written */
+  rows: { read: number; written: number; skipped: number };
+  outputs: Array<{ path: string; bytes: number; sha256: string | null }>;
   candidate: RegisterReceipt | null;
   champion: (ModelRef & { error?: string }) | null;
   verdict: Verdict | null;
@@ -66,7 +70,9 @@ export function buildTrainManifest(plan: TrainPlan, r: TrainReceipts, info: {
     job: { name: plan.job.name, spec: plan.job },
     trainer: plan.trainer,
     inputs: plan.inputs,
-    rows: r.train?.rows ?? null,
+    dataRows: r.train?.rows ?? null,
+    rows: { read: (r.train?.rows.train ?? 0) + (r.train?.rows.eval ?? 0), written: 0, skipped: 0 },
+    outputs: [],
     candidate: r.register ?? null,
     champion,
     verdict: r.promote?.verdict ?? r.decide?.verdict ?? null,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { isOrtqError } from '../../errors.js';
 import { discoverInputs } from '../../io/discover.js';
 import { cachedSha256s } from '../../predict/fingerprint-cache.js';
-import { ortqHome } from '../../predict/run-ledger.js';
+import { ortqHome } from '../../config.js';
 import type { ModelRepository } from '../../repo/model-repository.js';
 import { ortqVersion } from '../../version.js';
 import { sha256File } from '../../io/fingerprint.js';
@@ -11,9 +11,9 @@ import { readJsonIfExists, PLAN_FILE } from './run-files.js';
 import { isCommandTrainer, type InputFingerprint, type ModelRef, type TrainerIdentity, type TrainJob, type TrainPlan } from './types.js';
 import { OrtqError } from '../../errors.js';
 
-/** Where train runs live: `$ORTQ_HOME/train-runs/<runId>/`. */
-export function trainRunsRoot(): string {
-  return join(ortqHome(), 'train-runs');
+/** Where a train job's runs live: `$ORTQ_HOME/train-runs/<job>/run=<runId>/` (the run core's layout). */
+export function trainOutputRoot(job: Pick<TrainJob, 'name'>): string {
+  return join(ortqHome(), 'train-runs', job.name);
 }
 
 async function fingerprints(path: string, format?: TrainJob['data']['train']['format']): Promise<InputFingerprint[]> {
@@ -59,7 +59,7 @@ export async function planTrainRun(job: TrainJob, opts: { repo: ModelRepository;
   const evalInputs = 'path' in job.data.eval ? await fingerprints(job.data.eval.path, job.data.eval.format) : [];
   const trainer = await trainerIdentity(job);
   const warm = isCommandTrainer(job.trainer) && job.trainer.warmStart ? await currentChampion(job, opts.repo) : null;
-  const plan = buildTrainPlan({ job, trainer, inputs: { train, eval: evalInputs }, warmStartFrom: warm, runsRoot: opts.runsRoot ?? trainRunsRoot() });
+  const plan = buildTrainPlan({ job, trainer, inputs: { train, eval: evalInputs }, warmStartFrom: warm, outputRoot: opts.runsRoot ?? trainOutputRoot(job) });
   if (opts.reuseStored === false) return plan;
   const stored = await readJsonIfExists<TrainPlan>(join(plan.runDir, PLAN_FILE));
   return stored && stored.runId === plan.runId ? stored : plan;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { runLayout } from '../../runs/layout.js';
 import type { InputFingerprint, ModelRef, TrainerIdentity, TrainJob, TrainPlan } from './types.js';
 
 /**
@@ -54,14 +54,14 @@ export function buildTrainPlan(args: {
   trainer: TrainerIdentity;
   inputs: TrainPlan['inputs'];
   warmStartFrom: ModelRef | null;
-  runsRoot: string;
+  outputRoot: string;
   now?: Date;
 }): TrainPlan {
   const runId = computeTrainRunId(args);
   return {
     runId,
     kind: 'train',
-    runDir: join(args.runsRoot, runId),
+    runDir: runLayout.runDir(args.outputRoot, runId),
     job: args.job,
     trainer: args.trainer,
     inputs: args.inputs,

@@ -8,6 +8,7 @@ import { parseTag } from '../../repo/tag.js';
 import { metricInfo } from './metric-catalog.js';
 import { TrainJobSchema } from './spec-schema.js';
 import { loadBuiltinTrainer, type BuiltinModules } from './trainers/builtin.js';
+import { BUILTIN_TRAINERS } from './trainers/catalog.js';
 import { isCommandTrainer, type TrainJob } from './types.js';
 
 export { TrainJobSchema };
@@ -99,6 +100,19 @@ export async function checkHyperparameters(job: TrainJob, opts: { builtinModules
     if (err instanceof OrtqError && err.code === 'ORTQ_JOB_INVALID') {
       throw new OrtqError('ORTQ_JOB_INVALID', `${opts.source ?? 'job'}: hyperparameters: ${err.message}`, err.details);
     }
+    throw err;
+  }
+}
+
+/** checkHyperparameters for the built-in trainers shipped with ortq, synchronously (the kind's parseSpec). */
+export function checkBuiltinHyperparameters(job: TrainJob, source = 'job'): TrainJob {
+  if (isCommandTrainer(job.trainer)) return job;
+  const trainer = BUILTIN_TRAINERS[job.trainer.builtin];
+  if (!trainer.tasks.includes(job.task)) throw invalid(source, [`trainer.builtin: "${trainer.name}" does not do ${job.task} (it does ${trainer.tasks.join(', ')})`]);
+  try {
+    return { ...job, hyperparameters: trainer.hyperparameters(job.hyperparameters) };
+  } catch (err) {
+    if (err instanceof OrtqError && err.code === 'ORTQ_JOB_INVALID') throw new OrtqError('ORTQ_JOB_INVALID', `${source}: hyperparameters: ${err.message}`, err.details);
     throw err;
   }
 }

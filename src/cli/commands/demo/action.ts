@@ -1,5 +1,5 @@
 import { loadConfig } from '../../../config.js';
-import { demoPaths, ensureDemoData, ensureDemoModel } from '../../../demo.js';
+import { demoPaths, ensureDemoData, ensureDemoModel, ensureDemoTrainingData } from '../../../demo.js';
 import { ModelRepository } from '../../../repo/model-repository.js';
 import { runJobCommand } from '../run/action.js';
 
@@ -9,6 +9,8 @@ export async function demoCommand(flags: { repo?: string; json?: boolean }): Pro
   const paths = demoPaths();
   const tag = await ensureDemoModel(repo, paths.tmp);
   await ensureDemoData(paths.data);
+  // a labelled split for jobs/iris-retrain.yaml (`ortq run jobs/iris-retrain.yaml`)
+  await ensureDemoTrainingData(paths.training);
   if (!flags.json) process.stderr.write(`demo model ${tag} in ${repo.root}; data in ${paths.data}\n`);
   await runJobCommand(paths.job, { set: [], json: flags.json, repo: flags.repo, progress: true });
 }

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { OrtqConfig } from '../config.js';
-import { toOrtqError, type OrtqError } from '../errors.js';
+import { OrtqError, toOrtqError } from '../errors.js';
 import type { AnyJobKind, JobSpecBase, RunManifestBase, RunPlanBase } from '../kinds/types.js';
 import type { ModelRepository } from '../repo/model-repository.js';
 import { finalizeRun, recoverRunDir } from './finalize.js';
@@ -126,7 +126,8 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
       if (o.existing) await o.ledger.recordManifest(o.existing, o.home);
     }
     const f = manifest.failures?.[0];
-    throw toOrtqError(Object.assign(new Error(`run ${plan.runId} failed: ${f ? `${f.step}: ${f.code}: ${f.message}` : 'unknown'}`), {}), f?.code === 'ORTQ_RUN_DAMAGED' ? 'ORTQ_RUN_DAMAGED' : 'ORTQ_RUN_FAILED');
+    throw new OrtqError(f?.code === 'ORTQ_RUN_DAMAGED' ? 'ORTQ_RUN_DAMAGED' : 'ORTQ_RUN_FAILED',
+      `run ${plan.runId} failed: ${f ? `step ${f.step}: ${f.code}: ${f.message}` : 'a step did not finish'}`, { runId: plan.runId, failures: manifest.failures ?? [] });
   }
   o.log?.info({ rows: manifest.rows, durationMs: manifest.durationMs }, 'run finished');
   return manifest;

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -194,4 +194,19 @@ describe('queued runs (real redis-server, worker processes, onnxruntime)', () =>
     expect(await other.exit, other.err()).toBe(0);
     expect(json(other).find((r: any) => r.runId === runId)).toMatchObject({ status: 'queued', mode: 'queue', progress: { stepsDone: 0, steps: 5 } });
   }, 60_000);
+
+  it('enqueue --force builds the new run beside the old one and swaps it in once verified', async () => {
+    const fx = await makeFixture(server.url, { files: 1, rowsPerFile: 600 });
+    const w = await worker(fx);
+    const first = ortq(fx, ['enqueue', fx.jobFile, '--wait', '--json']);
+    expect(await first.exit, first.err()).toBe(0);
+    const { runId, runDir } = json(first);
+    const forced = ortq(fx, ['enqueue', fx.jobFile, '--force', '--wait', '--json']);
+    expect(await forced.exit, forced.err()).toBe(0);
+    expect(json(forced)).toMatchObject({ runId, runDir, status: 'completed', rows: { read: fx.rows, written: fx.rows } });
+    await expectRowsOnce(runDir, fx.rows);
+    // nothing left under another name: no .old-, no staging or trash directory
+    expect((await readdir(join(fx.dir, 'out/queued'))).sort()).toEqual(['_latest.json', `run=${runId}`]);
+    expect(await stopProc(w)).toBe(0);
+  }, 150_000);
 });

@@ -77,7 +77,7 @@ describe('two runs of one job at once (10 trials each)', () => {
       expect(settle(res).ok).toBeGreaterThanOrEqual(1);
       await expectClean(`twice-${t}`);
     }
-  });
+  }, 240_000); // 20 runs: generous for a shared, loaded machine
 
   it('--force twice on a finished run: never a lost or doubled row, never a leftover', async () => {
     const j = parseJob(spec('force-twice'), { baseDir: dir });
@@ -88,7 +88,7 @@ describe('two runs of one job at once (10 trials each)', () => {
       expect(settle(res).ok).toBeGreaterThanOrEqual(1);
       await expectClean('force-twice');
     }
-  });
+  }, 240_000);
 });
 
 describe('the run lock', () => {

@@ -25,7 +25,8 @@ export const ERRORS = {
   ORTQ_TRAIN_DATA_INVALID: { exit: 1, retryable: false, summary: 'training or evaluation data cannot train the model (missing label, a single class, missing values)' },
   ORTQ_EXECUTION_PROVIDER_UNAVAILABLE: { exit: 1, retryable: false, summary: 'the configured onnxruntime execution provider (e.g. cuda) is not installed or cannot start' },
   ORTQ_INFERENCE_FAILED: { exit: 1, retryable: false, summary: 'onnxruntime failed while scoring a batch' },
-  ORTQ_OUTPUT_FAILED: { exit: 1, retryable: true, summary: 'writing results failed (I/O)' },
+  ORTQ_OUTPUT_FAILED: { exit: 1, retryable: true, summary: 'writing results or run files failed (I/O: disk full, read-only file system); details.errno keeps the system code' },
+  ORTQ_PERMISSION_DENIED: { exit: 1, retryable: false, summary: 'the file system refused access to a path (EACCES, EPERM); the message names the path' },
   ORTQ_RUN_NOT_FOUND: { exit: 1, retryable: false, summary: 'no run with that id' },
   ORTQ_RUN_IN_PROGRESS: { exit: 1, retryable: true, summary: 'the queued run is still being processed' },
   ORTQ_RUN_CANCELLED: { exit: 1, retryable: false, summary: 'the queued run was cancelled' },
@@ -89,8 +90,28 @@ export function isOrtqError(err: unknown, code?: ErrorCode): err is OrtqError {
 /** Wraps anything thrown into an OrtqError, keeping OrtqErrors as they are. */
 export function toOrtqError(err: unknown, fallback: ErrorCode = 'ORTQ_INTERNAL'): OrtqError {
   if (err instanceof OrtqError) return err;
+  const sys = fromSystemError(err);
+  if (sys) return sys;
   const message = err instanceof Error ? err.message : String(err);
   return new OrtqError(fallback, message, undefined, { cause: err });
+}
+
+/** errno codes of a write the file system cannot take: kept as ORTQ_OUTPUT_FAILED with the code. */
+const WRITE_ERRNOS = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EFBIG']);
+export const PERMISSION_ERRNOS = new Set(['EACCES', 'EPERM']);
+
+/**
+ * A Node system error (EACCES, ENOSPC, EROFS, …) as a coded error whose
+ * message and `details.errno` keep the system code; null for anything else.
+ */
+export function fromSystemError(err: unknown): OrtqError | null {
+  if (!(err instanceof Error)) return null;
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e.code !== 'string' || typeof e.syscall !== 'string') return null;
+  const details = { errno: e.code, syscall: e.syscall, ...(e.path ? { path: e.path } : {}) };
+  if (PERMISSION_ERRNOS.has(e.code)) return new OrtqError('ORTQ_PERMISSION_DENIED', e.message, details, { cause: err });
+  if (WRITE_ERRNOS.has(e.code)) return new OrtqError('ORTQ_OUTPUT_FAILED', e.message, details, { cause: err });
+  return null;
 }
 
 /** Rebuilds an OrtqError from its serialized form (crossing a thread, process or Redis). */

@@ -27,7 +27,8 @@ export class ParquetWorker {
       this.pending = null;
       this.worker.unref();
       if (!p) return;
-      if (msg.type === 'error') p.reject(new ParquetDecodeError(msg.message ?? 'unknown parquet decode error'));
+      // a system error's code (EACCES, EIO) crosses the thread with it
+      if (msg.type === 'error') p.reject(Object.assign(new ParquetDecodeError(msg.message ?? 'unknown parquet decode error'), msg.code ? { code: msg.code } : {}));
       else p.resolve(msg);
     });
     const die = (err: Error): void => {

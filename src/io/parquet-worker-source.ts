@@ -26,6 +26,7 @@
 export const PARQUET_WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const { openAsBlob } = require('node:fs');
+const { open: openFd } = require('node:fs/promises');
 const pw = require(workerData.wasmPath);
 let reader = null;
 let file = null;
@@ -91,6 +92,9 @@ function release() {
 }
 async function openFile(path) {
   release();
+  // openAsBlob opens lazily: an unreadable file would fail inside wasm as a panic
+  // ('unreachable'); opening it here first surfaces EACCES with its code
+  await (await openFd(path, 'r')).close();
   file = await pw.ParquetFile.fromFile(await openAsBlob(path));
   return file;
 }
@@ -137,7 +141,7 @@ parentPort.on('message', async (msg) => {
     }
   } catch (err) {
     release();
-    parentPort.postMessage({ type: 'error', message: String((err && err.message) || err) });
+    parentPort.postMessage({ type: 'error', message: String((err && err.message) || err), code: err && typeof err.code === 'string' ? err.code : undefined });
   }
 });
 `;

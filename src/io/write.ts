@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
-import { OrtqError } from '../errors.js';
+import { fromSystemError, OrtqError } from '../errors.js';
 import { fsyncDir, tempPathFor } from '../fs/atomic.js';
 import type { OutputFormat } from '../predict/types.js';
 import { createEncoder, type PartEncoder } from './encoders.js';
@@ -84,7 +84,7 @@ class AtomicPartWriter implements PartWriter {
     if (this.state !== 'open') throw new OrtqError('ORTQ_INTERNAL', `part writer for ${this.finalPath} is already ${this.state}`);
   }
 
-  /** Any failure removes the temp file and surfaces as ORTQ_OUTPUT_FAILED (retryable). */
+  /** Any failure removes the temp file and surfaces as ORTQ_OUTPUT_FAILED (retryable) or ORTQ_PERMISSION_DENIED. */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -92,7 +92,10 @@ class AtomicPartWriter implements PartWriter {
       await this.abort().catch(() => undefined);
       if (err instanceof OrtqError) throw err;
       const msg = err instanceof Error ? err.message : String(err);
-      throw new OrtqError('ORTQ_OUTPUT_FAILED', `writing ${this.finalPath} failed: ${msg}`, { path: this.finalPath }, { cause: err });
+      // a system error keeps its code (ENOSPC, EROFS) in the message and details; EACCES is ORTQ_PERMISSION_DENIED
+      const sys = fromSystemError(err);
+      const code = sys?.code ?? 'ORTQ_OUTPUT_FAILED';
+      throw new OrtqError(code, `writing ${this.finalPath} failed: ${msg}`, { path: this.finalPath, ...sys?.details }, { cause: err });
     }
   }
 }

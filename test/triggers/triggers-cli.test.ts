@@ -5,6 +5,10 @@ import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TriggerStore } from '../../src/triggers/store.js';
+import { linearModel } from '../../src/onnx/model-zoo.js';
+import { ModelRepository } from '../../src/repo/model-repository.js';
+import { createLogger } from '../../src/logger.js';
+import { mkdirSync } from 'node:fs';
 import { RedisServer } from '../helpers/redis-server.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'ortq.js');
@@ -31,7 +35,7 @@ describe('ortq triggers list', () => {
   });
 
   const ortq = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir, encoding: 'utf8', env: { ...process.env, REDIS_URL: srv.url, ORTQ_HOME: join(dir, 'home'), ORTQ_LOG_FORMAT: 'json', ORTQ_LOG_LEVEL: 'warn' },
+    cwd: dir, encoding: 'utf8', env: { ...process.env, REDIS_URL: srv.url, MODEL_REPO_PATH: join(dir, 'models'), ORTQ_HOME: join(dir, 'home'), ORTQ_LOG_FORMAT: 'json', ORTQ_LOG_LEVEL: 'warn' },
   });
 
   it('shows every trigger with its next cron time, and suppressed firings with reasons', () => {
@@ -47,6 +51,23 @@ describe('ortq triggers list', () => {
     expect(text.status).toBe(0);
     expect(text.stdout).toContain('psi > 0.2 on any feature for 2 run(s)');
     expect(text.stdout).toContain('suppressed');
+  });
+
+  it('ortq status shows each model: champion and age, last training, drift, next trigger, pending approvals', async () => {
+    const repo = new ModelRepository({ root: join(dir, 'models'), logger: createLogger({ level: 'silent' }) });
+    writeFileSync(join(dir, 'm.onnx'), linearModel({ features: 3, seed: 1 }).bytes);
+    await repo.save('iris', join(dir, 'm.onnx'), { version: 'v1', labels: { verdict: 'blessed', trainRun: 'iris-retrain-1' }, aliases: ['champion'] });
+    mkdirSync(join(dir, 'config'), { recursive: true });
+    writeFileSync(join(dir, 'config', 'schedules.yaml'), 'triggers:\n  - job: retrain.yaml\n');
+    const r = ortq(['status', '--json']);
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.models).toHaveLength(1);
+    expect(s.models[0]).toMatchObject({ name: 'iris', champion: { version: 'v1' }, lastTraining: { verdict: 'blessed', version: 'v1' }, pendingApprovals: [] });
+    expect(s.models[0].triggers.map((t: { name: string }) => t.name)).toEqual(['iris-retrain.cron', 'iris-retrain.drift']);
+    const text = ortq(['status']);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/models:\n.*champion.*\niris\s+v1\s+\S+/);
   });
 
   it('refuses a cron expression it cannot honour, and a missing job file, at once', () => {

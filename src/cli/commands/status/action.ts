@@ -3,15 +3,18 @@ import { OrtqError } from '../../../errors.js';
 import { QueueClient } from '../../../queue/queue-client.js';
 import { queueStatus } from '../../../queue/status.js';
 import { formatTable, printJson } from '../../output.js';
+import { formatModelsStatus, modelsStatus } from './models.js';
 
 export async function statusCommand(flags: { json?: boolean; runs: string }): Promise<void> {
   const runs = Number(flags.runs);
   if (!Number.isInteger(runs) || runs <= 0) throw new OrtqError('ORTQ_USAGE', `--runs expects a positive integer, got "${flags.runs}"`);
-  const qc = await QueueClient.open(loadConfig());
+  const config = loadConfig();
+  const qc = await QueueClient.open(config);
   try {
     const s = await queueStatus(qc, { runs });
+    const models = await modelsStatus(qc, config);
     if (flags.json) {
-      printJson(s);
+      printJson({ ...s, models });
       return;
     }
     const out: string[] = [`redis ${s.redis} (prefix ${s.prefix}) — ${s.workers.length} worker(s) connected, ${s.rowsPerSecond.lastMinute} rows/s last minute, ${s.rowsPerSecond.last5Minutes} rows/s last 5 minutes\n`];
@@ -25,6 +28,7 @@ export async function statusCommand(flags: { json?: boolean; runs: string }): Pr
     if (s.failures.length) {
       out.push('\nrecent failures:\n' + s.failures.map((f) => `  ${f.jobId} ${f.code}: ${f.message}`).join('\n') + '\n');
     }
+    out.push(formatModelsStatus(models));
     process.stdout.write(out.join(''));
   } finally {
     await qc.close();

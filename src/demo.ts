@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Float64, Int64, makeVector, RecordBatch, Field, Schema, Struct, makeData } from 'apache-arrow';
 import { isOrtqError } from './errors.js';
 import { createPartWriter } from './io/write.js';
@@ -63,8 +64,12 @@ export async function ensureDemoData(dir: string, opts: { files?: number; rowsPe
   return dir;
 }
 
+/** The demo job ships in the package (jobs/ is in its files), so the demo works from any directory. */
+export const DEMO_JOB = fileURLToPath(new URL('../jobs/iris-score.yaml', import.meta.url));
+
+/** The demo's job (from the package) and where its data and scratch files go (under `cwd`, where the job's relative paths point). */
 export function demoPaths(cwd = process.cwd()): { job: string; data: string; tmp: string; training: string } {
-  return { job: resolve(cwd, 'jobs/iris-score.yaml'), data: resolve(cwd, 'data/demo/iris'), tmp: resolve(cwd, '.ortq/tmp'), training: resolve(cwd, 'data/demo/iris-labelled') };
+  return { job: DEMO_JOB, data: resolve(cwd, 'data/demo/iris'), tmp: resolve(cwd, '.ortq/tmp'), training: resolve(cwd, 'data/demo/iris-labelled') };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,9 +19,8 @@ function demo(): { code: number | null; json: Record<string, unknown> } {
 }
 
 describe('ortq demo (the README main command)', () => {
+  // an empty directory outside the checkout, as an installed package is used: the job ships in the package
   it('creates the model and data, scores every row, and is a no-op the second time', () => {
-    mkdirSync(join(dir, 'jobs'));
-    copyFileSync(join(ROOT, 'jobs/iris-score.yaml'), join(dir, 'jobs/iris-score.yaml'));
     const first = demo();
     expect(first.code, JSON.stringify(first.json)).toBe(0);
     expect(first.json).toMatchObject({ status: 'completed', reused: false, rows: { read: 200000, written: 200000, skipped: 0 } });

@@ -1,18 +1,18 @@
 import { CompressionType, compressionRegistry } from 'apache-arrow';
-import * as lz4 from 'lz4js';
 import { decompress as zstdDecompress } from 'fzstd';
+import { decompressFrameSync } from 'lz4-napi';
 
 let registered = false;
 
 /**
  * Registers LZ4-frame and ZSTD buffer decompression with apache-arrow so that
  * compressed IPC files and streams can be read. Decode only: ortq never writes
- * compressed IPC. Idempotent.
+ * compressed IPC. Idempotent. LZ4 frames are decoded by lz4-napi (lz4_flex).
  */
 export function registerIpcCodecs(): void {
   if (registered) return;
   registered = true;
-  compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data) => aligned(lz4.decompress(data)) });
+  compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data) => aligned(decompressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) });
   compressionRegistry.set(CompressionType.ZSTD, { decode: (data) => aligned(zstdDecompress(data)) });
 }
 

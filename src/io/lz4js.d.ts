@@ -1,4 +1,0 @@
-declare module 'lz4js' {
-  export function decompress(src: Uint8Array, maxSize?: number): Uint8Array;
-  export function compress(src: Uint8Array, maxSize?: number): Uint8Array;
-}

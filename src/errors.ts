@@ -36,6 +36,8 @@ export const ERRORS = {
   ORTQ_REDIS_AUTH: { exit: 1, retryable: false, summary: 'Redis refused the credentials (wrong password or ACL user)' },
   ORTQ_RUN_DAMAGED: { exit: 1, retryable: false, summary: 'files of a finished run are missing or changed; the damaged steps are redone' },
   ORTQ_RUN_LOCKED: { exit: 1, retryable: true, summary: 'another process is running this run right now' },
+  ORTQ_INPUT_CHANGED: { exit: 1, retryable: false, summary: 'an input of the run changed since it was planned; run the job again as a new run' },
+  ORTQ_WAIT_TIMEOUT: { exit: 1, retryable: true, summary: 'a queued run did not end within --timeout; it goes on in the queue' },
   // not transient: retrying a bug gives the same bug, five times over
   ORTQ_INTERNAL: { exit: 1, retryable: false, summary: 'an unexpected internal error' },
 } as const satisfies Record<string, { exit: number; retryable: boolean; summary: string }>;

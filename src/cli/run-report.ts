@@ -8,6 +8,7 @@ import { runLayout } from '../runs/layout.js';
 import { readRunManifest } from '../runs/store.js';
 import { printJson } from './output.js';
 import { runProgressBar } from './progress.js';
+import { logFollowNotice } from './wait-options.js';
 
 /** The summary `ortq run --json` and `ortq enqueue --json` print. */
 export function runSummary(m: RunManifestBase, runDir: string, reused: boolean): Record<string, unknown> {
@@ -47,11 +48,11 @@ export function pendingSummary(plan: RunPlanBase, rec: QueuedRun | null, outcome
 }
 
 /** Waits for a queued run, then prints its summary; a failed or cancelled run ends in an error (exit status). */
-export async function waitAndReport(qc: QueueClient, plan: RunPlanBase, flags: { json?: boolean; progress?: boolean }, outcome: string): Promise<void> {
+export async function waitAndReport(qc: QueueClient, plan: RunPlanBase, flags: { json?: boolean; progress?: boolean; timeoutMs?: number }, outcome: string): Promise<void> {
   const bar = runProgressBar(flags.progress !== false && !flags.json);
   let rec: QueuedRun;
   try {
-    rec = await followRun(qc, plan.runId, { onUpdate: (p) => bar.update(p) });
+    rec = await followRun(qc, plan.runId, { onUpdate: (p) => bar.update(p), onNotice: logFollowNotice(plan.runId), timeoutMs: flags.timeoutMs });
   } finally {
     bar.stop();
   }

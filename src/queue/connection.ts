@@ -14,10 +14,14 @@ export interface QueueConnection {
   redis: RedisOptions;
 }
 
+/** The longest a CLI command waits for one Redis answer. */
+export const CLIENT_COMMAND_TIMEOUT_MS = 15_000;
+
 /**
  * Builds connection options from config. `role: 'worker'` sets
  * `maxRetriesPerRequest: null` (BullMQ requires it for blocking commands) and
- * reconnects forever; `role: 'client'` (CLI commands) fails fast.
+ * reconnects forever; `role: 'client'` (CLI commands) fails fast, and gives up on a
+ * command Redis does not answer within CLIENT_COMMAND_TIMEOUT_MS.
  */
 export function connectionFromConfig(
   config: Pick<OrtqConfig, 'redis'>,
@@ -32,6 +36,8 @@ export function connectionFromConfig(
     db: t.db,
     ...(t.tls ? { tls: { servername: t.host } } : {}),
     maxRetriesPerRequest: role === 'worker' ? null : 1,
+    // a command (not a blocking read) that a hung Redis never answers fails instead of waiting forever
+    ...(role === 'client' ? { commandTimeout: CLIENT_COMMAND_TIMEOUT_MS } : {}),
     // reconnect with capped backoff: 50 ms, 100 ms, ... up to 2 s
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
   };

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { workerProcesses } from './worker-processes.js';
 
 /** Job states reported per queue; `waiting` includes prioritized jobs, as in `ortq status`. */
 const DASHBOARD_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
@@ -35,12 +36,12 @@ export class QueueMetrics {
     });
     new Gauge({
       name: 'ortq_queue_workers',
-      help: 'worker connections listening on each queue',
+      help: 'worker processes serving each queue (not their connections)',
       labelNames: ['queue'],
       registers: [this.registry],
       async collect() {
-        const workers = await Promise.all(queues.map((q) => q.getWorkersCount().catch(() => 0)));
-        queues.forEach((q, i) => this.set({ queue: q.name }, workers[i]));
+        const workers = await Promise.all(queues.map((q) => workerProcesses(q).catch(() => [])));
+        queues.forEach((q, i) => this.set({ queue: q.name }, workers[i].length));
       },
     });
   }

@@ -1,9 +1,15 @@
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { OrtqConfig } from '../config.js';
+import { OrtqError } from '../errors.js';
+import { closeWithin, isConnectionError } from './bounded.js';
 import { connectionFromConfig, openRedis, type QueueConnection } from './connection.js';
 import { QueuedRunStore } from './queued-runs.js';
 import { RUNS_QUEUE } from './queues.js';
+import { maskRedisUrl } from './redis-url.js';
+
+// a Redis that does not answer QUIT is not waited for
+const CLOSE_MS = 2000;
 
 /**
  * The producer side of the queue, for commands (enqueue, status, runs
@@ -51,9 +57,19 @@ export class QueueClient {
     return this.flows;
   }
 
+  /**
+   * A connection error from the middle of a command as ORTQ_REDIS_UNAVAILABLE
+   * naming the masked target; any other error unchanged.
+   */
+  explain(err: unknown): unknown {
+    if (!isConnectionError(err) || err instanceof OrtqError) return err;
+    return new OrtqError('ORTQ_REDIS_UNAVAILABLE', `lost Redis at ${maskRedisUrl(this.conn.url)}: ${(err as Error).message}`, { url: maskRedisUrl(this.conn.url) });
+  }
+
+  /** Closes every connection; one that Redis does not let close within a moment is dropped. */
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
-    await this.flows?.close().catch(() => undefined);
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    const all: Array<{ close(): Promise<unknown>; disconnect(): unknown }> = [...this.queues.values(), ...(this.flows ? [this.flows] : [])];
+    await Promise.all(all.map((c) => closeWithin(() => c.close(), () => c.disconnect(), CLOSE_MS)));
+    await closeWithin(() => this.redis.quit(), () => this.redis.disconnect(), CLOSE_MS);
   }
 }

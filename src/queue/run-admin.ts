@@ -5,6 +5,7 @@ import type { RunPlanBase } from '../kinds/types.js';
 import type { Logger } from '../logger.js';
 import { RunLedger } from '../runs/ledger.js';
 import { readPlan, readReceipts } from '../runs/store.js';
+import { assertInputsUnchanged, type RecordedInput } from './input-check.js';
 import type { QueueClient } from './queue-client.js';
 import { submitPlan } from './submit.js';
 
@@ -23,6 +24,8 @@ export async function retryRun(qc: QueueClient, runId: string, opts: { config: R
   const plan = await readPlan<RunPlanBase>(await runDirOf(qc, runId, ledger));
   const name = (plan.job as { kind?: string }).kind ?? 'predict';
   const kind = await loadKind(name);
+  // the run id stands for the recorded inputs: a changed one means a new run, not a retry
+  await assertInputsUnchanged(runId, (plan as { inputs?: RecordedInput[] }).inputs ?? [], plan.job.name);
   const steps = kind.steps(plan);
   const receipts = await readReceipts(plan.runDir);
   const missing = steps.filter((s) => !receipts.has(s.id)).map((s) => s.id);

@@ -1,5 +1,5 @@
-import type { Job, Queue } from 'bullmq';
-import { errorFromText } from '../errors.js';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { OrtqError, errorFromText, errorToText } from '../errors.js';
 import { loadKind } from '../kinds/registry.js';
 import type { RunManifestBase, StepFailure, StepPlan } from '../kinds/types.js';
 import type { Logger } from '../logger.js';
@@ -75,9 +75,13 @@ export function runFinalizer(store: QueuedRunStore, logger: Logger, queues: (nam
     await store.finish(runId, manifest.status, manifest.failures ?? []);
     if (manifest.status === 'completed') {
       log.info({ rows: manifest.rows, durationMs: manifest.durationMs }, 'run completed');
-    } else {
-      log.warn({ failures: manifest.failures }, 'run failed');
+      return { runId, status: manifest.status, rows: manifest.rows, failures: manifest.failures };
     }
-    return { runId, status: manifest.status, rows: manifest.rows, failures: manifest.failures };
+    log.warn({ failures: manifest.failures }, 'run failed');
+    // the run job ends failed too, so that BullMQ, the dashboard and ortq_queue_jobs agree with the
+    // run record; unrecoverable: the manifest is written, another attempt would only write it again
+    const failed = manifest.failures ?? [];
+    const why = new OrtqError('ORTQ_RUN_FAILED', `run ${runId} failed (${failed.length} step(s)): ${failed.map((f) => `${f.step}: ${f.code}`).join('; ')}`, { runId, failures: failed });
+    throw new UnrecoverableError(errorToText(why));
   };
 }

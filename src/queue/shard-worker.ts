@@ -1,4 +1,5 @@
 import { ChildPool, ParentCommand, WaitingError, Worker, type Child, type Job, type Processor, type WorkerOptions } from 'bullmq';
+import { settlesWithin } from './bounded.js';
 import type { StepJobData as ShardJobData } from './run-flow.js';
 import type { StepJobResult as ShardJobResult } from './step-processor.js';
 
@@ -98,6 +99,15 @@ export class ShardWorker extends Worker<ShardJobData, ShardJobResult> {
   /** Shards currently being processed by this worker. */
   activeShards(): string[] {
     return [...(this.inflight?.keys() ?? [])];
+  }
+
+  /**
+   * Signals every child process to end (a shutdown that cannot reach Redis: the
+   * children's shards are not handed back, their locks expire) and waits a moment.
+   */
+  async dropChildren(waitMs = 500): Promise<void> {
+    const pool = (this as unknown as { childPool?: ChildPool }).childPool;
+    if (pool) await settlesWithin(pool.clean(), waitMs);
   }
 
   /** Kills the children of in-flight shards and moves those jobs back to wait. */

@@ -4,6 +4,7 @@ import { errorFromText } from '../errors.js';
 import { kindQueues } from '../kinds/registry.js';
 import { ALL_QUEUES, parseStepJobId } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
+import { workerProcesses } from './worker-processes.js';
 
 export interface QueueCounts { waiting: number; active: number; completed: number; failed: number; delayed: number; waitingChildren: number }
 
@@ -23,24 +24,22 @@ export async function queueStatus(qc: QueueClient, opts: { runs?: number; failur
   const queues = await Promise.all(ALL_QUEUES.map(async (name) => {
     const q = qc.queue(name);
     const c = await q.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'waiting-children', 'prioritized');
-    const ws = await q.getWorkers().catch(() => []);
-    // one entry per Redis connection: a worker process has several, all with its name
+    // worker processes, not connections: a worker holds several per queue (see worker-processes.ts)
+    const ws = await workerProcesses(q).catch(() => []);
     for (const w of ws) {
-      const key = w.name ?? w.rawname ?? w.id;
-      const prev = workersByName.get(key);
-      const idle = Number(w.idle ?? 0);
+      const prev = workersByName.get(w.name);
       if (prev) {
         if (!prev.queues.includes(name)) prev.queues.push(name);
-        prev.idleSeconds = Math.min(prev.idleSeconds, idle);
+        prev.idleSeconds = Math.min(prev.idleSeconds, w.idleSeconds);
       } else {
-        workersByName.set(key, { name: w.name ?? key, addr: w.addr ?? '', idleSeconds: idle, queues: [name] });
+        workersByName.set(w.name, { ...w, queues: [name] });
       }
     }
     const counts: QueueCounts = {
       waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, completed: c.completed ?? 0,
       failed: c.failed ?? 0, delayed: c.delayed ?? 0, waitingChildren: c['waiting-children'] ?? 0,
     };
-    return { name, counts, workers: new Set(ws.map((w) => w.name ?? w.rawname ?? w.id)).size };
+    return { name, counts, workers: ws.length };
   }));
   const recent = await qc.store.recent(opts.runs ?? 20);
   const runs = recent.map((r) => ({

@@ -5,7 +5,8 @@ import type { OrtqConfig } from '../config.js';
 import { OrtqError, errorToText, toOrtqError } from '../errors.js';
 import { kindForQueue } from '../kinds/registry.js';
 import type { Logger } from '../logger.js';
-import { checkEvictionPolicy, connectionFromConfig, type QueueConnection } from './connection.js';
+import { closeWithin, settlesWithin } from './bounded.js';
+import { checkEvictionPolicy, connectionFromConfig, openRedis, type QueueConnection } from './connection.js';
 import { WorkerMetrics } from './metrics.js';
 import { processorFile } from './processor-path.js';
 import { QueuedRunStore } from './queued-runs.js';
@@ -15,6 +16,9 @@ import { runFinalizer } from './run-finalizer.js';
 import type { RunJobData, StepJobData as ShardJobData } from './run-flow.js';
 import type { StepJobResult as ShardJobResult } from './step-processor.js';
 import { ShardWorker } from './shard-worker.js';
+
+// how long a starting worker waits for Redis to answer before it gives up (exit non-zero)
+const START_TIMEOUT_MS = 10_000;
 
 export interface WorkerServiceOptions {
   config: Readonly<OrtqConfig>;
@@ -41,7 +45,7 @@ export class WorkerService {
   readonly name = `${hostname()}-${process.pid}`;
   private readonly workers: Worker[] = [];
   private readonly shardWorkers: ShardWorker[] = [];
-  private closing: Promise<{ handedBack: string[] }> | null = null;
+  private closing: Promise<{ handedBack: string[]; forced: boolean }> | null = null;
   /** run statistics sent after a shard completed, not yet acknowledged */
   private readonly pendingStats = new Set<Promise<void>>();
   /** queues opened on demand (the finalizer reading step jobs), closed with the worker */
@@ -58,8 +62,11 @@ export class WorkerService {
 
   static async start(opts: WorkerServiceOptions): Promise<WorkerService> {
     const conn = connectionFromConfig(opts.config, 'worker');
-    const client = new Redis({ ...(conn.redis as RedisOptions) });
     const log = opts.logger.child({ worker: `${hostname()}-${process.pid}` });
+    // credentials and reachability are checked once, before anything retries forever:
+    // a wrong password fails here with ORTQ_REDIS_AUTH, a dead Redis with ORTQ_REDIS_UNAVAILABLE
+    (await openRedis(conn, { timeoutMs: START_TIMEOUT_MS })).disconnect();
+    const client = new Redis({ ...(conn.redis as RedisOptions) });
     let lastError = '';
     client.on('error', (err: Error) => {
       if (err.message !== lastError) log.warn({ redis: maskRedisUrl(conn.url), err: err.message }, 'Redis connection error; retrying');
@@ -94,7 +101,7 @@ export class WorkerService {
         q = new Queue(name, { connection: this.conn.redis, prefix: this.conn.prefix });
         q.on('error', () => {});
         stepQueues.set(name, q);
-        this.closers.push(() => q!.close());
+        this.closers.push(() => closeWithin(() => q!.close(), () => q!.disconnect(), 500).then(() => undefined));
       }
       return q;
     };
@@ -171,31 +178,43 @@ export class WorkerService {
   }
 
   /**
-   * Stops taking work and lets in-flight shards finish; after `graceMs` the
-   * rest are handed back (moved to wait for another worker). Idempotent.
+   * Stops taking work and lets in-flight shards finish; what is still running
+   * near the end of `graceMs` is handed back (moved to wait for another
+   * worker). Returns within `graceMs` (plus a moment) even when Redis does not
+   * answer: then the connections are dropped instead of closed (`forced`).
+   * Idempotent.
    */
-  close(graceMs = this.opts.config.queue.shutdownGraceMs): Promise<{ handedBack: string[] }> {
+  close(graceMs = this.opts.config.queue.shutdownGraceMs): Promise<{ handedBack: string[]; forced: boolean }> {
     this.closing ??= (async () => {
       const log = this.opts.logger;
       log.info({ active: this.shardWorkers.flatMap((w) => w.activeShards()), graceMs }, 'worker stopping');
       for (const w of this.workers) void w.pause(true).catch(() => undefined);
-      const allClosed = Promise.all(this.workers.map((w) => w.close()));
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<'expired'>((resolve) => { timer = setTimeout(() => resolve('expired'), graceMs); });
-      const first = await Promise.race([allClosed.then(() => 'closed' as const), expired]);
-      clearTimeout(timer);
+      const allClosed = Promise.all(this.workers.map((w) => w.close().catch(() => undefined)));
+      // the last part of the grace period is kept for handing back and closing connections
+      const reserve = Math.min(1000, Math.floor(graceMs / 4));
       let handedBack: string[] = [];
-      if (first === 'expired') {
+      let forced = false;
+      // nothing in flight and Redis gone: there is nothing to wait for, only sockets to drop
+      const idleAndCut = this.shardWorkers.every((w) => w.activeShards().length === 0) && this.client.status !== 'ready';
+      if (!(await settlesWithin(allClosed, idleAndCut ? Math.min(500, graceMs - reserve) : graceMs - reserve))) {
         handedBack = (await Promise.all(this.shardWorkers.map((w) => w.handBack()))).flat();
         log.warn({ handedBack }, 'grace period over; in-flight shards handed back');
-        await allClosed;
+        // with Redis up, hand-back and close take milliseconds; with Redis down they never end
+        if (!(await settlesWithin(allClosed, reserve / 2))) {
+          forced = true;
+          log.warn({ redis: maskRedisUrl(this.conn.url) }, 'Redis does not answer; connections dropped without a clean close');
+          await settlesWithin(Promise.all(this.workers.map((w) => w.disconnect())), reserve / 4);
+          await Promise.all(this.shardWorkers.map((w) => w.dropChildren()));
+        }
       }
-      await Promise.all(this.closers.map((c) => c().catch(() => undefined)));
+      await settlesWithin(Promise.all(this.closers.map((c) => c())), forced ? 250 : Math.max(250, reserve / 4));
       await this.metrics.close();
-      await Promise.all(this.pendingStats);
-      await this.client.quit().catch(() => this.client.disconnect());
-      log.info('worker stopped');
-      return { handedBack };
+      // run statistics are advisory: they get a moment, not the rest of the shutdown
+      await settlesWithin(Promise.all(this.pendingStats), forced ? 0 : reserve / 4);
+      if (forced || this.client.status !== 'ready') this.client.disconnect();
+      else await settlesWithin(this.client.quit(), reserve / 4).then((ok) => { if (!ok) this.client.disconnect(); });
+      log.info({ forced }, 'worker stopped');
+      return { handedBack, forced };
     })();
     return this.closing;
   }

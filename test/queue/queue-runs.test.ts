@@ -132,7 +132,7 @@ describe('queued runs (real redis-server, worker processes, onnxruntime)', () =>
     expect((await queueStatus(qc)).runs.filter((r) => r.runId === outs[0].runId)).toHaveLength(1);
   }, 120_000);
 
-  it('a poisoned shard fails with ORTQ_INPUT_CORRUPT, the rest finish, the worker lives; runs retry completes', async () => {
+  it('a poisoned shard fails with ORTQ_INPUT_CORRUPT, the rest finish, the worker lives; runs retry re-runs the failed shards of the same inputs; the repaired input is a new run', async () => {
     const fx = await makeFixture(server.url, { files: 3, rowsPerFile: 1000 });
     const bad = join(fx.dir, 'data', 'in-1.parquet');
     const good = await readFile(bad);
@@ -156,13 +156,24 @@ describe('queued runs (real redis-server, worker processes, onnxruntime)', () =>
     expect(w.err().match(/"permanent":true/g)!.length).toBe(summary.failures.length);
     expect(w.err()).not.toContain('"permanent":false');
 
-    await writeFile(bad, good);
+    // a retry re-runs only the failed shards, on the bytes the run was planned with: the same shards fail again
     const r = ortq(fx, ['runs', 'retry', summary.runId, '--wait', '--json']);
-    expect(await r.exit, r.err()).toBe(0);
-    expect(json(r)).toMatchObject({ runId: summary.runId, status: 'completed', rows: { read: fx.rows, written: fx.rows } });
-    await expectRowsOnce(summary.runDir, fx.rows);
+    expect(await r.exit, r.err()).toBe(1);
+    const retried = json(r);
+    expect(retried).toMatchObject({ runId: summary.runId, status: 'failed' });
+    const steps = (fs: any[]) => fs.map((f) => f.step ?? f.shard).sort();
+    expect(steps(retried.failures)).toEqual(steps(summary.failures));
+
+    // repairing the input changes the run's inputs: that is a new run (runs retry says ORTQ_INPUT_CHANGED, see faults-runs.test.ts)
+    await writeFile(bad, good);
+    const again = ortq(fx, ['enqueue', fx.jobFile, '--wait', '--json']);
+    expect(await again.exit, again.err()).toBe(0);
+    const fresh = json(again);
+    expect(fresh.runId).not.toBe(summary.runId);
+    expect(fresh).toMatchObject({ status: 'completed', rows: { read: fx.rows, written: fx.rows } });
+    await expectRowsOnce(fresh.runDir, fx.rows);
     expect(await stopProc(w)).toBe(0);
-  }, 150_000);
+  }, 180_000);
 
   it('runs list where the run was submitted shows what the worker did (separate ORTQ_HOMEs), with or without Redis', async () => {
     const fx = await makeFixture(server.url, { files: 1, rowsPerFile: 1000 });

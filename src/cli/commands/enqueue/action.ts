@@ -8,14 +8,16 @@ import { ModelRepository } from '../../../repo/model-repository.js';
 import { runLayout } from '../../../runs/layout.js';
 import { printJson } from '../../output.js';
 import { pendingSummary, runSummary, waitAndReport } from '../../run-report.js';
+import { waitTimeoutMs } from '../../wait-options.js';
 
-export interface EnqueueFlags { set: string[]; wait?: boolean; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean }
+export interface EnqueueFlags { set: string[]; wait?: boolean; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean; timeout?: string }
 
 export async function enqueueCommand(jobFile: string, flags: EnqueueFlags): Promise<void> {
   const config: Readonly<OrtqConfig> = loadConfig();
   const job = await readJobFile(jobFile, flags.set);
   const shardRows = flags.shardRows ? Number(flags.shardRows) : config.queue.shardRows;
   if (!Number.isInteger(shardRows) || shardRows <= 0) throw new OrtqError('ORTQ_USAGE', `--shard-rows expects a positive integer, got "${flags.shardRows}"`);
+  const timeoutMs = waitTimeoutMs(flags.timeout);
   const repo = ModelRepository.fromConfig(config, flags.repo);
   const qc = await QueueClient.open(config);
   try {
@@ -27,12 +29,14 @@ export async function enqueueCommand(jobFile: string, flags: EnqueueFlags): Prom
       return;
     }
     if (flags.wait) {
-      await waitAndReport(qc, plan, flags, res.outcome);
+      await waitAndReport(qc, plan, { ...flags, timeoutMs }, res.outcome);
       return;
     }
     if (flags.json) printJson(pendingSummary(plan, res.record, res.outcome));
     else if (res.outcome === 'enqueued') process.stdout.write(`run ${plan.runId} enqueued: ${res.shardsEnqueued} step(s)${plan.model ? ` (model ${plan.model.tag} ${plan.model.digest.slice(0, 19)})` : ''}\nfollow it with "ortq status"; results will be in ${runLayout.homeOf(plan.runDir, plan.runId)}\n`);
     else process.stdout.write(`run ${plan.runId} is already ${res.record?.status ?? 'queued'}; not enqueued again\n`);
+  } catch (err) {
+    throw qc.explain(err);
   } finally {
     await qc.close();
   }

@@ -9,6 +9,7 @@ export function registerEnqueue(program: Command): void {
     .argument('<job>', 'job spec file (YAML), e.g. jobs/demo.yaml')
     .option('--set <path=value>', 'override a job field, e.g. --set input.path=data/x.parquet (repeatable)', collect, [])
     .option('--wait', 'follow the run with a progress bar and exit with its status')
+    .option('--timeout <duration>', 'with --wait: stop waiting after this long (e.g. 90s, 15m) and exit non-zero with the run id and state; the run goes on')
     .option('--force', 'recompute even if this exact run already finished')
     .option('--repo <dir>', 'model repository (default: MODEL_REPO_PATH or ./.ortq/models)')
     .option('--shard-rows <n>', 'target rows per shard (default: config queue.shardRows)')

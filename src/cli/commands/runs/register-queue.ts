@@ -8,8 +8,9 @@ export function registerRunsQueue(program: Command): void {
     .description('re-enqueue only the shards of a queued run that failed or never ran')
     .argument('<runId>')
     .option('--wait', 'follow the run and exit with its status')
+    .option('--timeout <duration>', 'with --wait: stop waiting after this long (e.g. 90s, 15m), exit non-zero with the run id and state')
     .option('--json', 'print JSON')
-    .action(async (runId: string, flags: { wait?: boolean; json?: boolean }) => {
+    .action(async (runId: string, flags: { wait?: boolean; json?: boolean; timeout?: string }) => {
       const { retryCommand } = await import('./queue-admin.js');
       await retryCommand(runId, flags);
     });

@@ -30,6 +30,8 @@ export async function statusCommand(flags: { json?: boolean; runs: string }): Pr
     }
     out.push(formatModelsStatus(models));
     process.stdout.write(out.join(''));
+  } catch (err) {
+    throw qc.explain(err);
   } finally {
     await qc.close();
   }

@@ -37,7 +37,12 @@ export async function workerCommand(flags: WorkerFlags, ctx: CliContext): Promis
   const grace = flags.grace !== undefined ? Number(flags.grace) : config.queue.shutdownGraceMs;
   const signal = await untilSignal();
   logger.info({ signal }, 'shutdown requested');
-  await svc.close(grace).catch((err: Error) => logger.error({ err: err.message }, 'shutdown error'));
-  // a library handle left open must not keep a stopped worker alive forever
-  ctx.exitIfNotDrained(5000, () => logger.warn('event loop did not drain 5 s after shutdown; exiting'));
+  const closed = await svc.close(grace).catch((err: Error) => {
+    logger.error({ err: err.message }, 'shutdown error');
+    return { forced: true };
+  });
+  // a library handle left open must not keep a stopped worker alive forever; after a forced
+  // close (Redis unreachable) the grace period is used up, so the process ends at once
+  const drainMs = closed.forced ? 250 : 5000;
+  ctx.exitIfNotDrained(drainMs, () => logger.warn({ drainMs }, 'event loop did not drain after shutdown; exiting'));
 }

@@ -62,6 +62,8 @@ export interface FollowOptions {
  * Follows a queued run until it ends: QueueEvents give shard progress and
  * completions as they happen, and the run record (polled, so nothing is missed
  * across a reconnect) gives the totals. Resolves with the final record.
+ * A Redis outage does not end the wait (it is reported through `onNotice`,
+ * as is a queue no worker serves); only `timeoutMs` does.
  */
 export async function followRun(qc: QueueClient, runId: string, opts: FollowOptions = {}): Promise<QueuedRun> {
   // QueueEvents block on XREAD: BullMQ requires maxRetriesPerRequest null there

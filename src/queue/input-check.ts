@@ -1,5 +1,5 @@
 import { OrtqError, isOrtqError } from '../errors.js';
-import { cachedSha256 } from '../predict/fingerprint-cache.js';
+import { sha256File } from '../io/fingerprint.js';
 
 /** An input a plan recorded: its path and the sha256 of its bytes when the run was planned. */
 export interface RecordedInput { path: string; sha256: string }
@@ -14,7 +14,7 @@ export async function assertInputsUnchanged(runId: string, inputs: readonly Reco
   const changed: Array<{ path: string; recorded: string; now: string | null }> = [];
   for (const input of inputs) {
     // a file that cannot be read for another reason (permissions) is reported as itself
-    const now = await cachedSha256(input.path).catch((err: unknown) => {
+    const now = await sha256File(input.path).catch((err: unknown) => {
       if (isOrtqError(err, 'ORTQ_INPUT_NOT_FOUND')) return null;
       throw err;
     });

@@ -7,6 +7,7 @@
  * scikit-learn exists. docs/performance.md says how to read it.
  *
  *   node dist/bench/main.js [--quick] [--only mlp-warm,forest,…] [--dir .ortq/bench] [--queue]
+ *                           [--fit-rows N] [--fit-threads T]   (fit rows: src/bench/fit.ts; --only fit for those alone)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { linearModel, mlpModel, treeEnsembleModel } from '../onnx/model-zoo.js';
 import { writeFeatureDataset } from './datasets.js';
+import { FIT_HEADER, fitCells, runFitBench } from './fit.js';
 import { sklearnRates, type SklearnCase } from './sklearn.js';
 
 export const BENCH_MODELS = {
@@ -89,6 +91,8 @@ async function main(): Promise<void> {
       queue: { type: 'boolean', default: false },
       'no-hugepages': { type: 'boolean', default: false },
       'no-sklearn': { type: 'boolean', default: false },
+      'fit-rows': { type: 'string' },
+      'fit-threads': { type: 'string', default: '1' },
     },
   });
   const quick = values.quick!;
@@ -140,9 +144,20 @@ async function main(): Promise<void> {
     table.push([`peak RSS, ${num(big)} vs ${num(small)} rows (MB)`, num(big), '-', num(z.rowsPerSec), `${grow.toFixed(2)}×`, '-', '≤ 1.15×, < 400 MB',
       grow <= 1.15 && z.maxRssMb < 400 ? 'pass' : 'FAIL', '-', '-', `${a.maxRssMb} → ${z.maxRssMb}`]);
   }
-  printTable(['case', 'rows', 'bare rows/s', 'ortq rows/s', 'ratio', 'ratio (CPU)', 'target', 'result', 'sklearn rows/s', 'ortq/sklearn', 'peak RSS MB'], table);
-  process.stdout.write(`\nratio = ortq/bare wall-clock rows/s (gbdt: ortq/scikit-learn); ratio (CPU) = the same per CPU-second, steadier on a shared machine.\n`);
+  if (table.length > 0) printTable(['case', 'rows', 'bare rows/s', 'ortq rows/s', 'ratio', 'ratio (CPU)', 'target', 'result', 'sklearn rows/s', 'ortq/sklearn', 'peak RSS MB'], table);
+  if (table.length > 0) process.stdout.write(`\nratio = ortq/bare wall-clock rows/s (gbdt: ortq/scikit-learn); ratio (CPU) = the same per CPU-second, steadier on a shared machine.\n`);
   if (!sk) process.stdout.write('scikit-learn figures skipped (no python3 with scikit-learn; Debian: apt-get install python3-sklearn).\n');
+  // fit time of the built-in trainers vs scikit-learn (issue 8)
+  const fitIds = (id: string) => !only || only.has('fit') || only.has(id);
+  const fitRows = values['fit-rows'] ? Number(values['fit-rows']) : null;
+  const fits = runFitBench({
+    linearRows: fitRows ?? (quick ? 100_000 : 1_000_000), gbdtRows: fitRows ?? (quick ? 20_000 : 1_000_000), gbdtIterations: quick ? 20 : 100,
+    threads: Math.max(1, Number(values['fit-threads']) || 1), sklearn: !values['no-sklearn'], want: fitIds,
+  });
+  if (fits.length > 0) {
+    printTable(FIT_HEADER, fits.map(fitCells));
+    process.stdout.write(`\nratio = ortq/scikit-learn fit seconds (lower is better); result judged on ratio (CPU), both sides on ${values['fit-threads']} thread(s).\n`);
+  }
   if (values.queue) {
     const { runQueueBench } = await import('./queue.js');
     await runQueueBench({ dir });

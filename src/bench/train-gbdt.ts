@@ -15,12 +15,21 @@
  *   X, z = data(1_000_000, 30)
  *   t = time.perf_counter(); R(max_iter=100, early_stopping=False).fit(X, z); print('regression', time.perf_counter() - t)
  *   t = time.perf_counter(); C(max_iter=100, early_stopping=False).fit(X, z > 0.15); print('binary', time.perf_counter() - t)
+ *   t = time.perf_counter(); C(max_iter=100, early_stopping=False).fit(X, (z > -0.2).astype(int) + (z > 0.6)); print('multiclass', time.perf_counter() - t)
+ *
+ * bench/sklearn_gbdt.py runs exactly this; src/bench/fit.ts puts both side by side.
  */
 import { availableParallelism } from 'node:os';
 import { fitGbdtTrainer } from '../kinds/train/trainers/gbdt/index.js';
 import type { Task } from '../kinds/train/trainers/types.js';
 
-export interface TrainBenchResult { trainer: 'gbdt'; task: Task; rows: number; features: number; seconds: number; iterations: number; threads: number }
+/** `seconds` is wall time of the fit alone; `cpuSeconds` the process's CPU time (all threads) during it. */
+export interface TrainBenchResult { trainer: 'gbdt'; task: Task; classes: number; rows: number; features: number; seconds: number; cpuSeconds: number; iterations: number; threads: number }
+
+/** Class of z for the bench's classification targets: binary z > 0.15; 3 classes cut at -0.2 and 0.6. */
+export function benchLabel(z: number, classes: number): number {
+  return classes === 2 ? (z > 0.15 ? 1 : 0) : (z > -0.2 ? 1 : 0) + (z > 0.6 ? 1 : 0);
+}
 
 /** The bench matrix (columns) and its target z; see the Python above. */
 export function benchData(rows: number, features: number): { columns: Float64Array[]; z: Float64Array } {
@@ -38,19 +47,26 @@ export function benchData(rows: number, features: number): { columns: Float64Arr
   return { columns, z };
 }
 
-/** Fits gbdt (default hyperparameters unless given) and returns the wall-clock seconds of the fit alone. */
-export function benchGbdtFit(opts: { rows?: number; features?: number; task?: Task; hyperparameters?: Record<string, unknown>; threads?: number } = {}): TrainBenchResult {
-  const rows = opts.rows ?? 1_000_000;
-  const features = opts.features ?? 30;
+/**
+ * Fits gbdt (default hyperparameters unless given) and returns the seconds of
+ * the fit alone. `classes` (2 unless given) applies to classification; `data`
+ * reuses a matrix from benchData.
+ */
+export function benchGbdtFit(opts: { rows?: number; features?: number; task?: Task; classes?: 2 | 3; hyperparameters?: Record<string, unknown>; threads?: number; data?: { columns: Float64Array[]; z: Float64Array } } = {}): TrainBenchResult {
+  const rows = opts.data ? opts.data.z.length : opts.rows ?? 1_000_000;
+  const features = opts.data ? opts.data.columns.length : opts.features ?? 30;
   const task = opts.task ?? 'regression';
-  const { columns, z } = benchData(rows, features);
-  const y = task === 'regression' ? z : Float64Array.from(z, (v) => (v > 0.15 ? 1 : 0));
+  const classes = task === 'regression' ? 0 : opts.classes ?? 2;
+  const { columns, z } = opts.data ?? benchData(rows, features);
+  const y = task === 'regression' ? z : Float64Array.from(z, (v) => benchLabel(v, classes));
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const result = fitGbdtTrainer({
     task, seed: 1, inputName: 'float_input', hyperparameters: opts.hyperparameters ?? {}, threads: opts.threads ?? availableParallelism(),
     X: { names: columns.map((_, j) => `f${j}`), columns, rows },
-    target: { y, classes: task === 'regression' ? [] : [0, 1] },
+    target: { y, classes: Array.from({ length: classes }, (_, k) => k) },
   });
   const seconds = (performance.now() - started) / 1000;
-  return { trainer: 'gbdt', task, rows, features, seconds, iterations: result.info.iterations as number, threads: opts.threads ?? availableParallelism() };
+  const used = process.cpuUsage(cpu);
+  return { trainer: 'gbdt', task, classes, rows, features, seconds, cpuSeconds: (used.user + used.system) / 1e6, iterations: result.info.iterations as number, threads: opts.threads ?? availableParallelism() };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateDrift, evaluateNewData, type DriftRunSummary } from '../../src/triggers/evaluate.js';
 import { GuardsSchema, nameTriggers, TriggerSchema } from '../../src/triggers/spec.js';
-import { parseDuration } from '../../src/triggers/duration.js';
+import { parseDuration } from '../../src/kinds/train/duration.js';
 
 const drift = (consecutiveRuns: number) =>
   nameTriggers('iris-retrain', [TriggerSchema.parse({ drift: { stat: 'psi', threshold: 0.2, consecutiveRuns, model: 'iris@champion' } })])[0];

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { runLayout } from '../../runs/layout.js';
+import { NOT_IN_RUN_ID } from './spec-schema.js';
 import type { InputFingerprint, ModelRef, TrainerIdentity, TrainJob, TrainPlan } from './types.js';
 
 /**
@@ -37,7 +38,7 @@ export function computeTrainRunId(args: {
     .update(canonical({
       v: 1,
       kind: 'train',
-      job: args.job,
+      job: Object.fromEntries(Object.entries(args.job).filter(([k]) => !(NOT_IN_RUN_ID as readonly string[]).includes(k))),
       trainer: args.trainer,
       hyperparameters: args.job.hyperparameters,
       seed: args.job.seed,

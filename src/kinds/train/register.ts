@@ -53,6 +53,7 @@ function lineageOf(plan: TrainPlan, data: Pick<PreparedData, 'classes' | 'inputs
     job: job.name,
     ortq: ortqVersion(),
     gitCommit: commit,
+    ...(job.evidence ? { trigger: job.evidence } : {}),
   };
 }
 

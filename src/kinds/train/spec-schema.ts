@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Duration } from './duration.js';
 import { METRIC_NAMES } from './metric-catalog.js';
+import { GuardsSchema, TriggerSchema } from '../../triggers/spec.js';
 
 const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const SEGMENT = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -70,7 +71,14 @@ export const TrainJobSchema = z.object({
   promote: z.enum(['auto', 'manual', 'never']).default('manual'),
   alias: z.string().regex(SEGMENT, 'an alias name').default('champion'),
   batchSize: z.number().int().positive().max(10_000_000).default(65_536),
+  triggers: z.array(TriggerSchema).default([]).describe('when `ortq scheduler` retrains: cron, drift, newData (docs/ops.md); not part of the run id'),
+  guards: GuardsSchema.optional().describe('cooldown and daily cap of trigger firings per model (docs/ops.md); not part of the run id'),
+  evidence: z.record(z.string(), z.unknown()).optional()
+    .describe('set by a trigger firing: which trigger, why, on which runs/files; recorded in the run manifest and the lineage, not part of the run id'),
 }).strict();
+
+/** Spec fields that say when and why a job runs, not what it computes: left out of the run id. */
+export const NOT_IN_RUN_ID = ['triggers', 'guards', 'evidence'] as const;
 
 export type TrainJobInput = z.input<typeof TrainJobSchema>;
 export type TrainJobParsed = z.output<typeof TrainJobSchema>;

@@ -63,6 +63,9 @@ describe('train spec', () => {
     expect(computeTrainRunId({ job: { ...job, hyperparameters: { learningRate: 0.2 } }, trainer, inputs, warmStartFrom: null })).not.toBe(id);
     expect(computeTrainRunId({ job, trainer: { kind: 'command', command: ['x'], files: [{ path: '/x', sha256: 'cc' }] }, inputs, warmStartFrom: null })).not.toBe(id);
     expect(computeTrainRunId({ job, trainer, inputs, warmStartFrom: { tag: 'iris:1', version: '1', digest: 'sha256:dd' } })).not.toBe(id);
+    // when and why a job runs (triggers, guards, a firing's evidence) is not what it computes
+    const triggered = { ...job, triggers: [{ cron: '0 3 * * 0', timezone: 'UTC' }], guards: { cooldown: 21_600_000, maxPerDay: 4 }, evidence: { trigger: 'iris-retrain.drift' } };
+    expect(computeTrainRunId({ job: triggered as typeof job, trainer, inputs, warmStartFrom: null })).toBe(id);
   });
 
   it('the split is deterministic by seed and holds out round(fraction · n) rows', () => {

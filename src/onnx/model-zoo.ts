@@ -105,9 +105,13 @@ export interface ZipMapClassifier { bytes: Uint8Array; coefficients: Float32Arra
 
 /**
  * What skl2onnx emits for a LogisticRegression by default: LinearClassifier
- * (softmax) → `label` [N] and probabilities → ZipMap → `probabilities` as seq(map).
+ * (softmax) → `label` [N] and probabilities → ZipMap → `output_probability` as
+ * seq(map). `probabilityOutput` renames ZipMap's output (the tensor feeding it
+ * is then `probs_tensor`); `zipMap: false` ends in the [N, C] tensor itself.
  */
-export function zipMapClassifier(opts: { features: number; classes: string[] | number[]; seed?: number }): ZipMapClassifier {
+export function zipMapClassifier(opts: { features: number; classes: string[] | number[]; seed?: number; probabilityOutput?: string; zipMap?: boolean }): ZipMapClassifier {
+  const probOut = opts.probabilityOutput ?? 'output_probability';
+  const probTensor = opts.zipMap === false ? probOut : probOut === 'probabilities' ? 'probs_tensor' : 'probabilities';
   const rnd = seededRandom(opts.seed ?? 4);
   const C = opts.classes.length;
   const coef = weights(C * opts.features, rnd);
@@ -125,11 +129,11 @@ export function zipMapClassifier(opts: { features: number; classes: string[] | n
     post_transform: 'SOFTMAX',
     ...labelAttr,
   }, 'ai.onnx.ml');
-  g.node('Normalizer', ['probability_tensor'], ['probabilities'], { norm: 'L1' }, 'ai.onnx.ml');
+  g.node('Normalizer', ['probability_tensor'], [probTensor], { norm: 'L1' }, 'ai.onnx.ml');
   const zipAttr: Record<string, string[] | { ints: number[] }> = stringLabels
     ? { classlabels_strings: opts.classes as string[] }
     : { classlabels_int64s: { ints: opts.classes as number[] } };
-  g.node('ZipMap', ['probabilities'], ['output_probability'], zipAttr, 'ai.onnx.ml');
+  if (opts.zipMap !== false) g.node('ZipMap', [probTensor], [probOut], zipAttr, 'ai.onnx.ml');
   g.output('output_label', stringLabels ? DataType.STRING : DataType.INT64, [null]);
   // label is emitted under skl2onnx's name
   g.node('Identity', ['label'], ['output_label']);
@@ -143,7 +147,8 @@ export function zipMapClassifier(opts: { features: number; classes: string[] | n
       },
     },
   };
-  g.output('output_probability', seqMap);
+  if (opts.zipMap === false) g.output(probOut, DataType.FLOAT, [null, C]);
+  else g.output(probOut, seqMap);
   return {
     bytes: g.build({ producer: 'skl2onnx' }),
     coefficients: coef,

@@ -6,7 +6,7 @@ import { fsyncDir } from '../fs/atomic.js';
 import { assertLocationInside, assertSafeLocation, externalDataLocations } from '../onnx/external-data.js';
 import { inspectModel, isTensorType } from '../onnx/inspect.js';
 import { decodeModel, encodeModel, type OnnxNs } from '../onnx/proto.js';
-import { rewriteZipMap } from '../onnx/zipmap.js';
+import { classifierLabels, rewriteZipMap } from '../onnx/zipmap.js';
 import { ortqVersion } from '../version.js';
 import { PROFILE_FILE, validateProfile, type ReferenceProfile } from '../monitor/profile.js';
 import { checkAttachment } from './attachments.js';
@@ -114,7 +114,9 @@ export async function buildVersionDir(req: SaveRequest, tmpDir: string): Promise
     size += files[f].size;
   }
   const signature = inspectModel(scoring);
-  const classLabels = rewrites.length > 0 ? Object.fromEntries(rewrites.map((r) => [r.exposedOutput, r.classLabels])) : undefined;
+  // labels of classifier outputs with or without ZipMap; ZipMap's own labels win where both name one
+  const labelled = { ...classifierLabels(scoring), ...Object.fromEntries(rewrites.map((r) => [r.exposedOutput, r.classLabels])) };
+  const classLabels = Object.keys(labelled).length > 0 ? labelled : undefined;
   const manifest: ModelManifest = {
     schema: 1,
     name: req.name,

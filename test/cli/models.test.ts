@@ -69,7 +69,7 @@ describe('ortq models (CLI)', () => {
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Tag\s+Size\s+Created\s+Inputs → Outputs\s+Aliases$/);
     expect(lines[1]).toContain(saved.tag);
-    expect(lines[2]).toMatch(/^iris:v1\s+.*float_input\[N,4\] → output_label\[N\], probabilities\[\?,3\]\s+champion$/);
+    expect(lines[2]).toMatch(/^iris:v1\s+.*float_input\[N,4\] → output_label\[N\], output_probability\[\?,3\]\s+champion$/);
 
     const list = JSON.parse(ortq(['models', 'list', 'iris', '--json']).stdout);
     expect(list.map((x: { tag: string }) => x.tag)).toEqual([saved.tag, 'iris:v1']);
@@ -77,7 +77,7 @@ describe('ortq models (CLI)', () => {
     const got = ortq(['models', 'get', 'iris@champion', '--json']);
     expect(JSON.parse(got.stdout)).toMatchObject({
       tag: 'iris:v1', aliases: ['champion'],
-      manifest: { labels: { team: 'ml' }, metadata: { accuracy: 0.97 }, classLabels: { probabilities: ['setosa', 'versicolor', 'virginica'] } },
+      manifest: { labels: { team: 'ml' }, metadata: { accuracy: 0.97 }, classLabels: { output_probability: ['setosa', 'versicolor', 'virginica'] } },
     });
     expect(ortq(['models', 'get', 'iris:v1']).stdout).toContain('classLabels:');
   });

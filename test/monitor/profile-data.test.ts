@@ -44,8 +44,8 @@ describe('profiles from data, stored with a version', () => {
     const label = p.outputs.output_label;
     if (label.kind !== 'categorical') throw new Error('categorical expected');
     expect(label.counts.reduce((s, n) => s + n, 0)).toBe(150);
-    expect(Object.keys(p.outputs)).toEqual(expect.arrayContaining(CLASSES.map((c) => `probabilities_${c}`)));
-    const argmax = p.outputs['probabilities:class'];
+    expect(Object.keys(p.outputs)).toEqual(expect.arrayContaining(CLASSES.map((c) => `output_probability_${c}`)));
+    const argmax = p.outputs['output_probability:class'];
     if (argmax.kind !== 'categorical') throw new Error('categorical expected');
     // the argmax of the probabilities is the predicted label, row for row
     const byLabel = Object.fromEntries(label.categories.map((c, i) => [c, label.counts[i]]));

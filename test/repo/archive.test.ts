@@ -40,7 +40,7 @@ describe('export / import', () => {
     const second = join(s.dir, 'second.tar');
     await b.exportArchive('iris:v1', second);
     expect(readFileSync(second).equals(readFileSync(first))).toBe(true);
-    expect((await b.load('iris:v1')).model.manifest.classLabels).toEqual({ probabilities: ['setosa', 'versicolor', 'virginica'] });
+    expect((await b.load('iris:v1')).model.manifest.classLabels).toEqual({ output_probability: ['setosa', 'versicolor', 'virginica'] });
     expect(await b.verify()).toMatchObject([{ tag: 'iris:v1', ok: true }]);
   });
 

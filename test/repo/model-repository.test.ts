@@ -117,8 +117,8 @@ describe('ZipMap classifiers', () => {
     const repo = s.repo();
     const { path, model } = s.classifier();
     const m = await repo.save('iris', path, { version: 'v1' });
-    expect(m.classLabels).toEqual({ probabilities: ['setosa', 'versicolor', 'virginica'] });
-    expect(m.signature.outputs.map((o) => [o.name, o.elemType])).toEqual([['output_label', 'string'], ['probabilities', 'float32']]);
+    expect(m.classLabels).toEqual({ output_probability: ['setosa', 'versicolor', 'virginica'] });
+    expect(m.signature.outputs.map((o) => [o.name, o.elemType])).toEqual([['output_label', 'string'], ['output_probability', 'float32']]);
     expect(m.onnx.outputs[1].elemType).toBe('seq(map(string,float32))');
     expect(Buffer.from(readFileSync(join(s.root, 'iris', 'v1', 'original.onnx'))).equals(Buffer.from(model.bytes))).toBe(true);
 
@@ -127,13 +127,13 @@ describe('ZipMap classifiers', () => {
     const n = 50;
     const x = new Float32Array(n * 4).map((_, i) => Math.sin(i * 1.7) * 3);
     const out = await session.run({ float_input: new ort.Tensor('float32', x, [n, 4]) });
-    const probs = out.probabilities.data as Float32Array;
+    const probs = out.output_probability.data as Float32Array;
     const labels = out.output_label.data as string[];
-    expect(out.probabilities.dims).toEqual([n, 3]);
+    expect(out.output_probability.dims).toEqual([n, 3]);
     for (let r = 0; r < n; r++) {
       const row = Array.from(probs.subarray(r * 3, r * 3 + 3));
       expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-      expect(m.classLabels!.probabilities[row.indexOf(Math.max(...row))]).toBe(labels[r]);
+      expect(m.classLabels!.output_probability[row.indexOf(Math.max(...row))]).toBe(labels[r]);
     }
     await session.release();
   });
@@ -142,7 +142,26 @@ describe('ZipMap classifiers', () => {
     const { zipMapClassifier } = await import('../../src/onnx/model-zoo.js');
     const file = s.file('int.onnx', zipMapClassifier({ features: 2, classes: [0, 1, 7] }).bytes);
     const m = await s.repo().save('intc', file);
-    expect(m.classLabels).toEqual({ probabilities: [0, 1, 7] });
+    expect(m.classLabels).toEqual({ output_probability: [0, 1, 7] });
+  });
+
+  it('names the exposed tensor after the declared ZipMap output, whatever a converter chose', async () => {
+    const { zipMapClassifier } = await import('../../src/onnx/model-zoo.js');
+    for (const name of ['probabilities', 'scores']) {
+      // the tensor feeding ZipMap is `probs_tensor` or `probabilities`: never the column prefix
+      const file = s.file(`${name}.onnx`, zipMapClassifier({ features: 2, classes: ['a', 'b'], probabilityOutput: name }).bytes);
+      const m = await s.repo().save(`zm-${name}`, file);
+      expect(m.classLabels).toEqual({ [name]: ['a', 'b'] });
+      expect(m.signature.outputs.map((o) => o.name)).toEqual(['output_label', name]);
+    }
+  });
+
+  it('records class labels of classifiers without ZipMap (classlabels_* of the ONNX-ML node)', async () => {
+    const { zipMapClassifier } = await import('../../src/onnx/model-zoo.js');
+    const file = s.file('nozm.onnx', zipMapClassifier({ features: 2, classes: ['x', 'y', 'z'], probabilityOutput: 'probabilities', zipMap: false }).bytes);
+    const m = await s.repo().save('nozm', file);
+    expect(m.rewrites).toEqual([]);
+    expect(m.classLabels).toEqual({ probabilities: ['x', 'y', 'z'] });
   });
 });
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { treeEnsembleClassifier, treeEnsembleRegressor } from '../../../../onnx/ml-tree.js';
 import type { BuiltinTrainer, TrainerInput, TrainerResult } from '../types.js';
 import { fitGbdt, predictRaw, type GbdtModel } from './boosting.js';
@@ -18,7 +19,7 @@ export { fitGbdt, predictRaw, type GbdtModel } from './boosting.js';
  * that gains most when the feature had missing values in training, and to
  * the child with more rows otherwise (as scikit-learn). With `threads` > 1
  * and at least PARALLEL_MIN_ROWS rows, histograms are built by that many
- * threads (same model as one thread).
+ * threads (same model as one thread); without `threads`, min(2, cores).
  */
 export const gbdtTrainer: BuiltinTrainer = {
   name: 'gbdt',
@@ -33,7 +34,7 @@ export function fitGbdtTrainer(input: TrainerInput): TrainerResult {
   const { X, target, task } = input;
   const classes = task === 'classification' ? target.classes.length : 0;
   const started = performance.now();
-  const model = fitGbdt(X.columns, target.y, { task, classes, params, seed: input.seed, threads: input.threads, onProgress: input.onProgress });
+  const model = fitGbdt(X.columns, target.y, { task, classes, params, seed: input.seed, threads: input.threads ?? Math.min(2, availableParallelism()), onProgress: input.onProgress });
   const onnx = exportGbdt(model, input.inputName, X.columns.length, target.classes);
   return {
     onnx,

@@ -19,6 +19,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { ModelRepository, ResolvedModel } from '../repo/model-repository.js';
+import type { StoredProfile } from '../repo/profiles.js';
 import type { TensorData } from './columns.js';
 import { driftReport, type RunDrift } from './drift-report.js';
 import { DriftAccumulator, mergeHistograms, type HistogramSet } from './histograms.js';
@@ -64,5 +65,21 @@ export async function runDrift(repo: ModelRepository, modelTag: string, shards: 
   if (!stored || stored.digest !== merged.profile) {
     return { status: 'skipped', reason: `the shards counted against profile ${merged.profile}, which ${modelTag} no longer holds` };
   }
+  return driftReport(stored.profile, merged);
+}
+
+/**
+ * The same, pure: from the profile the run was planned with (kept in its
+ * plan) and the histograms in the shards' receipts. Used by the predict
+ * kind's finalize, which may not read the repository.
+ */
+export function driftFromShards(stored: StoredProfile | null | undefined, modelTag: string, shards: Array<HistogramSet | null | undefined>): RunDrift {
+  if (!stored) return { status: 'skipped', reason: `${modelTag} has no profile (ortq models profile ${modelTag} --data PATH)` };
+  const counted = shards.filter((h): h is HistogramSet => !!h);
+  if (counted.length < shards.length || counted.length === 0) {
+    return { status: 'skipped', reason: `${shards.length - counted.length} of ${shards.length} shards counted no histograms` };
+  }
+  const merged = mergeHistograms(counted);
+  if (!merged || merged.profile !== stored.digest) return { status: 'skipped', reason: `the shards counted against another profile than ${stored.digest}` };
   return driftReport(stored.profile, merged);
 }

@@ -1,3 +1,5 @@
+import { driftFromShards } from '../monitor/run-drift.js';
+import type { HistogramSet } from '../monitor/histograms.js';
 import type { RunMode, StepFailure, StepReceipt } from '../kinds/types.js';
 import type { RunManifest, RunPlan } from './types.js';
 
@@ -46,6 +48,7 @@ export function predictManifest(plan: RunPlan, receipts: ReadonlyMap<string, Ste
     versions: { ortq: info.versions.ortq ?? '', onnxruntime: info.versions.onnxruntime ?? '', node: info.versions.node ?? process.version },
     host: info.host,
     mode: info.mode,
+    drift: driftFromShards(plan.profile, plan.model.tag, plan.shards.map((s) => receipts.get(s.id)?.detail?.histograms as HistogramSet | null | undefined)),
     ...(complete ? {} : {
       failures: [
         ...info.failures,

@@ -5,12 +5,15 @@ import type { ModelRepository } from '../repo/model-repository.js';
 import { checkFeatureSchema, type InputSpec } from './features.js';
 import { cachedSha256s } from './fingerprint-cache.js';
 import { resolveAndPin } from './model-pin.js';
+import type { StoredProfile } from '../repo/profiles.js';
 import type { PlannedInput, PredictJob } from './types.js';
 
 /** What planning a predict run needs to know from disk: the pinned model and the fingerprinted inputs. */
 export interface PredictFacts {
   model: PinnedModel;
   inputs: PlannedInput[];
+  /** the model version's reference profile (drift is counted against it), null when it has none */
+  profile: StoredProfile | null;
 }
 
 /**
@@ -34,5 +37,7 @@ export async function gatherPredictFacts(job: PredictJob, opts: { repo: ModelRep
     path: f.path, format: f.format, size: f.size, sha256: hashes[i],
     rows: layouts[i].rows, units: layouts[i].units, unitRows: layouts[i].unitRows,
   }));
-  return { model: pin, inputs };
+  // the version's reference profile, if any: shards count against it and finalize compares with it
+  const profile = resolved.manifest.profile ? await opts.repo.profile(resolved.tag) : null;
+  return { model: pin, inputs, profile };
 }

@@ -1,3 +1,4 @@
+import type { StoredProfile } from '../repo/profiles.js';
 import { runLayout } from '../runs/layout.js';
 import { runIdFor } from '../runs/run-id.js';
 import type { PlannedInput, PredictJob, RunPlan, ShardPlan } from './types.js';
@@ -60,6 +61,7 @@ export function buildPlan(args: {
   job: PredictJob;
   model: RunPlan['model'];
   inputs: PlannedInput[];
+  profile?: StoredProfile | null;
   shardRows: number;
   now?: Date;
   /** where the run is built @defaultValue `output.path/run=<runId>` */
@@ -74,6 +76,7 @@ export function buildPlan(args: {
     job: args.job,
     model: args.model,
     inputs: args.inputs,
+    profile: args.profile ?? null,
     shards,
     totalRows: known ? args.inputs.reduce((s, i) => s + (i.rows ?? 0), 0) : null,
     createdAt: (args.now ?? new Date()).toISOString(),

@@ -1,3 +1,4 @@
+import { DriftAccumulator } from '../monitor/histograms.js';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { OrtqConfig } from '../config.js';
@@ -118,6 +119,8 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   let rowsSkipped = 0;
   let batches = 0;
   const scratch = new FeatureScratch();
+  // drift histograms counted in the same pass, against the profile the run was planned with
+  const drift = plan.profile ? new DriftAccumulator(plan.profile.profile, plan.profile.digest, model.manifest.classLabels ?? {}) : null;
   // scored batches are written strictly in order: each step waits for the one before
   let tail: Promise<void> = Promise.resolve();
   const inflight: Array<Promise<void>> = [];
@@ -127,6 +130,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
       const file = { path: input.path, format: input.format, size: input.size, mtimeMs: 0 };
       for await (const batch of readAhead(readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize }))) {
         const rowBase = rowsRead;
+        drift?.addBatch(batch);
         const featureArgs = { batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: input.path, rowBase, scratch, columnMajor };
         const fb = buildFeatures(featureArgs);
         rowsRead += batch.numRows;
@@ -153,6 +157,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
             rowsSkipped += built.skipped;
             if (!r) return;
             writer ??= createPartWriter(runLayout.file(plan.runDir, partName), plan.job.output.format);
+            drift?.addOutputs(r.outputs, built.rows);
             await writer.write(outputBatch(plan, model, outputNames, batch, built, r.outputs));
             rowsWritten += built.rows;
           });
@@ -175,7 +180,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
       finishedAt: new Date().toISOString(),
       host: hostname(),
       pid: process.pid,
-      detail: { batches },
+      detail: { batches, ...(drift ? { histograms: drift.result() } : {}) },
     };
     log?.debug({ rows: rowsWritten }, 'shard committed');
     return receipt;

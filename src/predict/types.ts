@@ -1,3 +1,5 @@
+import type { StoredProfile } from '../repo/profiles.js';
+import type { RunDrift } from '../monitor/drift-report.js';
 /**
  * Shapes shared by the prediction engine, the local runner and the queue.
  * Everything here is plain JSON: a RunPlan travels in BullMQ job data and is
@@ -57,6 +59,8 @@ export interface RunPlan {
   job: PredictJob;
   model: PinnedModel;
   inputs: PlannedInput[];
+  /** the version's reference profile at planning time (not part of the run id); shards count drift against it */
+  profile?: StoredProfile | null;
   shards: ShardPlan[];
   totalRows: number | null;
   createdAt: string;
@@ -69,6 +73,8 @@ export type ShardReceipt = StepReceipt;
 export interface RunManifest extends RunManifestBase {
   kind: 'predict';
   job: { name: string; spec: PredictJob };
+  /** drift of inputs and outputs against the model's reference profile, or why none was computed */
+  drift?: RunDrift;
   model: PinnedModel;
   inputs: Array<Pick<PlannedInput, 'path' | 'format' | 'size' | 'sha256' | 'rows'>>;
   outputs: Array<{ path: string; rows: number; bytes: number; sha256: string | null }>;

@@ -10,3 +10,5 @@ export const Duration = z.string().transform((s, ctx) => {
   }
   return ms;
 });
+
+export { parseDuration } from '../kinds/train/duration.js';

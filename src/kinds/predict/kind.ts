@@ -19,7 +19,7 @@ export const predictKind: JobKind<PredictJob, PredictFacts, RunPlan, RunManifest
   outputRoot: (spec) => spec.output.path,
   gather: (spec, ctx) => gatherPredictFacts(spec, { repo: ctx.repo }),
   plan: (spec, facts, opts) => buildPlan({
-    job: spec, model: facts.model, inputs: facts.inputs, shardRows: opts.shardRows ?? 1_000_000, now: opts.now, runDirFor: opts.runDirFor,
+    job: spec, model: facts.model, inputs: facts.inputs, profile: facts.profile, shardRows: opts.shardRows ?? 1_000_000, now: opts.now, runDirFor: opts.runDirFor,
   }),
   steps: (plan) => plan.shards,
   runStep: (plan, step, ctx) => runShard(plan, step.index, {

@@ -9,6 +9,21 @@ import { TriggerStore } from '../../../triggers/store.js';
 import { loadWatchedJob } from '../../../triggers/watched-jobs.js';
 import { formatTable } from '../../output.js';
 
+/**
+ * The sources of the models overview for a long-running command (the
+ * dashboard): its own Redis connection for trigger state, the train jobs
+ * named in the schedules file.
+ */
+export async function modelSources(config: Readonly<OrtqConfig>, schedulesFile = 'config/schedules.yaml') {
+  const { openRedis, connectionFromConfig } = await import('../../../queue/connection.js');
+  const conn = connectionFromConfig(config, 'client');
+  const redis = await openRedis(conn);
+  const store = new TriggerStore(redis, conn.prefix);
+  const entries = existsSync(schedulesFile) ? (await loadScheduleFile(schedulesFile)).triggers : [];
+  const jobs = (await Promise.all(entries.map((e) => loadWatchedJob(e.job, e).catch(() => null)))).filter((j) => j !== null);
+  return { store, overview: overviewSources({ store, jobs }), close: async () => { await redis.quit().catch(() => redis.disconnect()); } };
+}
+
 /** Per model: champion and age, last training and verdict, worst drift, next trigger, pending approvals. */
 export async function modelsStatus(qc: QueueClient, config: Readonly<OrtqConfig>, schedulesFile = 'config/schedules.yaml'): Promise<ModelOverview[]> {
   const entries = existsSync(schedulesFile) ? (await loadScheduleFile(schedulesFile)).triggers : [];

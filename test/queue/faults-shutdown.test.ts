@@ -87,7 +87,7 @@ describe('worker and CLI under Redis faults', () => {
       expect(code, p.err()).not.toBe('hung');
       expect(code).toBe(1);
       expect(p.err()).toContain('ORTQ_REDIS_UNAVAILABLE');
-      expect(p.err()).toContain(`redis://:***@127.0.0.1:${silent.port}`);
+      expect(p.err()).toContain(`redis://127.0.0.1:${silent.port}`); // the target is masked by leaving the credentials out
       expect(p.err()).not.toContain('s3cret-pw');
     } finally {
       await silent.close();

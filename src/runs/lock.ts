@@ -63,6 +63,9 @@ async function readHolder(file: string): Promise<{ holder: LockHolder | null; mt
  * takers never both win, and a lock is removed only if it still holds the
  * token that was judged stale.
  */
+/** time a new lock file may take to show its holder (it is created, then written) */
+const HOLDER_WRITE_MS = 2000;
+
 export class RunLock {
   private timer: NodeJS.Timeout | null = null;
   private released = false;
@@ -88,6 +91,12 @@ export class RunLock {
       const silent = Date.now() - mtimeMs > staleMs;
       if (deadHere || silent) {
         await takeOver(file, holder?.token ?? null, mtimeMs);
+        continue;
+      }
+      // a lock file created a moment ago may not hold its holder yet (open, then write):
+      // wait for it rather than report a holder we cannot name
+      if (!holder && Date.now() - mtimeMs < HOLDER_WRITE_MS) {
+        await sleep(POLL_MS);
         continue;
       }
       if (Date.now() >= deadline) {

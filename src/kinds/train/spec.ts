@@ -1,9 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { OrtqError } from '../../errors.js';
-import { applySets } from '../../predict/job-spec.js';
 import { parseTag } from '../../repo/tag.js';
 import { metricInfo } from './metric-catalog.js';
 import { TrainJobSchema } from './spec-schema.js';
@@ -117,26 +114,8 @@ export function checkBuiltinHyperparameters(job: TrainJob, source = 'job'): Trai
   }
 }
 
-/** Reads a YAML/JSON spec file's mapping (any kind), with `--set` overrides applied. */
-export async function readSpecFile(file: string, sets: string[] = []): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new OrtqError('ORTQ_JOB_INVALID', `cannot read job file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    const msg = err instanceof YAMLParseError ? err.message.split('\n')[0] : String(err);
-    throw new OrtqError('ORTQ_JOB_INVALID', `${file}: not valid YAML: ${msg}`, { file });
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new OrtqError('ORTQ_JOB_INVALID', `${file}: expected a mapping with kind, name, model, ...`, { file });
-  }
-  return applySets(raw as Record<string, unknown>, sets);
-}
+import { readSpecFile } from '../spec-file.js';
+export { readSpecFile };
 
 /** Reads, validates and normalizes a train spec file; relative paths resolve against the current directory. */
 export async function loadTrainJobFile(file: string, sets: string[] = [], opts: { baseDir?: string; builtinModules?: BuiltinModules } = {}): Promise<TrainJob> {

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.js';
 import { workerProcesses } from './worker-processes.js';
 
 /** Job states reported per queue; `waiting` includes prioritized jobs, as in `ortq status`. */
@@ -15,7 +16,7 @@ export class QueueMetrics {
   readonly registry = new Registry();
 
   constructor(queues: readonly Queue[]) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'ortq_dashboard_' });
+    registerProcessMetrics(this.registry);
     new Gauge({
       name: 'ortq_queue_jobs',
       help: 'jobs in each queue, by state (read from Redis on scrape)',

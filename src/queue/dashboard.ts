@@ -12,8 +12,10 @@ import { OrtqError } from '../errors.js';
 import { rootLogger, type Logger } from '../logger.js';
 import { connectionFromConfig, openRedis, withTimeout } from './connection.js';
 import { QueueMetrics } from './dashboard-metrics.js';
-import { ALL_QUEUES } from './queues.js';
+import { ALL_QUEUES, metaKeys } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
+import { registerRunMetrics } from './run-metrics.js';
+import { readRunStats } from './run-stats.js';
 import type { ModelOverview } from '../ops/models-overview.js';
 import { renderModelsPage } from '../ops/models-page.js';
 import { registerModelMetrics } from '../ops/model-metrics.js';
@@ -71,6 +73,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     options: { uiConfig: { boardTitle: `ortq (${conn.prefix})` } },
   });
   const metrics = new QueueMetrics(queues);
+  const runStatsKey = metaKeys(conn.prefix).runStats;
+  registerRunMetrics(metrics.registry, () => readRunStats(redis, runStatsKey));
   if (opts.models) registerModelMetrics(metrics.registry, { models: opts.models, triggerCounts: opts.triggerCounts });
 
   const app = new Hono();

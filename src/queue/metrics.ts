@@ -1,7 +1,14 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.js';
 
-/** Prometheus metrics of one worker process, served on `metrics.port` when set. */
+/**
+ * Prometheus metrics of one worker process, served on `metrics.port` when set:
+ * what this process did (shards, rows, shard time) and its process metrics.
+ * Run-level metrics (`ortq_runs_total`, …) are not here: they are recorded in
+ * Redis when a run finishes and exported by the dashboard (run-metrics.ts), so
+ * that any number of workers give one correct count.
+ */
 export class WorkerMetrics {
   readonly registry = new Registry();
   readonly shards = new Counter({ name: 'ortq_shards_total', help: 'shards finished, by queue and outcome', labelNames: ['queue', 'outcome'], registers: [this.registry] });
@@ -14,7 +21,7 @@ export class WorkerMetrics {
   private server: Server | null = null;
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'ortq_worker_' });
+    registerProcessMetrics(this.registry);
   }
 
   /** Serves GET /metrics; port 0 means off. Resolves with the bound port. */

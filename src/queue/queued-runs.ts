@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RunStatus, StepFailure } from '../kinds/types.js';
 import { metaKeys } from './queues.js';
+import { durationBucket } from './run-stats.js';
 
 /**
  * ortq's own record of a queued run, a Redis hash beside BullMQ's keys. BullMQ
@@ -65,8 +66,30 @@ redis.call('EXPIRE', KEYS[2], 3600)
 return 1
 `;
 
+// Closes the run record and, only when it was not final already, counts the run in the
+// statistics (run-stats.ts): a retried finalizer or a cancel racing a finalize counts once.
+// ARGV: status, finishedAt, failures JSON, failure count, duration seconds or '', its bucket, finishedAt in unix seconds
+const FINISH = `
+local prev = redis.call('HGET', KEYS[1], 'status')
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finishedAt', ARGV[2], 'failures', ARGV[3], 'shardsFailed', ARGV[4])
+if prev == 'completed' or prev == 'failed' or prev == 'cancelled' then return 0 end
+local kind = redis.call('HGET', KEYS[1], 'kind')
+if not kind or kind == '' then kind = 'predict' end
+redis.call('HINCRBY', KEYS[2], 'n\t' .. kind .. '\t' .. ARGV[1], 1)
+if ARGV[5] ~= '' then
+  redis.call('HINCRBY', KEYS[2], 'b\t' .. kind .. '\t' .. ARGV[6], 1)
+  redis.call('HINCRBYFLOAT', KEYS[2], 's\t' .. kind, ARGV[5])
+end
+local job = redis.call('HGET', KEYS[1], 'jobName')
+if ARGV[1] == 'completed' and job and job ~= '' then
+  local last = tonumber(redis.call('HGET', KEYS[2], 'ok\t' .. job) or '0') or 0
+  if tonumber(ARGV[7]) > last then redis.call('HSET', KEYS[2], 'ok\t' .. job, ARGV[7]) end
+end
+return 1
+`;
+
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
-const SHAS = new Map([START, SHARD_DONE].map((s) => [s, sha1(s)]));
+const SHAS = new Map([START, SHARD_DONE, FINISH].map((s) => [s, sha1(s)]));
 
 /** EVALSHA, falling back to EVAL once when Redis does not have the script (first use, restart, SCRIPT FLUSH). */
 async function runScript(client: Redis, script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
@@ -127,8 +150,21 @@ export class QueuedRunStore {
     await runScript(this.client, SHARD_DONE, [this.keys.run(runId), this.keys.rowsMinute(minute)], [rows]);
   }
 
-  async finish(runId: string, status: RunStatus, failures: QueuedRun['failures'], at = new Date().toISOString()): Promise<void> {
-    await this.client.hset(this.keys.run(runId), { status, finishedAt: at, failures: JSON.stringify(failures), shardsFailed: failures.length });
+  /**
+   * Closes the run record with a final status. The first time a run reaches a
+   * final state it is also counted in the run statistics (`ortq_runs_total`,
+   * and with `durationSeconds`, `ortq_run_duration_seconds`; a completed run
+   * sets its job's `ortq_last_success_timestamp_seconds`). Returns whether it counted.
+   */
+  async finish(runId: string, status: RunStatus, failures: QueuedRun['failures'], opts: { at?: Date; durationSeconds?: number } = {}): Promise<boolean> {
+    const at = opts.at ?? new Date();
+    const d = opts.durationSeconds;
+    const has = d !== undefined && Number.isFinite(d) && d >= 0;
+    const counted = await runScript(this.client, FINISH, [this.keys.run(runId), this.keys.runStats], [
+      status, at.toISOString(), JSON.stringify(failures), failures.length,
+      has ? String(d) : '', has ? durationBucket(d) : '', String(at.getTime() / 1000),
+    ]);
+    return counted === 1;
   }
 
   async setStatus(runId: string, status: RunStatus): Promise<void> {

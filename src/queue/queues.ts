@@ -48,6 +48,8 @@ export function metaKeys(prefix: string) {
   return {
     run: (runId: string) => `${base}:run:${runId}`,
     runs: `${base}:runs`,
+    /** run counts, durations and last successes (run-stats.ts) */
+    runStats: `${base}:runstats`,
     rowsMinute: (minute: number) => `${base}:rows:${minute}`,
     tick: (schedule: string, logical: string) => `${base}:tick:${schedule}:${logical}`,
     schedule: (schedule: string) => `${base}:schedule:${schedule}`,

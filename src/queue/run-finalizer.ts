@@ -72,7 +72,7 @@ export function runFinalizer(store: QueuedRunStore, logger: Logger, queues: (nam
       failures,
       ledger,
     });
-    await store.finish(runId, manifest.status, manifest.failures ?? []);
+    await store.finish(runId, manifest.status, manifest.failures ?? [], { durationSeconds: manifest.durationMs / 1000 });
     if (manifest.status === 'completed') {
       log.info({ rows: manifest.rows, durationMs: manifest.durationMs }, 'run completed');
       return { runId, status: manifest.status, rows: manifest.rows, failures: manifest.failures };

@@ -2,7 +2,11 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { Registry } from 'prom-client';
 import { QueueMetrics } from '../../src/queue/dashboard-metrics.js';
+import { metaKeys } from '../../src/queue/queues.js';
+import { registerRunMetrics } from '../../src/queue/run-metrics.js';
+import { readRunStats } from '../../src/queue/run-stats.js';
 import { QueueClient } from '../../src/queue/queue-client.js';
 import { queueStatus } from '../../src/queue/status.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -33,6 +37,13 @@ async function client(fx: QueueFixture): Promise<QueueClient> {
   const qc = await QueueClient.open(loadConfig({ env: fx.env, cwd: fx.dir }));
   clients.push(qc);
   return qc;
+}
+
+/** The run metrics as the dashboard exports them, read from the fixture's Redis. */
+async function runMetrics(qc: QueueClient): Promise<string> {
+  const reg = new Registry();
+  registerRunMetrics(reg, () => readRunStats(qc.redis, metaKeys(qc.conn.prefix).runStats));
+  return reg.metrics();
 }
 
 /** Trashes the data pages of a Parquet file but keeps its footer: planning succeeds, reading fails. Returns the good bytes. */
@@ -86,6 +97,11 @@ describe('failed runs, workers and retries (real redis-server, worker processes,
     const metrics = await new QueueMetrics([qc.runs]).metrics();
     expect(metrics).toMatch(/ortq_queue_jobs\{queue="runs",state="failed"\} 1\b/);
     expect(metrics).toMatch(/ortq_queue_jobs\{queue="runs",state="completed"\} 0\b/);
+    // item 14: the worker's finalizer counted it once, with its duration
+    let runText = await runMetrics(qc);
+    expect(runText).toMatch(/^ortq_runs_total\{kind="predict",status="failed"\} 1$/m);
+    expect(runText).toMatch(/^ortq_run_duration_seconds_count\{kind="predict"\} 1$/m);
+    expect(runText).not.toMatch(/ortq_last_success_timestamp_seconds\{/);
 
     // item 6: the input was repaired, so its bytes differ from the run's recorded fingerprint
     await writeFile(bad, good);
@@ -106,6 +122,11 @@ describe('failed runs, workers and retries (real redis-server, worker processes,
     expect(summary.runId).not.toBe(runId);
     expect(summary).toMatchObject({ status: 'completed', rows: { read: fx.rows } });
     expect(await (await qc.runs.getJob(summary.runId))!.getState()).toBe('completed');
+    runText = await runMetrics(qc);
+    expect(runText).toMatch(/^ortq_runs_total\{kind="predict",status="completed"\} 1$/m);
+    expect(runText).toMatch(/^ortq_run_duration_seconds_count\{kind="predict"\} 2$/m);
+    const last = Number(new RegExp(`^ortq_last_success_timestamp_seconds\\{job="${(await qc.store.get(summary.runId))!.jobName}"\\} (\\S+)$`, 'm').exec(runText)?.[1]);
+    expect(Math.abs(last - Date.now() / 1000)).toBeLessThan(120);
     expect(await stopProc(w)).toBe(0);
   }, 300_000);
 });

@@ -17,10 +17,15 @@ export interface RunDriftEntry {
   drift: RunDrift | null;
 }
 
-/** The newest `runs` completed prediction runs of model `name` (any version), newest first. */
-export async function driftHistory(name: string, runs: number): Promise<RunDriftEntry[]> {
+/**
+ * The newest `runs` completed prediction runs of model `name` (any version,
+ * or only `opts.version`), newest first.
+ */
+export async function driftHistory(name: string, runs: number, opts: { version?: string; ledger?: RunLedger } = {}): Promise<RunDriftEntry[]> {
   assertValidSegment('name', name);
-  const records = (await new RunLedger().list()).filter((r) => r.status === 'completed' && (r.kind ?? 'predict') === 'predict' && r.model.startsWith(`${name}:`));
+  const want = opts.version ? `${name}:${opts.version}` : null;
+  const records = (await (opts.ledger ?? new RunLedger()).list())
+    .filter((r) => r.status === 'completed' && (r.kind ?? 'predict') === 'predict' && (want ? r.model === want : r.model.startsWith(`${name}:`)));
   const out: RunDriftEntry[] = [];
   for (const r of records) {
     if (out.length >= runs) break;

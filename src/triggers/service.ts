@@ -4,6 +4,9 @@ import { toOrtqError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { compileCron, lastTickAtOrBefore, tickStamp } from '../queue/scheduler/cron-time.js';
 import { cronEventId, evaluateDrift, evaluateNewData, type DriftRunSummary, type Evaluation, type InputFingerprint } from './evaluate.js';
+import type { ModelRepository } from '../repo/model-repository.js';
+import type { RollbackLimits } from './rollback.js';
+import { watchRollback, type RollbackWatchOutcome } from './rollback-watch.js';
 import type { Guards, NamedTrigger } from './spec.js';
 import type { TriggerEvent, TriggerStore } from './store.js';
 
@@ -15,6 +18,10 @@ export interface WatchedJob {
   file: string;
   /** the registry name the job trains: guards count per model */
   model: string;
+  /** the alias its automatic promotions move */
+  alias: string;
+  /** `promote.rollback`: the watch after an automatic promotion (null: none) */
+  rollback: RollbackLimits | null;
   /** the champion tag drift triggers watch by default */
   champion: string | null;
   /** the train input path, watched by newData triggers by default */
@@ -46,7 +53,7 @@ export interface TriggerDeps {
 }
 
 export type FireOutcome =
-  | { outcome: 'fired'; runId: string; eventId: string }
+  | { outcome: 'fired'; runId: string; eventId: string; enqueue?: string }
   | { outcome: 'duplicate' | 'not-fired'; eventId?: string; summary?: string }
   | { outcome: 'suppressed'; eventId: string; reason: string }
   | { outcome: 'error'; eventId?: string; code: string; message: string };
@@ -69,7 +76,13 @@ export class TriggerService {
     private readonly store: TriggerStore,
     private readonly jobs: WatchedJob[],
     private readonly deps: TriggerDeps,
-    private readonly opts: { logger: Logger; pollMs?: number; onEvent?: (e: TriggerEvent) => void },
+    private readonly opts: {
+      logger: Logger;
+      pollMs?: number;
+      onEvent?: (e: TriggerEvent) => void;
+      /** the model repository: with it, jobs with `promote.rollback` are watched on each round (rollback-watch.ts) */
+      repo?: ModelRepository;
+    },
   ) {}
 
   async start(now = new Date()): Promise<void> {
@@ -112,12 +125,27 @@ export class TriggerService {
             if ('cron' in t.config) continue;
             await this.evaluate(job, t);
           }
+          if (job.rollback && this.opts.repo) await this.watchRollback(job);
         }
       } finally {
         this.evaluating = null;
       }
     })();
     return this.evaluating;
+  }
+
+  /** One round of the rollback watch of a job (see rollback-watch.ts); never throws. */
+  async watchRollback(job: WatchedJob): Promise<RollbackWatchOutcome | null> {
+    if (!this.opts.repo) return null;
+    try {
+      const r = await watchRollback(job, this.store, { repo: this.opts.repo, recentRuns: (tag, n) => this.deps.recentRuns(tag, n) });
+      if (r.outcome === 'rolled-back') this.opts.logger.warn({ job: job.name, model: job.model, from: r.version, to: r.to, summary: r.summary }, 'champion rolled back');
+      return r;
+    } catch (err) {
+      const e = toOrtqError(err);
+      this.opts.logger.error({ job: job.name, code: e.code, err: e.message }, 'rollback watch failed');
+      return null;
+    }
   }
 
   /** Evaluates one trigger and fires it when its condition holds. */
@@ -153,10 +181,19 @@ export class TriggerService {
     }
   }
 
-  /** A firing by hand (`ortq train trigger`): only the one-training-per-model guard applies. */
+  /**
+   * A firing by hand (`ortq train trigger`): through the same claim and guards
+   * as any trigger (one training per model, cooldown, daily cap), so a person
+   * cannot run a model's retraining away either. A suppressed manual firing
+   * is recorded with its reason like any other.
+   */
   async fireManual(job: WatchedJob, reason: string, by = 'cli'): Promise<FireOutcome> {
     const t: NamedTrigger = { name: `${job.name}.manual`, job: job.name, type: 'manual', config: { cron: 'manual', timezone: 'UTC' } };
-    return this.attempt(job, t, `manual-${randomUUID().slice(0, 8)}`, reason, { by, reason }, true, undefined, { cooldownMs: 0, maxPerDay: Number.MAX_SAFE_INTEGER });
+    try {
+      return await this.attempt(job, t, `manual-${randomUUID().slice(0, 8)}`, reason, { by, reason }, true);
+    } catch (err) {
+      return this.failed(job, t, undefined, err);
+    }
   }
 
   private async attempt(
@@ -190,13 +227,13 @@ export class TriggerService {
   private async enqueuePending(job: WatchedJob, e: TriggerEvent): Promise<FireOutcome> {
     const evidence: TriggerEvidence = { trigger: e.trigger, type: e.type, eventId: e.eventId, firedAt: e.at, reason: e.reason ?? '', details: e.evidence ?? {} };
     const res = await this.deps.enqueue(job, evidence);
-    const done: TriggerEvent = { ...e, outcome: 'fired', runId: res.runId };
+    const done: TriggerEvent = { ...e, outcome: 'fired', runId: res.runId, enqueue: res.outcome };
     await this.store.record(done);
     await this.store.setState(e.trigger, { lastRunId: res.runId });
     await this.store.removePending(e);
     this.opts.onEvent?.(done);
     this.opts.logger.info({ trigger: e.trigger, eventId: e.eventId, runId: res.runId, outcome: res.outcome }, 'trigger fired');
-    return { outcome: 'fired', runId: res.runId, eventId: e.eventId };
+    return { outcome: 'fired', runId: res.runId, eventId: e.eventId, enqueue: res.outcome };
   }
 
   /** Fired events whose run was never enqueued (a scheduler killed in between) are enqueued now. */

@@ -50,6 +50,21 @@ export const GuardsSchema = z.object({
   maxPerDay: z.number().int().min(1).default(24),
 }).strict();
 
+/**
+ * `promote.rollback` of a train job: after an automatic promotion the first
+ * `runs` prediction runs of the new champion are watched; when every one of
+ * them shows prediction drift above a limit (vs the champion's own profile),
+ * the alias rolls back (served by `ortq scheduler`, src/triggers/rollback-watch.ts).
+ */
+export const RollbackSchema = z.object({
+  runs: z.number().int().min(1).max(100).default(3).describe('how many prediction runs after the promotion are watched'),
+  maxDrift: z.object({
+    psi: z.number().positive().optional(),
+    js: z.number().positive().max(1).optional(),
+  }).strict().refine((d) => d.psi !== undefined || d.js !== undefined, 'set psi, js or both')
+    .describe('prediction drift (any output) above which a watched run counts as drifted'),
+}).strict();
+
 export type TriggerConfig = z.infer<typeof TriggerSchema>;
 export type Guards = z.infer<typeof GuardsSchema>;
 export type TriggerType = 'cron' | 'drift' | 'newData' | 'manual';

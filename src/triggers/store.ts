@@ -6,7 +6,10 @@ import type { Redis } from 'ioredis';
  *   state:<trigger>             hash: last evaluation, last firing, newData's fingerprint
  *   firings:<model>             zset of firing times, for the cooldown and the daily cap
  *   pending                     hash of fired events whose run is not enqueued yet (re-driven on start)
- *   events                      list of recent events (fired, suppressed, error), newest first, bounded
+ *   events                      list of recent events (fired, suppressed, error, rollback), newest first, bounded
+ *   counts                      hash "<trigger>\t<outcome>" -> events ever recorded
+ *   rollbacks                   hash model -> automatic rollbacks ever recorded
+ *   once:<key>                  a one-time claim (a rollback recorded once, a watch decided)
  */
 
 const EVENT_TTL_S = 30 * 24 * 3600;
@@ -19,9 +22,13 @@ export interface TriggerEvent {
   job: string;
   type: string;
   eventId: string;
-  outcome: 'fired' | 'suppressed' | 'error' | 'enqueued';
+  outcome: 'fired' | 'suppressed' | 'error' | 'enqueued' | 'rollback';
+  /** the model an event acted on (rollbacks) */
+  model?: string;
   reason?: string;
   runId?: string;
+  /** how the run was enqueued: enqueued, existing (that training was done already: nothing new to train on), in-progress */
+  enqueue?: string;
   evidence?: Record<string, unknown>;
 }
 
@@ -105,12 +112,31 @@ export class TriggerStore {
     return all.map((s) => JSON.parse(s) as TriggerEvent);
   }
 
-  /** Appends an event to the bounded list and counts it (the counts back `ortq_trigger_firings_total`). */
+  /**
+   * Appends an event to the bounded list and counts it (the counts back
+   * `ortq_trigger_firings_total`; rollbacks also `ortq_rollbacks_total{model}`).
+   */
   async record(e: TriggerEvent): Promise<void> {
-    await this.redis.multi()
+    const m = this.redis.multi()
       .lpush(`${this.base}:events`, JSON.stringify(e)).ltrim(`${this.base}:events`, 0, MAX_EVENTS - 1)
-      .hincrby(`${this.base}:counts`, `${e.trigger}\t${e.outcome}`, 1)
-      .exec();
+      .hincrby(`${this.base}:counts`, `${e.trigger}\t${e.outcome}`, 1);
+    if (e.outcome === 'rollback' && e.model) m.hincrby(`${this.base}:rollbacks`, e.model, 1);
+    await m.exec();
+  }
+
+  /** Automatic rollbacks ever recorded, per model. */
+  async rollbackCounts(): Promise<Array<{ model: string; count: number }>> {
+    const all = await this.redis.hgetall(`${this.base}:rollbacks`);
+    return Object.entries(all).map(([model, v]) => ({ model, count: Number(v) }));
+  }
+
+  /** Claims `key` once (SET NX): true for the one caller that got it. */
+  async once(key: string, value = '1'): Promise<boolean> {
+    return (await this.redis.set(`${this.base}:once:${key}`, value, 'EX', EVENT_TTL_S, 'NX')) === 'OK';
+  }
+
+  async onceValue(key: string): Promise<string | null> {
+    return this.redis.get(`${this.base}:once:${key}`);
   }
 
   /** Events ever recorded, per trigger and outcome. */

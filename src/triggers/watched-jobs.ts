@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { OrtqError } from '../errors.js';
 import { compileCron } from '../queue/scheduler/cron-time.js';
 import type { WatchedJob } from './service.js';
-import { GuardsSchema, nameTriggers, TriggerSchema, type TriggerConfig } from './spec.js';
+import { GuardsSchema, nameTriggers, RollbackSchema, TriggerSchema, type TriggerConfig } from './spec.js';
 
 /**
  * What the scheduler needs of a train job to serve its triggers: the
@@ -22,6 +22,7 @@ const TrainJobHead = z.object({
   data: z.object({ train: z.object({ path: z.string().min(1) }).passthrough() }).passthrough(),
   triggers: z.array(TriggerSchema).default([]),
   guards: GuardsSchema.prefault({}),
+  promote: z.union([z.string(), z.object({ rollback: RollbackSchema.optional() }).passthrough()]).optional(),
 }).passthrough();
 
 export const WatchEntrySchema = z.object({
@@ -70,6 +71,8 @@ export async function loadWatchedJob(file: string, entry: Partial<WatchEntry> = 
     name: j.name,
     file: path,
     model: j.model,
+    alias: j.alias ?? 'champion',
+    rollback: typeof j.promote === 'object' ? j.promote.rollback ?? null : null,
     champion: j.champion ?? `${j.model}@${j.alias ?? 'champion'}`,
     trainPath: resolve(baseDir, j.data.train.path),
     guards: entry.guards ?? j.guards,

@@ -34,7 +34,7 @@ class World implements TriggerDeps {
 
 function job(triggers: unknown[], guards: unknown = {}): WatchedJob {
   return {
-    name: 'iris-retrain', file: '/jobs/iris-retrain.yaml', model: 'iris', champion: 'iris@champion', trainPath: '/data/train',
+    name: 'iris-retrain', file: '/jobs/iris-retrain.yaml', model: 'iris', alias: 'champion', rollback: null, champion: 'iris@champion', trainPath: '/data/train',
     guards: GuardsSchema.parse(guards), triggers: nameTriggers('iris-retrain', triggers.map((t) => TriggerSchema.parse(t))),
   };
 }

@@ -59,6 +59,6 @@ export function decide(job: TrainJob, candidate: MetricValues, champion: Champio
     ({ verdict: 'pending_approval', reasons: [...reasons, { metric: '', check, value: null, bound: null, champion: null, pass: true, message }], headline });
   if ('error' in champion) return pending('champion', `the champion could not be scored on the eval data (${champion.error}); a person decides`);
   if ('missing' in champion && job.evaluate.noChampion === 'pending') return pending('noChampion', 'no champion to compare with and evaluate.noChampion is pending');
-  if (job.promote === 'manual') return pending('promotion', 'passes every threshold; promote: manual waits for "ortq models approve"');
+  if (job.promote.mode === 'manual') return pending('promotion', 'passes every threshold; promote: manual waits for "ortq models approve"');
   return { verdict: 'blessed', reasons, headline };
 }

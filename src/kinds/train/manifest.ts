@@ -27,6 +27,8 @@ export interface TrainManifest {
   promoted: boolean;
   alias: string;
   promotion: PromoteReceipt | null;
+  /** the trigger firing that enqueued the run (also in the candidate's lineage as `trigger`) */
+  evidence?: Record<string, unknown>;
   trainer_output_tail?: string;
   startedAt: string;
   finishedAt: string;
@@ -84,6 +86,7 @@ export function buildTrainManifest(plan: TrainPlan, r: TrainReceipts, info: {
     promoted: r.promote?.promoted ?? false,
     alias: `${plan.job.model}@${plan.job.alias}`,
     promotion: r.promote ?? null,
+    ...(plan.job.evidence ? { evidence: plan.job.evidence } : {}),
     ...(r.train?.outputTail ? { trainer_output_tail: r.train.outputTail } : {}),
     startedAt: info.startedAt,
     finishedAt: info.finishedAt.toISOString(),

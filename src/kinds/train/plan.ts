@@ -21,6 +21,15 @@ function canonical(value: unknown): string {
 }
 
 /**
+ * What of `promote` the run id covers: the mode and the replay gate (they
+ * decide the run's verdict), not the rollback watch (it acts after the run).
+ * A bare mode hashes as the string it was written as.
+ */
+function promoteForRunId(p: TrainJob['promote']): unknown {
+  return p.replay ? { mode: p.mode, replay: p.replay } : p.mode;
+}
+
+/**
  * The train run id: job name plus a hash of the normalized spec, the train and
  * eval fingerprints, the trainer identity, hyperparameters and seed, and the
  * parent's digest only when the trainer warm-starts from it. The champion the
@@ -38,7 +47,7 @@ export function computeTrainRunId(args: {
     .update(canonical({
       v: 1,
       kind: 'train',
-      job: Object.fromEntries(Object.entries(args.job).filter(([k]) => !(NOT_IN_RUN_ID as readonly string[]).includes(k))),
+      job: { ...Object.fromEntries(Object.entries(args.job).filter(([k]) => !(NOT_IN_RUN_ID as readonly string[]).includes(k))), promote: promoteForRunId(args.job.promote) },
       trainer: args.trainer,
       hyperparameters: args.job.hyperparameters,
       seed: args.job.seed,

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { readHolds } from '../../repo/holds.js';
 import type { ModelRepository } from '../../repo/model-repository.js';
 import type { Decision } from './decide.js';
 import type { RegisterReceipt } from './register.js';
@@ -34,9 +36,16 @@ export async function promoteCandidate(plan: TrainPlan, args: {
   const expected = evaluation.aliasAtEvaluation;
   const base = { alias, from: expected };
   if (decision.verdict !== 'blessed') return { ...base, promoted: false, verdict: decision.verdict, reason: `verdict is ${decision.verdict}` };
-  if (job.promote !== 'auto') return { ...base, promoted: false, verdict: decision.verdict, reason: `promote: ${job.promote}` };
+  if (job.promote.mode !== 'auto') return { ...base, promoted: false, verdict: decision.verdict, reason: `promote: ${job.promote.mode}` };
   const now = (await repo.aliases(job.model)).aliases[job.alias] ?? null;
   if (now === registered.version) return { ...base, promoted: true, verdict: 'blessed', reason: `${alias} points at ${registered.tag}` };
+  const hold = (await readHolds(join(repo.root, job.model)))[registered.version];
+  if (hold) {
+    return {
+      ...base, promoted: false, verdict: 'pending_approval',
+      reason: `held from automatic promotion since ${hold.at} (${hold.reason}); run "ortq models approve ${registered.tag}" to promote anyway`,
+    };
+  }
   const r = await promoteWithVerdict(repo, { name: job.model, alias: job.alias, expected, version: registered.version, trainRun: plan.runId });
   if (r.moved) return { ...base, promoted: true, verdict: 'blessed', reason: `${alias} moved from ${expected ?? '(unset)'} to ${registered.version}` };
   return {

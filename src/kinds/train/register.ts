@@ -7,8 +7,9 @@ import { ortqVersion } from '../../version.js';
 import type { PreparedData } from './data.js';
 import type { Decision } from './decide.js';
 import { gitCommit } from './git-commit.js';
-import { CANDIDATE_MODEL } from './run-files.js';
-import type { EvaluationReceipt } from './step-evaluate.js';
+import type { ReferenceProfile } from '../../monitor/profile.js';
+import { CANDIDATE_MODEL, readJsonIfExists } from './run-files.js';
+import { CANDIDATE_PROFILE, type EvaluationReceipt } from './step-evaluate.js';
 import type { TrainReceipt } from './step-train.js';
 import type { ModelRef, TrainPlan } from './types.js';
 import { setVerdict } from './verdicts.js';
@@ -79,9 +80,12 @@ export async function registerCandidate(plan: TrainPlan, args: {
   if (args.train.files.some((f) => f.endsWith(`/${EVALUATION_ATTACHMENT}`))) {
     throw new OrtqError('ORTQ_TRAIN_FAILED', `the trainer wrote output/files/${EVALUATION_ATTACHMENT}, a name ortq keeps for its own report`);
   }
+  // the candidate's reference profile (built by the evaluate step from the eval rows and its outputs)
+  const profile = await readJsonIfExists<ReferenceProfile>(join(plan.runDir, CANDIDATE_PROFILE));
   let created = true;
   try {
     await repo.save(name, join(plan.runDir, CANDIDATE_MODEL), {
+      ...(profile ? { profile: { ...profile, model: { name, version, digest: args.evaluation.candidate.digest } } } : {}),
       version,
       labels: { verdict: decision.verdict, trainRun: plan.runId },
       metadata: {

@@ -1,4 +1,4 @@
-import { makeVector, type Vector } from 'apache-arrow';
+import { makeVector, type RecordBatch, type Vector } from 'apache-arrow';
 import type { OrtqConfig } from '../../config.js';
 import { OrtqError } from '../../errors.js';
 import { buildFeatures, type InputSpec } from '../../predict/features.js';
@@ -26,7 +26,7 @@ export interface ScoringModel {
 
 const isFloat = (t: TensorInfo) => t.elemType === 'float32' || t.elemType === 'float64' || t.elemType === 'float16';
 
-function pickOutputs(model: ScoringModel, task: TrainJob['task']): { value?: string; proba?: string; label?: string } {
+export function pickOutputs(model: ScoringModel, task: TrainJob['task']): { value?: string; proba?: string; label?: string } {
   const outs = model.signature.outputs;
   if (task === 'regression') {
     const value = outs.find(isFloat);
@@ -45,7 +45,11 @@ function pickOutputs(model: ScoringModel, task: TrainJob['task']): { value?: str
  * ones production would produce, then reads labels and probabilities into
  * the data's class order.
  */
-export async function scoreEval(model: ScoringModel, data: PreparedData, job: TrainJob, inference?: OrtqConfig['inference']): Promise<Scored> {
+export async function scoreEval(
+  model: ScoringModel, data: PreparedData, job: TrainJob, inference?: OrtqConfig['inference'],
+  /** sees each eval batch with the model's raw outputs on it (the candidate's reference profile is built from these) */
+  observe?: (batch: RecordBatch, outputs: Record<string, ThreadTensor>) => void,
+): Promise<Scored> {
   const side = data.eval;
   const n = side.X.rows;
   const k = data.classes.length;
@@ -70,6 +74,7 @@ export async function scoreEval(model: ScoringModel, data: PreparedData, job: Tr
         throw new OrtqError('ORTQ_INFERENCE_FAILED', `${model.tag}: eval rows ${from}..${to - 1}: ${err.message}`);
       });
       const rows = to - from;
+      observe?.(batch, outputs);
       if (names.value) {
         const v = outputs[names.value].data as ArrayLike<number>;
         const w = v.length / rows;

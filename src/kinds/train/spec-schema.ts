@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Duration } from './duration.js';
 import { METRIC_NAMES } from './metric-catalog.js';
-import { GuardsSchema, TriggerSchema } from '../../triggers/spec.js';
+import { GuardsSchema, RollbackSchema, TriggerSchema } from '../../triggers/spec.js';
 
 const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const SEGMENT = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -43,6 +43,26 @@ const Threshold = z.object({
   maxRegression: z.number().min(0).optional().describe('at most this much worse than the champion'),
 }).strict().refine((t) => t.min !== undefined || t.max !== undefined || t.maxRegression !== undefined, 'set min, max or maxRegression');
 
+const PromoteMode = z.enum(['auto', 'manual', 'never']);
+
+const Replay = z.object({
+  runs: z.number().int().min(1).max(100).default(3).describe("the model's last N completed prediction runs whose inputs are re-scored"),
+  maxShift: z.object({
+    psi: z.number().positive().optional().describe('PSI of the candidate\'s predictions against the champion\'s on the same rows'),
+    flipRate: z.number().min(0).max(1).optional().describe('share of rows whose predicted class differs (classification)'),
+  }).strict().refine((m) => m.psi !== undefined || m.flipRate !== undefined, 'set psi, flipRate or both'),
+}).strict();
+
+const PromoteObject = z.object({
+  mode: PromoteMode.default('auto'),
+  replay: Replay.optional().describe('before an automatic promotion, candidate and champion re-score the inputs of recent prediction runs; beyond maxShift the candidate waits for approval'),
+  rollback: RollbackSchema.optional().describe('after an automatic promotion, roll back when the next runs drift from the candidate\'s profile (served by ortq scheduler); not part of the run id'),
+}).strict();
+
+/** `promote: auto` is `promote: { mode: auto }`; the parsed spec always has the object form. */
+const Promote = z.union([PromoteMode, PromoteObject]).default('manual')
+  .transform((p) => (typeof p === 'string' ? { mode: p } : p));
+
 /** The train job schema: the single source for validation and the published JSON Schema. */
 export const TrainJobSchema = z.object({
   kind: z.literal('train'),
@@ -68,7 +88,7 @@ export const TrainJobSchema = z.object({
     thresholds: z.record(z.string(), Threshold).default({}).describe('all must hold to bless'),
     noChampion: z.enum(['bless', 'pending']).default('bless'),
   }).strict(),
-  promote: z.enum(['auto', 'manual', 'never']).default('manual'),
+  promote: Promote.describe('auto | manual | never, or { mode, replay, rollback }'),
   alias: z.string().regex(SEGMENT, 'an alias name').default('champion'),
   batchSize: z.number().int().positive().max(10_000_000).default(65_536),
   triggers: z.array(TriggerSchema).default([]).describe('when `ortq scheduler` retrains: cron, drift, newData (docs/ops.md); not part of the run id'),
@@ -80,5 +100,6 @@ export const TrainJobSchema = z.object({
 /** Spec fields that say when and why a job runs, not what it computes: left out of the run id. */
 export const NOT_IN_RUN_ID = ['triggers', 'guards', 'evidence'] as const;
 
+export type PromoteSpec = z.output<typeof PromoteObject>;
 export type TrainJobInput = z.input<typeof TrainJobSchema>;
 export type TrainJobParsed = z.output<typeof TrainJobSchema>;

@@ -34,8 +34,15 @@ function crossCheck(job: TrainJob): string[] {
     else if (!job.evaluate.metrics.includes(m as never)) problems.push(`evaluate.thresholds.${m}: not listed in evaluate.metrics`);
     if (t.min !== undefined && t.max !== undefined && t.min > t.max) problems.push(`evaluate.thresholds.${m}: min ${t.min} is above max ${t.max}`);
   }
-  if (job.promote === 'auto' && Object.keys(job.evaluate.thresholds).length === 0) {
+  if (job.promote.mode === 'auto' && Object.keys(job.evaluate.thresholds).length === 0) {
     problems.push('promote: auto needs at least one evaluate.thresholds entry (or use promote: manual)');
+  }
+  if (job.promote.mode !== 'auto') {
+    if (job.promote.replay) problems.push(`promote.replay: replay gates automatic promotions; promote.mode is ${job.promote.mode}`);
+    if (job.promote.rollback) problems.push(`promote.rollback: rollback watches automatic promotions; promote.mode is ${job.promote.mode}`);
+  }
+  if (job.promote.replay?.maxShift.flipRate !== undefined && job.task !== 'classification') {
+    problems.push('promote.replay.maxShift.flipRate: label flips need task: classification (use psi)');
   }
   if (job.champion !== undefined) {
     try {

@@ -1,4 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import type { RecordBatch } from 'apache-arrow';
+import { writeJsonAtomic } from '../../fs/atomic.js';
+import { ProfileBuilder } from '../../monitor/profile-builder.js';
+import type { ThreadTensor } from '../../predict/inference-thread.js';
 import { join } from 'node:path';
 import type { OrtqConfig } from '../../config.js';
 import { OrtqError } from '../../errors.js';
@@ -28,6 +32,19 @@ export interface EvaluationReceipt {
   at: string;
 }
 
+/** The candidate's reference profile (profile.json of the version it is registered as), built from the eval rows and its outputs on them. */
+export const CANDIDATE_PROFILE = 'candidate/profile.json';
+
+function candidateProfiler(model: ScoringModel, data: PreparedData): { builder: ProfileBuilder; observe: (batch: RecordBatch, outputs: Record<string, ThreadTensor>) => void } {
+  const proba = probOutputOf(model.signature);
+  const labels: Record<string, Array<string | number>> = {};
+  if (model.classLabels) {
+    for (const o of model.signature.outputs) if (o.name === proba || !o.elemType.startsWith('float')) labels[o.name] = model.classLabels;
+  }
+  const builder = new ProfileBuilder({}, data.eval.X.names, labels);
+  return { builder, observe: (batch, outputs) => builder.add(batch, outputs) };
+}
+
 const probOutputOf = (s: ScoringModel['signature']) => s.outputs.find((o) => o.elemType.startsWith('float') && o.shape.length === 2)?.name ?? null;
 
 /**
@@ -49,7 +66,12 @@ export async function evaluateRun(plan: TrainPlan, args: {
     signature: validated.signature,
     classLabels: validated.classLabels,
   };
-  const scored = await scoreEval(candidateModel, data, job, args.inference);
+  const profiler = candidateProfiler(candidateModel, data);
+  const scored = await scoreEval(candidateModel, data, job, args.inference, profiler.observe);
+  if (profiler.builder.needsSecondPass()) await scoreEval(candidateModel, data, job, args.inference, profiler.observe);
+  await writeJsonAtomic(join(plan.runDir, CANDIDATE_PROFILE), profiler.builder.finish({
+    source: ('split' in job.data.eval ? plan.inputs.train : plan.inputs.eval).map((f) => ({ path: f.path, sha256: f.sha256 })),
+  }));
   if (job.task === 'classification' && !scored.proba) {
     const needs = job.evaluate.metrics.filter((m) => metricInfo(m)?.needsProba);
     if (needs.length) throw new OrtqError('ORTQ_MODEL_INVALID', `the candidate has no [N, k] float probability output, which ${needs.join(', ')} need`);

@@ -86,6 +86,6 @@ describe('train spec', () => {
     expect(d.reasons[1].bound).toBeCloseTo(0.935, 12);
     expect(decide(job, { accuracy: 0.95, log_loss: 0.2 }, { missing: true }).verdict).toBe('blessed');
     expect(decide({ ...job, evaluate: { ...job.evaluate, noChampion: 'pending' } }, { accuracy: 0.95, log_loss: 0.2 }, { missing: true }).verdict).toBe('pending_approval');
-    expect(decide({ ...job, promote: 'manual' }, { accuracy: 0.95, log_loss: 0.2 }, { metrics: { accuracy: 0.9, log_loss: 0.3 } }).verdict).toBe('pending_approval');
+    expect(decide({ ...job, promote: { mode: 'manual' } }, { accuracy: 0.95, log_loss: 0.2 }, { metrics: { accuracy: 0.9, log_loss: 0.3 } }).verdict).toBe('pending_approval');
   });
 });

@@ -38,6 +38,7 @@ export const ERRORS = {
   ORTQ_RUN_LOCKED: { exit: 1, retryable: true, summary: 'another process is running this run right now' },
   ORTQ_INPUT_CHANGED: { exit: 1, retryable: false, summary: 'an input of the run changed since it was planned; run the job again as a new run' },
   ORTQ_WAIT_TIMEOUT: { exit: 1, retryable: true, summary: 'a queued run did not end within --timeout; it goes on in the queue' },
+  ORTQ_TRIGGER_SUPPRESSED: { exit: 1, retryable: false, summary: 'a retraining firing was suppressed by a guard (a training of the model queued or running, cooldown, daily cap); recorded with its reason' },
   // not transient: retrying a bug gives the same bug, five times over
   ORTQ_INTERNAL: { exit: 1, retryable: false, summary: 'an unexpected internal error' },
 } as const satisfies Record<string, { exit: number; retryable: boolean; summary: string }>;

@@ -10,6 +10,7 @@ import { registerRunsQueue } from './runs/register-queue.js';
 import { registerRuns } from './runs/register.js';
 import { registerScheduler } from './scheduler/register.js';
 import { registerStatus } from './status/register.js';
+import { registerTrain } from './train/register.js';
 import { registerTriggers } from './triggers/register.js';
 import { registerWorker } from './worker/register.js';
 
@@ -29,5 +30,6 @@ export const COMMANDS: Array<(program: Command, ctx: CliContext) => void> = [
   registerDemo,
   registerModels,
   registerTriggers,
+  registerTrain,
   registerDrift,
 ];

@@ -1,6 +1,7 @@
 import type { Decision } from './decide.js';
 import type { MetricValues } from './evaluate.js';
 import type { PromoteReceipt } from './promote.js';
+import type { ReplayReport } from './replay.js';
 import type { RegisterReceipt } from './register.js';
 import type { EvaluationReceipt } from './step-evaluate.js';
 import type { TrainStepReceipt } from './steps.js';
@@ -27,6 +28,8 @@ export interface TrainManifest {
   promoted: boolean;
   alias: string;
   promotion: PromoteReceipt | null;
+  /** `promote.replay`: the candidate and the champion re-scored the inputs of recent prediction runs */
+  replay: ReplayReport | null;
   /** the trigger firing that enqueued the run (also in the candidate's lineage as `trigger`) */
   evidence?: Record<string, unknown>;
   trainer_output_tail?: string;
@@ -86,6 +89,7 @@ export function buildTrainManifest(plan: TrainPlan, r: TrainReceipts, info: {
     promoted: r.promote?.promoted ?? false,
     alias: `${plan.job.model}@${plan.job.alias}`,
     promotion: r.promote ?? null,
+    replay: r.promote?.replay ?? null,
     ...(plan.job.evidence ? { evidence: plan.job.evidence } : {}),
     ...(r.train?.outputTail ? { trainer_output_tail: r.train.outputTail } : {}),
     startedAt: info.startedAt,
@@ -114,6 +118,8 @@ export function trainSummary(m: TrainManifest, extra: { reused: boolean; runDir:
     alias: m.alias,
     runDir: extra.runDir,
     durationMs: m.durationMs,
+    ...(m.replay ? { replay: { pass: m.replay.pass, psi: m.replay.psi, flipRate: m.replay.flipRate, rows: m.replay.rows, runs: m.replay.runs.map((r) => r.runId), skipped: m.replay.skipped, reasons: m.replay.reasons } } : {}),
+    ...(m.evidence ? { evidence: m.evidence } : {}),
     ...(m.failures ? { failures: m.failures } : {}),
   };
 }

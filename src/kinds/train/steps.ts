@@ -95,6 +95,7 @@ export async function runTrainStep(plan: TrainPlan, step: StepName, ctx: TrainSt
       return promoteCandidate(plan, {
         repo: ctx.repo, decision: await ctx.receipt<Decision>('decide'),
         evaluation: await ctx.receipt<EvaluationReceipt>('evaluate'), registered: await ctx.receipt<RegisterReceipt>('register'),
+        validated: await ctx.receipt<ValidateReceipt>('validate'), inference: ctx.inference,
       });
   }
 }

@@ -47,6 +47,15 @@ export async function promoteWithVerdict(repo: ModelRepository, args: {
   });
 }
 
+/** A blessed candidate that an automatic promotion may not move (replay, hold) becomes pending_approval, with the reason. */
+export async function holdForApproval(repo: ModelRepository, name: string, version: string, reason: string, trainRun: string): Promise<void> {
+  await store(repo, name).update((state) => {
+    state.verdicts ??= {};
+    const prev = state.verdicts[version];
+    state.verdicts[version] = { verdict: 'pending_approval', reasons: [...(prev?.reasons ?? []), reason], trainRun, at: new Date().toISOString(), by: 'train' };
+  });
+}
+
 /** `ortq models approve`: a pending version becomes blessed and the alias moves to it. */
 export async function approveVersion(repo: ModelRepository, tag: string, alias: string, by = 'cli'): Promise<{ tag: string; alias: string; from: string | null }> {
   const r = await repo.resolve(tag);

@@ -5,6 +5,8 @@ export interface ModelMetricSources {
   models: () => Promise<ModelOverview[]>;
   /** trigger events ever recorded, per trigger and outcome (from Redis: the same for every scraper) */
   triggerCounts?: () => Promise<Array<{ trigger: string; outcome: string; count: number }>>;
+  /** automatic rollbacks ever recorded, per model (from Redis, like the trigger counts) */
+  rollbackCounts?: () => Promise<Array<{ model: string; count: number }>>;
 }
 
 /**
@@ -46,7 +48,18 @@ export function registerModelMetrics(registry: Registry, src: ModelMetricSources
       labelNames: ['trigger', 'outcome'], registers: [registry],
       async collect() {
         this.reset();
-        for (const c of await counts()) if (c.outcome !== 'enqueued') this.inc({ trigger: c.trigger, outcome: c.outcome }, c.count);
+        for (const c of await counts()) if (c.outcome !== 'enqueued' && c.outcome !== 'rollback') this.inc({ trigger: c.trigger, outcome: c.outcome }, c.count);
+      },
+    });
+  }
+  const rollbacks = src.rollbackCounts;
+  if (rollbacks) {
+    new Counter({
+      name: 'ortq_rollbacks_total', help: 'automatic rollbacks of a champion whose first prediction runs drifted beyond promote.rollback',
+      labelNames: ['model'], registers: [registry],
+      async collect() {
+        this.reset();
+        for (const c of await rollbacks()) this.inc({ model: c.model }, c.count);
       },
     });
   }

@@ -35,6 +35,8 @@ export interface DashboardOptions {
   models?: () => Promise<ModelOverview[]>;
   /** Trigger events per trigger and outcome, exported as ortq_trigger_firings_total. */
   triggerCounts?: () => Promise<Array<{ trigger: string; outcome: string; count: number }>>;
+  /** Automatic rollbacks per model, exported as ortq_rollbacks_total. */
+  rollbackCounts?: () => Promise<Array<{ model: string; count: number }>>;
 }
 
 export interface Dashboard {
@@ -75,7 +77,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const metrics = new QueueMetrics(queues);
   const runStatsKey = metaKeys(conn.prefix).runStats;
   registerRunMetrics(metrics.registry, () => readRunStats(redis, runStatsKey));
-  if (opts.models) registerModelMetrics(metrics.registry, { models: opts.models, triggerCounts: opts.triggerCounts });
+  if (opts.models) registerModelMetrics(metrics.registry, { models: opts.models, triggerCounts: opts.triggerCounts, rollbackCounts: opts.rollbackCounts });
 
   const app = new Hono();
   app.get('/metrics', async (c) => {

@@ -38,7 +38,8 @@ describe.skipIf(!executablePath)('dashboard models page in Chromium', () => {
         drift: async (m) => (m === 'iris' ? { runId: 'iris-score-123', finishedAt: '2026-12-01T00:00:00Z', worst: { kind: 'feature', name: 'petal_length', stat: 'psi', value: 0.4321 } } : null),
         triggers: async (m) => (m === 'iris' ? [{ name: 'iris-retrain.drift', type: 'drift', lastSummary: '1 of 2 consecutive runs drifted' }] : []),
       }),
-      triggerCounts: async () => [{ trigger: 'iris-retrain.drift', outcome: 'fired', count: 2 }, { trigger: 'iris-retrain.drift', outcome: 'suppressed', count: 1 }],
+      triggerCounts: async () => [{ trigger: 'iris-retrain.drift', outcome: 'fired', count: 2 }, { trigger: 'iris-retrain.drift', outcome: 'suppressed', count: 1 }, { trigger: 'iris-retrain.rollback', outcome: 'rollback', count: 1 }],
+      rollbackCounts: async () => [{ model: 'iris', count: 1 }],
     });
     browser = await chromium.launch({
       executablePath: executablePath!,
@@ -82,5 +83,7 @@ describe.skipIf(!executablePath)('dashboard models page in Chromium', () => {
     expect(text).toMatch(/^ortq_pending_approvals\{model="churn"\} 0$/m);
     expect(text).toMatch(/^ortq_trigger_firings_total\{trigger="iris-retrain.drift",outcome="fired"\} 2$/m);
     expect(text).toMatch(/^ortq_trigger_firings_total\{trigger="iris-retrain.drift",outcome="suppressed"\} 1$/m);
+    expect(text).not.toContain('outcome="rollback"');
+    expect(text).toMatch(/^ortq_rollbacks_total\{model="iris"\} 1$/m);
   });
 });

@@ -22,6 +22,7 @@ export async function dashboardCommand(flags: DashboardFlags): Promise<void> {
     // the read-only /models page and the model metrics on /metrics
     models: () => modelsOverview(repo, sources.overview),
     triggerCounts: () => sources.store.counts(),
+    rollbackCounts: () => sources.store.rollbackCounts(),
   });
   if (flags.allowActions && flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
     logger.warn({ host: flags.host }, 'actions are enabled on a non-loopback address and the dashboard has no authentication');

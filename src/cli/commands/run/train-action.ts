@@ -26,6 +26,10 @@ export async function runTrainCommand(jobFile: string, flags: TrainRunFlags): Pr
   else {
     process.stdout.write(`train run ${manifest.runId} ${reused ? 'already done' : 'completed'}: ${trainSummaryLine(manifest)}\n`);
     for (const r of manifest.reasons) process.stdout.write(`  ${r.pass ? 'pass' : 'FAIL'}  ${r.message}\n`);
+    if (manifest.replay) {
+      for (const line of manifest.replay.reasons) process.stdout.write(`  replay  ${line}\n`);
+      for (const sk of manifest.replay.skipped) process.stdout.write(`  replay  skipped ${sk.runId}: ${sk.reason}\n`);
+    }
   }
   if (flags.requireBlessed && manifest.verdict !== 'blessed') {
     process.stderr.write(`verdict is ${manifest.verdict}, not blessed (--require-blessed)\n`);

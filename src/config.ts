@@ -34,6 +34,12 @@ const ConfigSchema = z.strictObject({
     /** how often stalled shards are looked for @defaultValue 30000 */
     stalledIntervalMs: z.number().int().positive().optional(),
   }).prefault({}),
+  worker: z.strictObject({
+    /** work queues `ortq worker` serves when --queues is not given (checked against the known queues when a worker starts) */
+    queues: z.array(z.string().min(1)).min(1).default(['predict']),
+    /** train steps one worker process runs at once (each in its own child process) @defaultValue 1 */
+    trainConcurrency: z.number().int().positive().default(1),
+  }).prefault({}),
   metrics: z.strictObject({ port: z.number().int().min(0).default(0) }).prefault({}),
 });
 
@@ -53,6 +59,8 @@ const ENV_OVERRIDES: Array<[string, string[], (v: string) => unknown]> = [
   ['ORTQ_RECYCLE_ABOVE_RSS_MB', ['queue', 'recycleAboveRssMb'], Number],
   ['ORTQ_LOCK_DURATION_MS', ['queue', 'lockDurationMs'], Number],
   ['ORTQ_STALLED_INTERVAL_MS', ['queue', 'stalledIntervalMs'], Number],
+  ['ORTQ_WORKER_QUEUES', ['worker', 'queues'], (v) => v.split(',').map((q) => q.trim()).filter(Boolean)],
+  ['ORTQ_TRAIN_CONCURRENCY', ['worker', 'trainConcurrency'], Number],
 ];
 
 function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { OrtqError } from '../errors.js';
-import type { RunManifestBase, RunPlanBase } from '../kinds/types.js';
+import { loadKind } from '../kinds/registry.js';
+import type { AnyJobKind, RunManifestBase, RunPlanBase } from '../kinds/types.js';
 import { followRun } from '../queue/follow.js';
 import type { QueueClient } from '../queue/queue-client.js';
 import type { QueuedRun } from '../queue/queued-runs.js';
@@ -10,8 +11,12 @@ import { printJson } from './output.js';
 import { runProgressBar } from './progress.js';
 import { logFollowNotice } from './wait-options.js';
 
-/** The summary `ortq run --json` and `ortq enqueue --json` print. */
-export function runSummary(m: RunManifestBase, runDir: string, reused: boolean): Record<string, unknown> {
+/**
+ * The summary `ortq run --json` and `ortq enqueue --json` print: the run
+ * core's fields, then what the run's kind adds (a train run's candidate,
+ * verdict, reasons, metrics, promotion), the same locally and queued.
+ */
+export function runSummary(m: RunManifestBase, runDir: string, reused: boolean, kind?: AnyJobKind): Record<string, unknown> {
   return {
     runId: m.runId,
     kind: m.kind,
@@ -25,7 +30,13 @@ export function runSummary(m: RunManifestBase, runDir: string, reused: boolean):
     manifest: runLayout.manifestFile(runDir),
     durationMs: m.durationMs,
     ...('rowsPerSecond' in m ? { rowsPerSecond: m.rowsPerSecond } : {}),
+    ...(kind?.summaryFields?.(m) ?? {}),
   };
+}
+
+/** One line about a finished run: `run <id> completed: <the kind's summary line>` and where its results are. */
+export function runDoneText(m: RunManifestBase, runDir: string, verb: string, kind: AnyJobKind): string {
+  return `run ${m.runId} ${verb}: ${kind.summary(m).text}\nresults: ${runDir}\n`;
 }
 
 /** The `--json` summary of a run that has not finished: the shape of `ortq run --json`, rows still null. */
@@ -60,8 +71,9 @@ export async function waitAndReport(qc: QueueClient, plan: RunPlanBase, flags: {
   const home = runLayout.homeOf(plan.runDir, plan.runId);
   const manifest = await readRunManifest(home);
   if (rec.status === 'completed' && manifest) {
-    if (flags.json) printJson({ ...runSummary(manifest, home, outcome !== 'enqueued'), outcome });
-    else process.stdout.write(`run ${plan.runId} completed: ${manifest.rows.written} rows written${manifest.model ? ` (model ${manifest.model.tag})` : ''}\nresults: ${home}\n`);
+    const kind = await loadKind(manifest.kind);
+    if (flags.json) printJson({ ...runSummary(manifest, home, outcome !== 'enqueued', kind), outcome });
+    else process.stdout.write(runDoneText(manifest, home, 'completed', kind));
     return;
   }
   if (flags.json) printJson(pendingSummary(plan, rec, outcome));

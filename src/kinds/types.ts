@@ -102,6 +102,8 @@ export interface RunManifestBase {
   host: string;
   mode: RunMode;
   failures?: StepFailure[];
+  /** the kind's one-line summary (JobKind.summary), written by the core, shown by `runs list` and `ortq status` */
+  summary?: string;
 }
 
 /** Services a kind may use; the core passes them in, the kind never builds its own. */
@@ -156,6 +158,14 @@ export interface JobKind<
   plan(spec: Spec, facts: Facts, opts: PlanOptions & { runDirFor(runId: string): string }): Plan;
   steps(plan: Plan): readonly StepPlan[];
   /**
+   * A resource that at most one run at a time may use under the queue (a
+   * train run: its model, `train:<model>`): a step of another run that holds
+   * it waits (delayed, not failed) until it is free. Held in Redis from the
+   * run's first step to its last, renewed while a step runs. Absent or null:
+   * runs of this kind never exclude each other.
+   */
+  exclusive?(plan: Plan): string | null;
+  /**
    * Does one step: writes its files into `plan.runDir` atomically (temp name,
    * fsync, rename) and returns the receipt. The core writes the receipt.
    */
@@ -171,6 +181,12 @@ export interface JobKind<
   }): Manifest;
   /** one line for the CLI, `ortq status` and the dashboard */
   summary(manifest: Manifest): RunSummaryLine;
+  /**
+   * What this kind adds to the `--json` summary that `ortq run` and
+   * `ortq enqueue --wait` print (a train run: candidate, verdict, metrics, …);
+   * absent: the core's fields only
+   */
+  summaryFields?(manifest: Manifest): Record<string, unknown>;
 }
 
 /** A kind with its type parameters erased, as the registry hands it out. */

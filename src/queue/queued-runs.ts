@@ -28,6 +28,8 @@ export interface QueuedRun {
   shardsFailed: number;
   failures: StepFailure[];
   schedule: string | null;
+  /** the kind's one-line summary of the finished run (a train run: candidate, verdict, metric, promotion) */
+  summary?: string | null;
   /** changes on every claim; a stale claim is taken over by comparing it */
   claim: string;
 }
@@ -72,6 +74,7 @@ return 1
 const FINISH = `
 local prev = redis.call('HGET', KEYS[1], 'status')
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finishedAt', ARGV[2], 'failures', ARGV[3], 'shardsFailed', ARGV[4])
+if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'summary', ARGV[8]) end
 if prev == 'completed' or prev == 'failed' or prev == 'cancelled' then return 0 end
 local kind = redis.call('HGET', KEYS[1], 'kind')
 if not kind or kind == '' then kind = 'predict' end
@@ -156,13 +159,13 @@ export class QueuedRunStore {
    * and with `durationSeconds`, `ortq_run_duration_seconds`; a completed run
    * sets its job's `ortq_last_success_timestamp_seconds`). Returns whether it counted.
    */
-  async finish(runId: string, status: RunStatus, failures: QueuedRun['failures'], opts: { at?: Date; durationSeconds?: number } = {}): Promise<boolean> {
+  async finish(runId: string, status: RunStatus, failures: QueuedRun['failures'], opts: { at?: Date; durationSeconds?: number; summary?: string } = {}): Promise<boolean> {
     const at = opts.at ?? new Date();
     const d = opts.durationSeconds;
     const has = d !== undefined && Number.isFinite(d) && d >= 0;
     const counted = await runScript(this.client, FINISH, [this.keys.run(runId), this.keys.runStats], [
       status, at.toISOString(), JSON.stringify(failures), failures.length,
-      has ? String(d) : '', has ? durationBucket(d) : '', String(at.getTime() / 1000),
+      has ? String(d) : '', has ? durationBucket(d) : '', String(at.getTime() / 1000), opts.summary ?? '',
     ]);
     return counted === 1;
   }
@@ -188,7 +191,7 @@ export class QueuedRunStore {
 }
 
 const NUMERIC = new Set(['shards', 'shardsDone', 'rowsDone', 'shardsFailed']);
-const NULLABLE = new Set(['totalRows', 'startedAt', 'finishedAt', 'schedule']);
+const NULLABLE = new Set(['totalRows', 'startedAt', 'finishedAt', 'schedule', 'summary']);
 
 function encode(rec: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -53,16 +53,26 @@ export function metaKeys(prefix: string) {
     rowsMinute: (minute: number) => `${base}:rows:${minute}`,
     tick: (schedule: string, logical: string) => `${base}:tick:${schedule}:${logical}`,
     schedule: (schedule: string) => `${base}:schedule:${schedule}`,
+    /** a run's exclusive resource (JobKind.exclusive): its value is the holding run id */
+    guard: (resource: string) => `${base}:guard:${resource}`,
   };
 }
 
-/** Parses `--queues predict,train` into known queue names. */
-export function parseQueueList(list: string | undefined): string[] {
-  const names = (list ?? 'predict').split(',').map((s) => s.trim()).filter(Boolean);
+/**
+ * Parses `--queues predict,train` (or config `worker.queues`, given as a
+ * list) into known queue names. An unknown name is ORTQ_USAGE from the
+ * command line, ORTQ_CONFIG_INVALID from the configuration, listing the valid ones.
+ */
+export function parseQueueList(list: string | readonly string[] | undefined, source: 'flag' | 'config' = 'flag'): string[] {
+  const names = (typeof list === 'string' || list === undefined ? (list ?? 'predict').split(',') : [...list]).map((s) => s.trim()).filter(Boolean);
   for (const n of names) {
     if (!(KNOWN_QUEUES as readonly string[]).includes(n)) {
+      if (source === 'config') {
+        throw new OrtqError('ORTQ_CONFIG_INVALID', `invalid configuration: worker.queues: unknown queue "${n}" (valid: ${KNOWN_QUEUES.join(', ')})`, { valid: KNOWN_QUEUES });
+      }
       throw new OrtqError('ORTQ_USAGE', `unknown queue "${n}" (known: ${KNOWN_QUEUES.join(', ')})`);
     }
   }
+  if (names.length === 0) throw new OrtqError(source === 'config' ? 'ORTQ_CONFIG_INVALID' : 'ORTQ_USAGE', `no queue to serve (valid: ${KNOWN_QUEUES.join(', ')})`);
   return [...new Set(names)];
 }

@@ -5,6 +5,7 @@ function asRecord(q: QueuedRun): RunRecord {
   return {
     runId: q.runId, kind: q.kind, job: q.jobName, status: q.status, runDir: q.runDir, model: q.model, digest: q.digest,
     rows: q.rowsDone, startedAt: q.startedAt ?? q.enqueuedAt, ...(q.finishedAt ? { finishedAt: q.finishedAt } : {}), mode: 'queue',
+    ...(q.summary ? { summary: q.summary } : {}),
     progress: { stepsDone: q.shardsDone, steps: q.shards, rowsDone: q.rowsDone, totalRows: q.totalRows },
   };
 }

@@ -50,7 +50,26 @@ async function failedChainSteps(queue: Queue, runId: string, steps: readonly Ste
  * (verification, run.json last, swap of a --force rebuild) and closes the
  * run record in Redis. Light work, so it runs in the worker process itself.
  */
-export function runFinalizer(store: QueuedRunStore, logger: Logger, queues: (name: string) => Queue, ledger: RunLedger = new RunLedger()) {
+export function runFinalizer(store: QueuedRunStore, logger: Logger, queues: (name: string) => Queue, ledger: RunLedger = new RunLedger(), hooks: FinalizerHooks = {}) {
+  const finalize = runFinalizerBody(store, logger, queues, ledger, hooks);
+  return async (job: Job<RunJobData>): Promise<RunJobResult> => {
+    try {
+      return await finalize(job);
+    } finally {
+      // whatever happened, the run holds its exclusive resource no longer
+      if (job.data.guard) await hooks.release?.(job.data.guard, job.data.runId).catch(() => undefined);
+    }
+  };
+}
+
+/** What the worker does around finalizing a run: metrics, and giving up the run's exclusive resource. */
+export interface FinalizerHooks {
+  /** told of a run's manifest, completed or failed, when its record in Redis closes (once per run end) */
+  finalized?(data: RunJobData, manifest: RunManifestBase): void;
+  release?(resource: string, runId: string): Promise<unknown>;
+}
+
+function runFinalizerBody(store: QueuedRunStore, logger: Logger, queues: (name: string) => Queue, ledger: RunLedger, hooks: FinalizerHooks) {
   return async (job: Job<RunJobData>): Promise<RunJobResult> => {
     const { runId, runDir } = job.data;
     const log = logger.child({ runId, model: job.data.model });
@@ -72,7 +91,13 @@ export function runFinalizer(store: QueuedRunStore, logger: Logger, queues: (nam
       failures,
       ledger,
     });
-    await store.finish(runId, manifest.status, manifest.failures ?? [], { durationSeconds: manifest.durationMs / 1000 });
+    const counted = await store.finish(runId, manifest.status, manifest.failures ?? [], { durationSeconds: manifest.durationMs / 1000, ...(manifest.summary !== undefined ? { summary: manifest.summary } : {}) });
+    try {
+      // once per run end, as the run statistics in Redis: a finalizer that BullMQ retries is not counted again
+      if (counted) hooks.finalized?.(job.data, manifest);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'run statistics not recorded');
+    }
     if (manifest.status === 'completed') {
       log.info({ rows: manifest.rows, durationMs: manifest.durationMs }, 'run completed');
       return { runId, status: manifest.status, rows: manifest.rows, failures: manifest.failures };

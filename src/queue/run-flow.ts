@@ -14,6 +14,11 @@ export interface StepJobData {
   /** pinned model tag and digest, for logs */
   model: string;
   digest: string;
+  /**
+   * the run's exclusive resource (see JobKind.exclusive), held in Redis from
+   * its first step until its last (`last`) ends or a step fails
+   */
+  guard?: { key: string; last: boolean };
 }
 
 /** Data of the run job, the flow parent that finalizes the run. */
@@ -26,6 +31,8 @@ export interface RunJobData {
   totalRows: number | null;
   model: string;
   digest: string;
+  /** the run's exclusive resource, released by the finalizer whatever happened */
+  guard?: string;
 }
 
 export interface FlowOptions {
@@ -35,6 +42,8 @@ export interface FlowOptions {
   attempts: number;
   /** first retry delay, doubled each time @defaultValue 2000 */
   backoffMs: number;
+  /** the kind's exclusive resource for this run (e.g. `train:iris`), or none */
+  guard?: string | null;
 }
 
 // finished jobs are trimmed by age and count; dedup never relies on them (see queued-runs.ts)
@@ -62,11 +71,13 @@ export function buildRunFlow(kind: Pick<KindEntry, 'name' | 'queue' | 'order'>, 
     totalRows: plan.totalRows,
     model: plan.model?.tag ?? '',
     digest: plan.model?.digest ?? '',
+    ...(opts.guard ? { guard: opts.guard } : {}),
   };
   const stepJob = (s: StepPlan, top: boolean): FlowJob => {
     const data: StepJobData = {
       kind: kind.name, runId: plan.runId, runDir: plan.runDir, stepIndex: s.index, stepId: s.id, rows: s.rows,
       model: plan.model?.tag ?? '', digest: plan.model?.digest ?? '',
+      ...(opts.guard ? { guard: { key: opts.guard, last: top } } : {}),
     };
     return {
       name: STEP_JOB,

@@ -5,11 +5,18 @@ import type { StepJobResult as ShardJobResult } from './step-processor.js';
 
 /** What the owner of a ShardWorker does around each shard (start checks, stats, logs). */
 export interface ShardHooks {
-  /** runs before the shard is handed to a child process; throw to refuse it */
-  before(job: Job<ShardJobData>): Promise<void>;
+  /**
+   * runs before the shard is handed to a child process; throw to refuse it
+   * (or move it to delayed with `token` and throw DelayedError). What it
+   * returns is told how the shard ended (also when it was handed back).
+   */
+  before(job: Job<ShardJobData>, token: string | undefined): Promise<ShardEnd | void>;
   after(job: Job<ShardJobData>, result: ShardJobResult, ms: number): Promise<void>;
   failed(job: Job<ShardJobData>, err: Error): Promise<void>;
 }
+
+/** Told once how a started shard ended: `completed` true, or false (failed, retried, handed back). */
+export type ShardEnd = (completed: boolean) => Promise<void>;
 
 type ShardJob = Job<ShardJobData, ShardJobResult>;
 
@@ -65,7 +72,8 @@ export class ShardWorker extends Worker<ShardJobData, ShardJobResult> {
     const inner = this.processFn;
     this.processFn = async (job: ShardJob, token?: string, signal?: AbortSignal) => {
       this.inflight ??= new Map();
-      await this.hooks.before(job);
+      const end = await this.hooks.before(job, token);
+      let completed = false;
       const t0 = Date.now();
       const key = job.id!;
       // the pool's most recently retained child is this job's; remember it for hand-back
@@ -80,6 +88,7 @@ export class ShardWorker extends Worker<ShardJobData, ShardJobResult> {
       this.inflight.set(key, { job, token: token ?? '', child: () => busy.get(key) });
       try {
         const result = await running;
+        completed = true;
         await this.hooks.after(job, result, Date.now() - t0);
         return result;
       } catch (err) {
@@ -92,6 +101,7 @@ export class ShardWorker extends Worker<ShardJobData, ShardJobResult> {
       } finally {
         this.inflight.delete(key);
         busy.delete(key);
+        if (end) await end(completed).catch(() => undefined);
       }
     };
   }

@@ -13,7 +13,7 @@ export interface QueueStatus {
   prefix: string;
   queues: Array<{ name: string; counts: QueueCounts; workers: number }>;
   workers: Array<{ name: string; addr: string; idleSeconds: number; queues: string[] }>;
-  runs: Array<Pick<QueuedRun, 'runId' | 'kind' | 'status' | 'jobName' | 'model' | 'shards' | 'shardsDone' | 'shardsFailed' | 'rowsDone' | 'totalRows' | 'enqueuedAt' | 'startedAt' | 'finishedAt'> & { percent: number | null }>;
+  runs: Array<Pick<QueuedRun, 'runId' | 'kind' | 'status' | 'jobName' | 'model' | 'shards' | 'shardsDone' | 'shardsFailed' | 'rowsDone' | 'totalRows' | 'enqueuedAt' | 'startedAt' | 'finishedAt'> & { percent: number | null; summary: string | null }>;
   failures: Array<{ jobId: string; runId: string | null; shard: string | null; code: string; message: string; attempts: number; at: string | null }>;
   rowsPerSecond: { lastMinute: number; last5Minutes: number; perMinute: number[] };
 }
@@ -45,7 +45,7 @@ export async function queueStatus(qc: QueueClient, opts: { runs?: number; failur
   const runs = recent.map((r) => ({
     runId: r.runId, kind: r.kind, status: r.status, jobName: r.jobName, model: r.model, shards: r.shards, shardsDone: r.shardsDone,
     shardsFailed: r.shardsFailed, rowsDone: r.rowsDone, totalRows: r.totalRows, enqueuedAt: r.enqueuedAt, startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
+    finishedAt: r.finishedAt, summary: r.summary ?? null,
     percent: r.totalRows ? Math.min(100, Math.round((r.rowsDone / r.totalRows) * 1000) / 10) : r.shards ? Math.round((r.shardsDone / r.shards) * 1000) / 10 : null,
   }));
   const failedJobs = (await Promise.all(kindQueues().map((q) => qc.queue(q).getFailed(0, (opts.failures ?? 10) - 1)))).flat()

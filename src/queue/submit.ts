@@ -1,5 +1,5 @@
 import { OrtqError, toOrtqError } from '../errors.js';
-import type { KindEntry } from '../kinds/registry.js';
+import { loadKind, type KindEntry } from '../kinds/registry.js';
 import type { RunPlanBase, StepPlan } from '../kinds/types.js';
 import type { Logger } from '../logger.js';
 import { RunLedger } from '../runs/ledger.js';
@@ -58,7 +58,8 @@ export async function submitPlan(qc: QueueClient, kind: KindEntry, plan: RunPlan
     const receipts = await readReceipts(plan.runDir);
     const todo = steps.filter((s) => !receipts.has(s.id));
     await removeLeftovers(qc, kind, plan, steps);
-    await qc.flowProducer.add(buildRunFlow(kind, plan, steps, { stepIndexes: todo.map((s) => s.index), attempts: opts.attempts, backoffMs: opts.backoffMs }));
+    const guard = (await loadKind(kind.name)).exclusive?.(plan) ?? null;
+    await qc.flowProducer.add(buildRunFlow(kind, plan, steps, { stepIndexes: todo.map((s) => s.index), attempts: opts.attempts, backoffMs: opts.backoffMs, guard }));
     await (opts.ledger ?? new RunLedger()).recordStart({
       runId: plan.runId, kind: kind.name, job: plan.job.name, runDir: plan.runDir, model: plan.model?.tag, digest: plan.model?.digest, mode: 'queue',
     }).catch(() => undefined);

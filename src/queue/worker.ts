@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { OrtqConfig } from '../config.js';
 import { OrtqError, errorToText, toOrtqError } from '../errors.js';
@@ -13,6 +13,9 @@ import { QueuedRunStore } from './queued-runs.js';
 import { RUNS_QUEUE } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
 import { runFinalizer } from './run-finalizer.js';
+import { RunGuards } from './run-guard.js';
+import { RunLedger } from '../runs/ledger.js';
+import { TrainMetrics } from './train-metrics.js';
 import type { RunJobData, StepJobData as ShardJobData } from './run-flow.js';
 import type { StepJobResult as ShardJobResult } from './step-processor.js';
 import { ShardWorker } from './shard-worker.js';
@@ -27,6 +30,8 @@ export interface WorkerServiceOptions {
   queues?: string[];
   /** shards processed at once, each in its own child process @defaultValue config.queue.workerConcurrency */
   concurrency?: number;
+  /** per work queue, steps processed at once where it differs from `concurrency` (e.g. `{ train: 1 }`) */
+  concurrencyByQueue?: Record<string, number>;
   /** a shard whose lock is not renewed for this long is given to another worker @defaultValue 30000 */
   lockDurationMs?: number;
   /** how often stalled shards are looked for @defaultValue 30000 */
@@ -50,6 +55,8 @@ export class WorkerService {
   private readonly pendingStats = new Set<Promise<void>>();
   /** queues opened on demand (the finalizer reading step jobs), closed with the worker */
   private readonly closers: Array<() => Promise<void>> = [];
+  private readonly guards: RunGuards;
+  readonly trainMetrics: TrainMetrics;
 
   private constructor(
     /** defaults filled in */
@@ -58,7 +65,11 @@ export class WorkerService {
     private readonly client: Redis,
     private readonly store: QueuedRunStore,
     readonly metrics: WorkerMetrics,
-  ) {}
+  ) {
+    // a run's exclusive resource outlives a dead holder by twice the lock duration
+    this.guards = new RunGuards(client, conn.prefix, Math.max(2000, 2 * (opts.lockDurationMs ?? 30_000)));
+    this.trainMetrics = new TrainMetrics(metrics.registry);
+  }
 
   static async start(opts: WorkerServiceOptions): Promise<WorkerService> {
     const conn = connectionFromConfig(opts.config, 'worker');
@@ -105,7 +116,10 @@ export class WorkerService {
       }
       return q;
     };
-    const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger, stepQueue), { ...base, concurrency: 4, autorun: false });
+    const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger, stepQueue, new RunLedger(), {
+      finalized: (_data, manifest) => this.trainMetrics.record(manifest),
+      release: (resource, runId) => this.guards.release(resource, runId),
+    }), { ...base, concurrency: 4, autorun: false });
     this.watch(finalizer, RUNS_QUEUE);
     this.workers.push(finalizer);
     for (const queue of this.opts.queues) {
@@ -122,7 +136,7 @@ export class WorkerService {
       };
       const w = new ShardWorker(queue, processorFile('step-processor'), {
         ...base,
-        concurrency: this.opts.concurrency,
+        concurrency: this.concurrencyOf(queue),
         workerForkOptions: { env },
       }, this.shardHooks(queue));
       this.watch(w, queue);
@@ -130,22 +144,49 @@ export class WorkerService {
       this.shardWorkers.push(w);
     }
     for (const w of this.workers) w.run().catch((err: Error) => logger.error({ err: err.message }, 'worker loop ended'));
-    logger.info({ queues: this.opts.queues, concurrency: this.opts.concurrency, redis: maskRedisUrl(this.conn.url) }, 'worker started');
+    const concurrency = Object.fromEntries(this.opts.queues.map((q) => [q, this.concurrencyOf(q)]));
+    logger.info({ queues: this.opts.queues, concurrency, redis: maskRedisUrl(this.conn.url) }, 'worker started');
+  }
+
+  private concurrencyOf(queue: string): number {
+    return this.opts.concurrencyByQueue?.[queue] ?? this.opts.concurrency;
   }
 
   private shardHooks(queue: string) {
     const log = this.opts.logger;
     const m = this.metrics;
     const store = this.store;
+    const guards = this.guards;
     const pending = this.pendingStats;
     const tag = (job: Job<ShardJobData>) => ({ runId: job.data.runId, shardId: job.data.stepId, model: job.data.model });
     return {
-      async before(job: Job<ShardJobData>) {
-        // one round trip per shard: the cancel check and the run's start mark
-        const status = await store.markStarted(job.data.runId);
-        if (status === 'cancelled') throw new UnrecoverableError(errorToText(new OrtqError('ORTQ_RUN_CANCELLED', `run ${job.data.runId} was cancelled`, { runId: job.data.runId })));
+      async before(job: Job<ShardJobData>, token: string | undefined) {
+        const guard = job.data.guard;
+        let hold: ReturnType<RunGuards['hold']> | null = null;
+        if (guard) {
+          // the run's exclusive resource (one training per model): held by another run, the step
+          // waits in delayed, not counted as an attempt, and asks again shortly
+          const g = await guards.acquire(guard.key, job.data.runId);
+          if (!g.held) {
+            const waitMs = Math.min(2000, Math.max(250, g.ttlMs)) + Math.floor(Math.random() * 250);
+            log.debug({ ...tag(job), guard: guard.key, heldBy: g.holder, waitMs }, 'step waits: its resource is held by another run');
+            await job.moveToDelayed(Date.now() + waitMs, token);
+            throw new DelayedError();
+          }
+          hold = guards.hold(guard.key, job.data.runId, (err) => log.warn({ ...tag(job), guard: guard.key, err: err?.message }, err ? 'cannot renew the run\'s resource' : 'the run\'s resource was taken by another run'));
+        }
+        try {
+          // one round trip per shard: the cancel check and the run's start mark
+          const status = await store.markStarted(job.data.runId);
+          if (status === 'cancelled') throw new UnrecoverableError(errorToText(new OrtqError('ORTQ_RUN_CANCELLED', `run ${job.data.runId} was cancelled`, { runId: job.data.runId })));
+        } catch (err) {
+          await hold?.stop(true).catch(() => undefined);
+          throw err;
+        }
         m.active.inc({ queue });
         log.debug({ ...tag(job), attempt: job.attemptsMade + 1 }, 'shard started');
+        // kept between the steps of a run; given up after its last step, or when a step did not complete
+        return hold ? (completed: boolean) => hold!.stop(!completed || guard!.last) : undefined;
       },
       async after(job: Job<ShardJobData>, result: ShardJobResult, ms: number) {
         m.active.dec({ queue });

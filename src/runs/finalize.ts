@@ -45,6 +45,7 @@ export async function finalizeRun<M extends RunManifestBase>(kind: AnyJobKind, p
     versions: { ortq: ortqVersion(), onnxruntime: onnxruntimeVersion(), node: process.version },
     host: hostname(),
   }) as M;
+  manifest.summary ??= summaryOf(kind, manifest);
   const home = runLayout.homeOf(plan.runDir, plan.runId);
   if (manifest.status === 'completed') {
     await rm(runLayout.failedFile(plan.runDir), { force: true });
@@ -57,6 +58,15 @@ export async function finalizeRun<M extends RunManifestBase>(kind: AnyJobKind, p
   }
   await opts.ledger.recordManifest(manifest, home);
   return manifest;
+}
+
+/** The kind's one line about the run; a kind that cannot say it (a manifest with a part missing) gives none. */
+function summaryOf(kind: AnyJobKind, m: RunManifestBase): string | undefined {
+  try {
+    return kind.summary(m).text;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

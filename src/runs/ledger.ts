@@ -33,6 +33,8 @@ export interface RunRecord {
   /** the process running a local run, to tell a live run from an interrupted one */
   host?: string;
   pid?: number;
+  /** the kind's one-line summary of a finished run (a train run: candidate, verdict, metric, promotion) */
+  summary?: string;
   /** a queued run's progress */
   progress?: { stepsDone: number; steps: number; rowsDone: number; totalRows: number | null };
 }
@@ -145,5 +147,6 @@ export function recordFromManifest(m: RunManifestBase, runDir: string): RunRecor
   return {
     runId: m.runId, kind: m.kind ?? 'predict', job: m.job.name, status: m.status, runDir, model: m.model?.tag ?? '', digest: m.model?.digest ?? '',
     rows: m.rows.written, startedAt: m.startedAt, finishedAt: m.finishedAt, mode: m.mode,
+    ...(m.summary ? { summary: m.summary } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, logSettings } from '../../src/config.js';
 import { isOrtqError } from '../../src/errors.js';
+import { parseQueueList } from '../../src/queue/queues.js';
 
 /** Issue 11, item 12: wrong settings are ORTQ_CONFIG_INVALID naming the key or value and listing the valid ones. */
 
@@ -34,9 +35,29 @@ describe('configuration', () => {
     expect(configError('queue:\n  shardRowz: 5\n').message)
       .toContain('unknown key "queue.shardRowz" (valid in queue: shardRows, attempts, backoffMs, workerConcurrency');
     expect(configError('redis:\n  url: redis://h\nreddis:\n  url: x\n').message)
-      .toMatch(/unknown key "reddis" \(valid in \(top level\): repository, inference, redis, queue, metrics/);
+      .toMatch(/unknown key "reddis" \(valid in \(top level\): repository, inference, redis, queue, worker, metrics/);
     expect(configError('repository:\n  trust:\n    requireSignatures: true\n').message)
       .toContain('unknown key "repository.trust.requireSignatures" (valid in repository.trust: requireSignature, publicKeys)');
+  });
+
+  it('worker.queues and worker.trainConcurrency: from a file or the environment; an unknown queue lists the valid ones', () => {
+    const cwd = mkdtempSync(join(dir, 'w-'));
+    mkdirSync(join(cwd, 'config'));
+    writeFileSync(join(cwd, 'config', 'default.yaml'), 'worker:\n  queues: [predict, train]\n  trainConcurrency: 2\n');
+    expect(loadConfig({ cwd, env: {} }).worker).toEqual({ queues: ['predict', 'train'], trainConcurrency: 2 });
+    expect(loadConfig({ cwd: dir, env: {} }).worker).toEqual({ queues: ['predict'], trainConcurrency: 1 });
+    const fromEnv = loadConfig({ cwd: dir, env: { ORTQ_WORKER_QUEUES: 'train, predict', ORTQ_TRAIN_CONCURRENCY: '3' } }).worker;
+    expect(fromEnv).toEqual({ queues: ['train', 'predict'], trainConcurrency: 3 });
+    expect(parseQueueList(fromEnv.queues, 'config')).toEqual(['train', 'predict']);
+    let err: unknown;
+    try {
+      parseQueueList(loadConfig({ cwd: dir, env: { ORTQ_WORKER_QUEUES: 'predict,trian' } }).worker.queues, 'config');
+    } catch (e) {
+      err = e;
+    }
+    expect(isOrtqError(err, 'ORTQ_CONFIG_INVALID')).toBe(true);
+    expect((err as Error).message).toBe('invalid configuration: worker.queues: unknown queue "trian" (valid: predict, train)');
+    expect(configError('worker:\n  trainConcurrency: 0\n').message).toContain('worker.trainConcurrency');
   });
 
   it('a wrong value from the environment names the variable', () => {

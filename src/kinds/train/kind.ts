@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { JobKind, RunManifestBase, RunPlanBase, StepPlan, StepReceipt } from '../types.js';
 import { readReceipt } from '../../runs/store.js';
-import { buildTrainManifest, trainSummaryLine, type TrainManifest, type TrainReceipts } from './manifest.js';
+import { buildTrainManifest, trainSummaryFields, trainSummaryLine, type TrainManifest, type TrainReceipts } from './manifest.js';
 import { buildTrainPlan } from './plan.js';
 import { currentChampion, trainerIdentity, trainOutputRoot } from './plan-run.js';
 import { STEP_ORDER, type StepName } from './run-files.js';
@@ -45,6 +45,8 @@ export const trainKind: JobKind<TrainJob, TrainFacts, Plan, Manifest> = {
     return { ...p, runDir: opts.runDirFor(p.runId), totalRows: null };
   },
   steps: () => STEP_ORDER.map((id, index): StepPlan => ({ index, id, rows: null })),
+  // one training per model at a time: two runs of the same model would evaluate against the same champion
+  exclusive: (plan) => `train:${plan.job.model}`,
   async runStep(plan, step, ctx) {
     const startedAt = new Date().toISOString();
     const detail = await runTrainStep(plan, step.id as StepName, {
@@ -69,4 +71,5 @@ export const trainKind: JobKind<TrainJob, TrainFacts, Plan, Manifest> = {
     }) as Manifest;
   },
   summary: (m) => ({ text: trainSummaryLine(m) }),
+  summaryFields: (m) => trainSummaryFields(m),
 };

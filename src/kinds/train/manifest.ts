@@ -102,13 +102,9 @@ export function buildTrainManifest(plan: TrainPlan, r: TrainReceipts, info: {
   };
 }
 
-/** The summary `ortq run --json` prints for a train run. */
-export function trainSummary(m: TrainManifest, extra: { reused: boolean; runDir: string }): Record<string, unknown> {
+/** What a train run adds to the run core's `--json` summary (ortq run, ortq enqueue --wait). */
+export function trainSummaryFields(m: TrainManifest): Record<string, unknown> {
   return {
-    runId: m.runId,
-    kind: 'train',
-    status: m.status,
-    reused: extra.reused,
     candidate: m.candidate?.tag ?? null,
     champion: m.champion?.tag ?? null,
     verdict: m.verdict,
@@ -116,11 +112,22 @@ export function trainSummary(m: TrainManifest, extra: { reused: boolean; runDir:
     metrics: m.metrics,
     promoted: m.promoted,
     alias: m.alias,
-    runDir: extra.runDir,
-    durationMs: m.durationMs,
     ...(m.replay ? { replay: { pass: m.replay.pass, psi: m.replay.psi, flipRate: m.replay.flipRate, rows: m.replay.rows, runs: m.replay.runs.map((r) => r.runId), skipped: m.replay.skipped, reasons: m.replay.reasons } } : {}),
     ...(m.evidence ? { evidence: m.evidence } : {}),
     ...(m.failures ? { failures: m.failures } : {}),
+  };
+}
+
+/** The summary `ortq run --json` prints for a train run. */
+export function trainSummary(m: TrainManifest, extra: { reused: boolean; runDir: string }): Record<string, unknown> {
+  return {
+    runId: m.runId,
+    kind: 'train',
+    status: m.status,
+    reused: extra.reused,
+    ...trainSummaryFields(m),
+    runDir: extra.runDir,
+    durationMs: m.durationMs,
   };
 }
 

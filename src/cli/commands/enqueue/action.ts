@@ -7,7 +7,8 @@ import { QueueClient } from '../../../queue/queue-client.js';
 import { ModelRepository } from '../../../repo/model-repository.js';
 import { runLayout } from '../../../runs/layout.js';
 import { printJson } from '../../output.js';
-import { pendingSummary, runSummary, waitAndReport } from '../../run-report.js';
+import { loadKind } from '../../../kinds/registry.js';
+import { pendingSummary, runDoneText, runSummary, waitAndReport } from '../../run-report.js';
 import { waitTimeoutMs } from '../../wait-options.js';
 
 export interface EnqueueFlags { set: string[]; wait?: boolean; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean; timeout?: string }
@@ -24,8 +25,9 @@ export async function enqueueCommand(jobFile: string, flags: EnqueueFlags): Prom
     const res = await enqueueJob(qc, job, { config, repo, shardRows, force: flags.force, logger: rootLogger() });
     const { plan } = res;
     if (res.outcome === 'existing' && res.manifest) {
-      if (flags.json) printJson({ ...runSummary(res.manifest, plan.runDir, true), outcome: res.outcome });
-      else process.stdout.write(`run ${plan.runId} already done: ${res.manifest.rows.written} rows${plan.model ? ` (model ${plan.model.tag})` : ''}\nresults: ${plan.runDir}\n`);
+      const kind = await loadKind(res.manifest.kind);
+      if (flags.json) printJson({ ...runSummary(res.manifest, plan.runDir, true, kind), outcome: res.outcome });
+      else process.stdout.write(runDoneText(res.manifest, plan.runDir, 'already done', kind));
       return;
     }
     if (flags.wait) {

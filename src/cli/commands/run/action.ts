@@ -36,7 +36,7 @@ export async function runJobCommand(jobFile: string, flags: { set: string[]; jso
   }
   const { manifest, plan, reused } = result;
   if (flags.json) {
-    printJson({ ...runSummary(manifest, plan.runDir, reused), ...(result.repaired.length ? { repaired: result.repaired } : {}) });
+    printJson({ ...runSummary(manifest, plan.runDir, reused, kind), ...(result.repaired.length ? { repaired: result.repaired } : {}) });
     return;
   }
   const verb = reused ? 'already done' : 'completed';

@@ -9,7 +9,8 @@ export function registerRuns(program: Command): void {
     .option('--json', 'print JSON')
     .option('--local', 'only this machine\'s ledger and the manifests on disk; do not ask Redis')
     .option('--queue', 'also every recent queued run Redis knows, wherever it was submitted')
-    .action(async (job: string | undefined, flags: { json?: boolean; local?: boolean; queue?: boolean }) => {
+    .option('--kind <kind>', 'only runs of this job kind (predict, train)')
+    .action(async (job: string | undefined, flags: { json?: boolean; local?: boolean; queue?: boolean; kind?: string }) => {
       const { listRunsCommand } = await import('./view.js');
       await listRunsCommand(job, flags);
     });

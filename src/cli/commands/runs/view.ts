@@ -1,5 +1,6 @@
 import { loadConfig } from '../../../config.js';
 import { OrtqError } from '../../../errors.js';
+import { kindEntry } from '../../../kinds/registry.js';
 import type { RemoteRunStates, RunRecord } from '../../../runs/ledger.js';
 import { RunLedger } from '../../../runs/ledger.js';
 import { readRunOutcome } from '../../../runs/store.js';
@@ -28,15 +29,17 @@ const unfinishedQueued = (r: RunRecord) => r.mode === 'queue' && (r.status === '
  * is asked only for queued runs still unfinished here (or with --queue,
  * for every recent queued run it knows, wherever it was submitted).
  */
-export async function listRunsCommand(job: string | undefined, flags: { json?: boolean; local?: boolean; queue?: boolean }): Promise<void> {
+export async function listRunsCommand(job: string | undefined, flags: { json?: boolean; local?: boolean; queue?: boolean; kind?: string }): Promise<void> {
+  if (flags.kind !== undefined) kindEntry(flags.kind, '--kind');
   const ledger = new RunLedger();
   let records = await ledger.list({ job });
   if (!flags.local && (flags.queue || records.some(unfinishedQueued))) {
     records = await withRemote((remote) => ledger.list({ job, remote, includeRemote: flags.queue }));
   }
+  if (flags.kind !== undefined) records = records.filter((r) => (r.kind ?? 'predict') === flags.kind);
   if (flags.json) return printJson(records);
-  const rows = records.map((r) => [r.runId, r.status, r.model, String(r.rows), r.startedAt.replace('T', ' ').slice(0, 19), r.mode, r.runDir]);
-  process.stdout.write(formatTable(['Run', 'Status', 'Model', 'Rows', 'Started', 'Mode', 'Directory'], rows));
+  const rows = records.map((r) => [r.runId, r.kind ?? 'predict', r.status, r.model || '-', String(r.rows), r.startedAt.replace('T', ' ').slice(0, 19), r.mode, r.summary ?? '-', r.runDir]);
+  process.stdout.write(formatTable(['Run', 'Kind', 'Status', 'Model', 'Rows', 'Started', 'Mode', 'Result', 'Directory'], rows));
 }
 
 /** The run's manifest (finished or failed), or its ledger record while it has neither; always JSON. */

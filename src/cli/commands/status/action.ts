@@ -21,9 +21,9 @@ export async function statusCommand(flags: { json?: boolean; runs: string }): Pr
     out.push(formatTable(['queue', 'waiting', 'active', 'delayed', 'children', 'completed', 'failed', 'workers'],
       s.queues.map((q) => [q.name, q.counts.waiting, q.counts.active, q.counts.delayed, q.counts.waitingChildren, q.counts.completed, q.counts.failed, q.workers].map(String))));
     if (s.runs.length) {
-      out.push('\n' + formatTable(['run', 'status', 'job', 'model', 'shards', 'rows', 'progress'],
-        s.runs.map((r) => [r.runId, r.status, r.jobName, r.model, `${r.shardsDone}/${r.shards}${r.shardsFailed ? ` (${r.shardsFailed} failed)` : ''}`,
-          `${r.rowsDone}${r.totalRows !== null ? `/${r.totalRows}` : ''}`, r.percent === null ? '-' : `${r.percent}%`])));
+      out.push('\n' + formatTable(['run', 'kind', 'status', 'job', 'model', 'steps', 'rows', 'progress', 'result'],
+        s.runs.map((r) => [r.runId, r.kind, r.status, r.jobName, r.model || '-', `${r.shardsDone}/${r.shards}${r.shardsFailed ? ` (${r.shardsFailed} failed)` : ''}`,
+          `${r.rowsDone}${r.totalRows !== null ? `/${r.totalRows}` : ''}`, r.percent === null ? '-' : `${r.percent}%`, r.summary ?? '-'])));
     }
     if (s.failures.length) {
       out.push('\nrecent failures:\n' + s.failures.map((f) => `  ${f.jobId} ${f.code}: ${f.message}`).join('\n') + '\n');

@@ -7,7 +7,7 @@ import type { CliContext } from '../../context.js';
 import { announceRedisTarget } from '../../redis-target.js';
 import { untilSignal } from '../../signals.js';
 
-export interface WorkerFlags { concurrency?: string; queues: string; repo?: string; lockDuration?: string; stalledInterval?: string; grace?: string }
+export interface WorkerFlags { concurrency?: string; trainConcurrency?: string; queues?: string; repo?: string; lockDuration?: string; stalledInterval?: string; grace?: string }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -28,8 +28,10 @@ export async function workerCommand(flags: WorkerFlags, ctx: CliContext): Promis
   const svc = await WorkerService.start({
     config,
     logger,
-    queues: parseQueueList(flags.queues),
+    // --queues wins over config worker.queues (default: predict)
+    queues: flags.queues !== undefined ? parseQueueList(flags.queues) : parseQueueList(config.worker.queues, 'config'),
     concurrency: positiveInt(flags.concurrency, '--concurrency'),
+    concurrencyByQueue: { train: positiveInt(flags.trainConcurrency, '--train-concurrency') ?? config.worker.trainConcurrency },
     repo: flags.repo,
     lockDurationMs: positiveInt(flags.lockDuration, '--lock-duration') ?? config.queue.lockDurationMs,
     stalledIntervalMs: positiveInt(flags.stalledInterval, '--stalled-interval') ?? config.queue.stalledIntervalMs,

@@ -15,7 +15,6 @@ import { maskRedisUrl } from './redis-url.js';
 import { runFinalizer } from './run-finalizer.js';
 import { RunGuards } from './run-guard.js';
 import { RunLedger } from '../runs/ledger.js';
-import { TrainMetrics } from './train-metrics.js';
 import type { RunJobData, StepJobData as ShardJobData } from './run-flow.js';
 import type { StepJobResult as ShardJobResult } from './step-processor.js';
 import { ShardWorker } from './shard-worker.js';
@@ -56,7 +55,6 @@ export class WorkerService {
   /** queues opened on demand (the finalizer reading step jobs), closed with the worker */
   private readonly closers: Array<() => Promise<void>> = [];
   private readonly guards: RunGuards;
-  readonly trainMetrics: TrainMetrics;
 
   private constructor(
     /** defaults filled in */
@@ -68,7 +66,6 @@ export class WorkerService {
   ) {
     // a run's exclusive resource outlives a dead holder by twice the lock duration
     this.guards = new RunGuards(client, conn.prefix, Math.max(2000, 2 * (opts.lockDurationMs ?? 30_000)));
-    this.trainMetrics = new TrainMetrics(metrics.registry);
   }
 
   static async start(opts: WorkerServiceOptions): Promise<WorkerService> {
@@ -117,7 +114,7 @@ export class WorkerService {
       return q;
     };
     const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger, stepQueue, new RunLedger(), {
-      finalized: (_data, manifest) => this.trainMetrics.record(manifest),
+      finalized: (_data, manifest) => this.metrics.train.record(manifest),
       release: (resource, runId) => this.guards.release(resource, runId),
     }), { ...base, concurrency: 4, autorun: false });
     this.watch(finalizer, RUNS_QUEUE);

@@ -9,7 +9,7 @@ import { RunLedger } from '../../runs/ledger.js';
 import type { ModelRepository } from '../../repo/model-repository.js';
 import { onnxruntimeVersion } from '../../repo/onnx-runtime-check.js';
 import { ortqVersion } from '../../version.js';
-import { buildTrainManifest, type TrainManifest, type TrainReceipts } from './manifest.js';
+import { buildTrainManifest, trainSummaryLine, type TrainManifest, type TrainReceipts } from './manifest.js';
 import { planTrainRun } from './plan-run.js';
 import { FAILED_FILE, MANIFEST_FILE, PLAN_FILE, readJsonIfExists, readReceipt, STEP_ORDER, writeReceipt, type StepName } from './run-files.js';
 import { acquireRunLock } from './run-lock.js';
@@ -30,11 +30,12 @@ export interface TrainRunOptions {
 
 export interface TrainRunResult { plan: TrainPlan; manifest: TrainManifest; reused: boolean }
 
-function record(plan: TrainPlan, status: 'running' | 'completed' | 'failed', extra: { startedAt: string; finishedAt?: string; candidate?: string; digest?: string }): Promise<void> {
+function record(plan: TrainPlan, status: 'running' | 'completed' | 'failed', extra: { startedAt: string; finishedAt?: string; candidate?: string; digest?: string; summary?: string }): Promise<void> {
   // the run ledger indexes runs of every kind, so `ortq runs list|show` finds train runs too
   return new RunLedger().record({
     runId: plan.runId, kind: 'train', job: plan.job.name, status, runDir: plan.runDir, model: extra.candidate ?? plan.job.model, digest: extra.digest ?? '',
     rows: 0, startedAt: extra.startedAt, ...(extra.finishedAt ? { finishedAt: extra.finishedAt } : {}), mode: 'local', host: hostname(), pid: process.pid,
+    ...(extra.summary ? { summary: extra.summary } : {}),
   });
 }
 
@@ -86,7 +87,7 @@ export async function runTrainLocal(job: TrainJob, opts: TrainRunOptions): Promi
         failures.push({ step, code: e.code, message: e.message });
         const manifest = finalize(plan, receipts, startedAt, failures);
         await writeJsonAtomic(join(plan.runDir, FAILED_FILE), manifest);
-        await record(plan, 'failed', { startedAt, finishedAt: manifest.finishedAt });
+        await record(plan, 'failed', { startedAt, finishedAt: manifest.finishedAt, summary: manifest.summary });
         log?.warn({ step, code: e.code }, 'train run failed');
         throw e;
       }
@@ -94,7 +95,7 @@ export async function runTrainLocal(job: TrainJob, opts: TrainRunOptions): Promi
     const manifest = finalize(plan, receipts, startedAt, failures);
     await writeJsonAtomic(join(plan.runDir, MANIFEST_FILE), manifest);
     await rm(join(plan.runDir, FAILED_FILE), { force: true });
-    await record(plan, 'completed', { startedAt, finishedAt: manifest.finishedAt, candidate: manifest.candidate?.tag, digest: manifest.candidate?.digest });
+    await record(plan, 'completed', { startedAt, finishedAt: manifest.finishedAt, candidate: manifest.candidate?.tag, digest: manifest.candidate?.digest, summary: manifest.summary });
     log?.info({ verdict: manifest.verdict, promoted: manifest.promoted, candidate: manifest.candidate?.tag }, 'train run finished');
     return { plan, manifest, reused: false };
   } finally {
@@ -103,8 +104,10 @@ export async function runTrainLocal(job: TrainJob, opts: TrainRunOptions): Promi
 }
 
 function finalize(plan: TrainPlan, receipts: Record<string, unknown>, startedAt: string, failures: Array<{ step: string; code: string; message: string }>): TrainManifest {
-  return buildTrainManifest(plan, receipts as TrainReceipts, {
+  const m = buildTrainManifest(plan, receipts as TrainReceipts, {
     mode: 'local', startedAt, finishedAt: new Date(), failures,
     versions: { ortq: ortqVersion(), onnxruntime: onnxruntimeVersion(), node: process.version }, host: hostname(),
   });
+  // the one line `runs list` and `ortq status` show, as the run core writes it for queued runs
+  return { ...m, summary: trainSummaryLine(m) };
 }

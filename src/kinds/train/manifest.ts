@@ -40,6 +40,8 @@ export interface TrainManifest {
   host: string;
   mode: 'local' | 'queue';
   failures?: Array<{ step: string; code: string; message: string }>;
+  /** the one-line summary (trainSummaryLine), shown by `runs list` and `ortq status` */
+  summary?: string;
 }
 
 export interface TrainReceipts {

@@ -36,6 +36,25 @@ export async function inspectInput(file: InputFile): Promise<InputLayout> {
   }
 }
 
+const LAYOUTS_KEPT = 32;
+const layouts = new Map<string, Promise<InputLayout>>();
+
+/**
+ * The footer's layout of a Parquet file, parsed once per path, size and mtime
+ * in this process (the reader needs it for every shard of the file).
+ */
+export function parquetLayout(file: InputFile): Promise<InputLayout> {
+  const key = `${file.size}:${file.mtimeMs}:${file.path}`;
+  let p = layouts.get(key);
+  if (!p) {
+    p = inspectParquet(file.path);
+    p.catch(() => layouts.delete(key));
+    if (layouts.size >= LAYOUTS_KEPT) layouts.delete(layouts.keys().next().value!);
+    layouts.set(key, p);
+  }
+  return p;
+}
+
 async function inspectParquet(path: string): Promise<InputLayout> {
   const w = acquireParquetWorker();
   let ok = false;

@@ -8,6 +8,8 @@ import type { InputFile } from './discover.js';
 import { ArrowFileReader } from './ipc-file.js';
 import { batchFromTransferred, schemaFromIpc, type TransferredColumn } from './parquet-columns.js';
 import { acquireParquetWorker, releaseParquetWorker } from './parquet-host.js';
+import { duckDbPlan, readParquetDuckDb } from './parquet-duckdb.js';
+import { parquetLayout } from './inspect.js';
 import { findBatchProblem } from './validate.js';
 
 export interface ReadOptions {
@@ -39,7 +41,7 @@ async function* guarded(file: InputFile, opts: ReadOptions): AsyncGenerator<Reco
   if (bs !== undefined && (!Number.isInteger(bs) || bs <= 0)) throw new OrtqError('ORTQ_INTERNAL', `readBatches: batchSize must be a positive integer, got ${bs}`);
   let source: AsyncGenerator<RecordBatch>;
   switch (file.format) {
-    case 'parquet': source = readParquet(file.path, opts); break;
+    case 'parquet': source = readParquet(file, opts); break;
     case 'arrow': source = readArrowFile(file.path, opts); break;
     case 'arrows': source = readArrowStream(file.path, opts); break;
     case 'csv': source = readCsv(file.path, opts); break;
@@ -145,7 +147,47 @@ async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordB
   yield* readCsvBatches(path, layout, { columns: opts.columns, batchSize: opts.batchSize ?? DEFAULT_BATCH });
 }
 
-async function* readParquet(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {
+/**
+ * Which Parquet decoder reads: DuckDB (native, the default) wherever the
+ * columns asked for are flat types it returns byte for byte as the footer's
+ * Arrow schema says, parquet-wasm otherwise. ORTQ_PARQUET_READER=wasm forces
+ * the wasm decoder (a fallback for a DuckDB problem, and the old path in tests).
+ */
+export function parquetReader(): 'duckdb' | 'wasm' {
+  return process.env.ORTQ_PARQUET_READER === 'wasm' ? 'wasm' : 'duckdb';
+}
+
+/** Parquet reads of this process by decoder (tests, and the bench's note of which path ran). */
+export const parquetReads = { duckdb: 0, wasm: 0 };
+
+async function* readParquet(file: InputFile, opts: ReadOptions): AsyncGenerator<RecordBatch> {
+  if (parquetReader() === 'duckdb') {
+    const layout = await parquetLayout(file);
+    checkColumns(file.path, layout.schema, opts.columns);
+    const plan = duckDbPlan(file.path, layout.schema, layout.unitRows ?? [], opts);
+    if (plan) {
+      let yielded = false;
+      try {
+        for await (const batch of readParquetDuckDb(plan, opts.batchSize ?? DEFAULT_BATCH)) {
+          yielded = true;
+          yield batch;
+        }
+        parquetReads.duckdb++;
+        return;
+      } catch (err) {
+        // DuckDB refused the file before handing out a row (a codec it lacks, such as
+        // Hadoop's LZ4, or a type it reads differently): the wasm decoder decides,
+        // so such a file reads, or fails, exactly as it did before DuckDB
+        // (DuckDbNotEligible among them). Past the first batch a failure is the file's.
+        if (yielded || err instanceof OrtqError) throw err;
+      }
+    }
+  }
+  yield* readParquetWasm(file.path, opts);
+  parquetReads.wasm++;
+}
+
+async function* readParquetWasm(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {
   const w = acquireParquetWorker();
   let clean = false;
   try {

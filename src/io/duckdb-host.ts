@@ -1,0 +1,53 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * One in-process DuckDB database (in memory, no files of its own) shared by
+ * every reader of this process; each read gets its own connection, because a
+ * connection runs one streaming query at a time.
+ *
+ * Threads: 1 by default (ORTQ_DUCKDB_THREADS overrides). A streaming result
+ * is produced on the libuv thread that runs each fetch, so one DuckDB thread
+ * already decodes while the main thread copies and scores; more threads only
+ * compete with onnxruntime for the same cores.
+ * Extensions are never installed or loaded at run time: Parquet and CSV are
+ * built into the package's binary, and a worker must not reach the network.
+ */
+let instance: Promise<DuckDBInstance> | null = null;
+
+export function duckDbThreads(): string {
+  const v = Number(process.env.ORTQ_DUCKDB_THREADS);
+  return Number.isInteger(v) && v > 0 ? String(v) : '1';
+}
+
+async function open(): Promise<DuckDBInstance> {
+  const db = await DuckDBInstance.create(':memory:', {
+    threads: duckDbThreads(),
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    // no block cache beside the reader's own buffers: memory stays flat
+    enable_external_file_cache: 'false',
+  });
+  const con = await db.connect();
+  try {
+    // footers of files read shard after shard are parsed once (the Parquet reader's own setting)
+    await con.run('SET GLOBAL parquet_metadata_cache = true');
+  } finally {
+    con.closeSync();
+  }
+  return db;
+}
+
+export async function duckDbConnect(): Promise<DuckDBConnection> {
+  instance ??= open().catch((err: unknown) => {
+    instance = null;
+    throw err;
+  });
+  return (await instance).connect();
+}
+
+/** Closes the shared database (tests, shutdown); the next read opens a new one. */
+export async function closeDuckDb(): Promise<void> {
+  const i = instance;
+  instance = null;
+  if (i) (await i.catch(() => null))?.closeSync();
+}

@@ -11,11 +11,16 @@ import { makeTable, writeTable } from '../helpers/datasets.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string; types: string; files: string[] };
 let dir: string;
+const savedHome = process.env.ORTQ_HOME;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ortq-api-'));
+  // runJob caches input fingerprints under ORTQ_HOME: this test's dir, not the project's ./.ortq
+  process.env.ORTQ_HOME = join(dir, 'home');
 });
 afterAll(async () => {
+  if (savedHome === undefined) delete process.env.ORTQ_HOME;
+  else process.env.ORTQ_HOME = savedHome;
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -15,9 +15,12 @@ const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 let dir: string;
 let repo: ModelRepository;
 let ledger: RunLedger;
+const savedHome = process.env.ORTQ_HOME;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ortq-predict-drift-'));
+  // planning caches input fingerprints under ORTQ_HOME: keep them in this test's dir, not ./.ortq
+  process.env.ORTQ_HOME = join(dir, 'home');
   repo = new ModelRepository({ root: join(dir, 'models') });
   ledger = new RunLedger(join(dir, 'home'));
   await writeFile(join(dir, 'iris.onnx'), zipMapClassifier({ features: 4, classes: ['setosa', 'versicolor', 'virginica'] }).bytes);
@@ -34,6 +37,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'shifted.csv'), shifted + '\n');
 });
 afterAll(async () => {
+  if (savedHome === undefined) delete process.env.ORTQ_HOME;
+  else process.env.ORTQ_HOME = savedHome;
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { isOrtqError } from '../../src/errors.js';
 import { applySets, jobJsonSchema, loadJobFile, parseJob } from '../../src/predict/job-spec.js';
 
@@ -42,6 +42,7 @@ describe('job spec', () => {
 
   it('loads YAML files and reports YAML errors with the file name', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ortq-job-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'ok.yaml'), 'name: a\nmodel: m\ninput: {path: d.csv}\nfeatures: {x: [c]}\noutput: {path: o}\n');
     await writeFile(join(dir, 'bad.yaml'), 'name: [unclosed\n');
     const job = await loadJobFile(join(dir, 'ok.yaml'), ['output.format=arrow'], { baseDir: dir });

@@ -1,7 +1,7 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOrtqError } from '../../src/errors.js';
 import { linearModel, mlpModel, twoInputModel, zipMapClassifier } from '../../src/onnx/model-zoo.js';
 import { parseJob } from '../../src/predict/job-spec.js';
@@ -27,9 +27,11 @@ const models = {
 const tables = [makeTable({ rows: ROWS, features: F }), makeTable({ rows: ROWS, features: F, startId: ROWS })];
 const x = [featureMatrix(tables[0], featureCols), featureMatrix(tables[1], featureCols)];
 
+const savedHome = process.env.ORTQ_HOME;
+
 beforeAll(async () => {
-  process.env.ORTQ_HOME = join(tmpdir(), `ortq-home-${process.pid}`);
   dir = await mkdtemp(join(tmpdir(), 'ortq-run-'));
+  process.env.ORTQ_HOME = join(dir, 'home');
   repo = new ModelRepository({ root: join(dir, 'repo') });
   for (const [name, m] of Object.entries(models)) {
     const file = join(dir, `${name}.onnx`);
@@ -39,6 +41,12 @@ beforeAll(async () => {
   for (const fmt of FORMATS) {
     for (let f = 0; f < 2; f++) await writeTable(join(dir, 'data', fmt, `in-${f}.${EXT[fmt]}`), tables[f], fmt, { rowGroupSize: 700 });
   }
+});
+
+afterAll(async () => {
+  if (savedHome === undefined) delete process.env.ORTQ_HOME;
+  else process.env.ORTQ_HOME = savedHome;
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 function job(over: Record<string, unknown>) {

@@ -1,4 +1,5 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -9,18 +10,37 @@ import { QueueClient } from '../../src/queue/queue-client.js';
 import { queueStatus } from '../../src/queue/status.js';
 import { readRunRows } from '../helpers/datasets.js';
 import { RedisServer } from '../helpers/redis-server.js';
-import { featureCols, makeFixture, ortq, startWorker, stopProc, until, type Proc, type QueueFixture } from './fixtures.js';
+import { featureCols, makeFixture as makeQueueFixture, ortq, startWorker, stopProc, until, type Proc, type QueueFixture } from './fixtures.js';
 
 let server: RedisServer;
 const procs: Proc[] = [];
 const clients: QueueClient[] = [];
 
-beforeAll(async () => { server = await RedisServer.start(); });
+const dirs: string[] = [];
+const savedHome = process.env.ORTQ_HOME;
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+  // runLocal here keeps its ledger and fingerprint cache in this file's temp dir, not the project's ./.ortq
+  const home = await mkdtemp(join(tmpdir(), 'ortq-qhome-'));
+  dirs.push(home);
+  process.env.ORTQ_HOME = home;
+});
 afterAll(async () => {
   await Promise.all(procs.map((p) => stopProc(p, 'SIGKILL')));
   await Promise.all(clients.map((c) => c.close()));
   await server?.destroy();
+  if (savedHome === undefined) delete process.env.ORTQ_HOME;
+  else process.env.ORTQ_HOME = savedHome;
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
+
+/** A fixture whose directory is removed when the file's tests are done. */
+async function makeFixture(url: string, opts?: Parameters<typeof makeQueueFixture>[1]): Promise<QueueFixture> {
+  const fx = await makeQueueFixture(url, opts);
+  dirs.push(fx.dir);
+  return fx;
+}
 
 async function worker(fx: QueueFixture, args: string[] = []): Promise<Proc> {
   const p = await startWorker(fx, args);

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -11,6 +12,7 @@ import { makeFixture, type QueueFixture } from './fixtures.js';
 let server: RedisServer;
 let fx: QueueFixture;
 const clients: QueueClient[] = [];
+const savedHome = process.env.ORTQ_HOME;
 const logger = createLogger({ level: 'silent' });
 
 beforeAll(async () => {
@@ -21,6 +23,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await server?.destroy();
+  if (savedHome === undefined) delete process.env.ORTQ_HOME;
+  else process.env.ORTQ_HOME = savedHome;
+  if (fx) await rm(fx.dir, { recursive: true, force: true });
 });
 
 async function scheduler(raw: unknown, events: TickEvent[]): Promise<SchedulerService> {

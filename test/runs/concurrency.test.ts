@@ -29,15 +29,23 @@ let dir: string;
 let repo: ModelRepository;
 let ledger: RunLedger;
 
+const savedHome = process.env.ORTQ_HOME;
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ortq-concurrent-'));
+  // in-process runs cache input fingerprints under ORTQ_HOME: this test's dir, not the project's ./.ortq
+  process.env.ORTQ_HOME = join(dir, 'home');
   repo = new ModelRepository({ root: join(dir, 'repo'), logger: silent });
   await writeFile(join(dir, 'lin.onnx'), linearModel({ features: F, seed: 9 }).bytes);
   await repo.save('lin', join(dir, 'lin.onnx'), { aliases: ['champion'] });
   await writeTable(join(dir, 'data', 'in.parquet'), makeTable({ rows: ROWS, features: F }), 'parquet', { rowGroupSize: 100 });
   ledger = new RunLedger(join(dir, 'home', 'runs'));
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  if (savedHome === undefined) delete process.env.ORTQ_HOME;
+  else process.env.ORTQ_HOME = savedHome;
+  await rm(dir, { recursive: true, force: true });
+});
 
 const spec = (name: string) => ({ name, model: 'lin@champion', input: { path: 'data' }, features: { input: cols }, passthrough: ['id'], output: { path: `out/${name}` }, batchSize: 50 });
 

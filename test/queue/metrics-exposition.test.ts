@@ -31,6 +31,7 @@ beforeAll(async () => {
     config: { redis: { url: server.url, prefix } }, port: 0, logger,
     models: async () => [],
     triggerCounts: async () => [{ trigger: 'iris-retrain.drift', outcome: 'fired', count: 2 }],
+    rollbackCounts: async () => [{ model: 'iris', count: 1 }],
   });
 }, 30_000);
 
@@ -150,6 +151,7 @@ describe('Prometheus exposition', () => {
 
     for (const name of ['ortq_queue_jobs', 'ortq_queue_workers', 'ortq_champion_age_seconds', 'ortq_pending_approvals']) expect(family(fs, name)?.type, name).toBe('GAUGE');
     expect(family(fs, 'ortq_trigger_firings_total')?.type).toBe('COUNTER');
+    expect(family(fs, 'ortq_rollbacks_total')?.type).toBe('COUNTER');
   });
 
   it('the alert rules in docs/ops.md name metrics that exist (and pass promtool check rules when installed)', async () => {

@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 /**
  * One in-process DuckDB database (in memory, no files of its own) shared by
@@ -11,6 +11,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
  * compete with onnxruntime for the same cores.
  * Extensions are never installed or loaded at run time: Parquet and CSV are
  * built into the package's binary, and a worker must not reach the network.
+ * The native module is loaded on first use: where it cannot load (a platform
+ * without a prebuilt binary), the first read fails before its first batch and
+ * read.ts reads with parquet-wasm instead.
  */
 let instance: Promise<DuckDBInstance> | null = null;
 
@@ -20,6 +23,7 @@ export function duckDbThreads(): string {
 }
 
 async function open(): Promise<DuckDBInstance> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const db = await DuckDBInstance.create(':memory:', {
     threads: duckDbThreads(),
     autoinstall_known_extensions: 'false',

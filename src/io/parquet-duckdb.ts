@@ -1,4 +1,4 @@
-import ddb from '@duckdb/node-bindings';
+import type Bindings from '@duckdb/node-bindings';
 import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
 import { DateUnit, makeData, RecordBatch, Schema, Struct, TimeUnit, Type, type Data, type DataType, type Field } from 'apache-arrow';
 import { duckDbConnect } from './duckdb-host.js';
@@ -16,6 +16,10 @@ import { duckDbConnect } from './duckdb-host.js';
  * duckDbPlan returns null for anything else (decimal, float16, dictionary,
  * large strings, nested, INT96), and read.ts uses the wasm decoder for it.
  */
+
+type DuckDbBindings = typeof Bindings;
+/** the native bindings, loaded with the first read (see duckdb-host.ts) */
+let ddb: DuckDbBindings;
 
 /** DuckDB's logical type ids (duckdb.h DUCKDB_TYPE_*), the ones read here. */
 const D = {
@@ -146,7 +150,7 @@ function appendBytes(b: ColumnBuilder, src: Uint8Array): void {
  * of the batch being built. Values under a null are zeroed, as the wasm
  * decoder leaves them, so that outputs stay byte-identical.
  */
-function copyVector(b: ColumnBuilder, vec: ddb.Vector, size: number, off: number, take: number, at: number): void {
+function copyVector(b: ColumnBuilder, vec: Bindings.Vector, size: number, off: number, take: number, at: number): void {
   const valid = ddb.vector_get_validity(vec, ((size + 63) >> 6) * 8) as Uint8Array | null;
   const isValid = (i: number): boolean => !valid || ((valid[i >> 3] >> (i & 7)) & 1) === 1;
   if (b.offsets) {
@@ -211,6 +215,7 @@ export async function* readParquetDuckDb(plan: DuckParquetPlan, batchSize: numbe
   const total = plan.groupRows.reduce((a, b) => a + b, 0);
   if (total === 0) return;
   const con = await duckDbConnect();
+  ddb ??= (await import('@duckdb/node-bindings')).default;
   let pending: Promise<DuckDBDataChunk | null> | null = null;
   try {
     const prepared = await con.prepare(plan.sql);

@@ -30,6 +30,8 @@ async function open(): Promise<DuckDBInstance> {
     autoload_known_extensions: 'false',
     // no block cache beside the reader's own buffers: memory stays flat
     enable_external_file_cache: 'false',
+    // a streaming scan never spills; and DuckDB must not leave a .tmp/ in the working directory
+    temp_directory: '',
   });
   const con = await db.connect();
   try {

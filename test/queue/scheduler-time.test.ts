@@ -34,6 +34,16 @@ describe('cron time logic', () => {
     expect(ticksBetween(compileCron('30 2 * * *', 'Europe/Paris'), at('2025-03-29T12:00:00Z'), at('2025-03-31T12:00:00Z')).map((t) => t.toISOString())).toEqual(['2025-03-31T00:30:00.000Z']);
   });
 
+  it('reads 7 as Sunday in the weekday field only, not as the 7th in day of month', () => {
+    // every second on any day: the 7th of a month (a Monday) matches, as every other day does
+    const every = compileCron('* * * * * *');
+    expect(cronMatches(every, new Date('2026-12-07T17:05:42Z'))).toBe(true);
+    expect(lastTickAtOrBefore(every, new Date('2026-12-07T17:05:42.400Z'))).toEqual(new Date('2026-12-07T17:05:42Z'));
+    expect(cronMatches(compileCron('0 3 7 * *'), new Date('2026-12-07T03:00:00Z'))).toBe(true);
+    expect(cronMatches(compileCron('0 3 * * 7'), new Date('2026-12-06T03:00:00Z'))).toBe(true); // Sunday
+    expect(cronMatches(compileCron('0 3 * * 7'), new Date('2026-12-07T03:00:00Z'))).toBe(false);
+  });
+
   it('gives every firing the same logical time and an id-safe stamp', () => {
     const s = compileCron('*/5 * * * *');
     expect(lastTickAtOrBefore(s, at('2025-01-01T10:07:59.900Z'))!.toISOString()).toBe('2025-01-01T10:05:00.000Z');

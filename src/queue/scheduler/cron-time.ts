@@ -27,12 +27,14 @@ export function compileCron(expr: string, timezone = 'UTC'): CronSpec {
     throw new OrtqError('ORTQ_CONFIG_INVALID', `"${timezone}" is not a known timezone (use an IANA name such as Europe/Paris)`);
   }
   const f = parseCron(expr);
-  const nums = (xs: Array<number | string>) => new Set(xs.filter((x): x is number => typeof x === 'number').map((x) => (x === 7 ? 0 : x)));
+  const nums = (xs: Array<number | string>) => xs.filter((x): x is number => typeof x === 'number');
+  // 7 means Sunday only in the weekday field; in day of month it is the 7th
+  const weekdays = new Set(nums(f.dayOfWeek).map((x) => (x === 7 ? 0 : x)));
   return {
     expr, timezone,
     seconds: new Set(f.second), minutes: new Set(f.minute), hours: new Set(f.hour),
-    days: nums(f.dayOfMonth), lastDay: f.dayOfMonth.includes('L'),
-    months: new Set(f.month), weekdays: nums(f.dayOfWeek),
+    days: new Set(nums(f.dayOfMonth)), lastDay: f.dayOfMonth.includes('L'),
+    months: new Set(f.month), weekdays,
   };
 }
 

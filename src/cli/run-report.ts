@@ -58,8 +58,23 @@ export function pendingSummary(plan: RunPlanBase, rec: QueuedRun | null, outcome
   };
 }
 
-/** Waits for a queued run, then prints its summary; a failed or cancelled run ends in an error (exit status). */
-export async function waitAndReport(qc: QueueClient, plan: RunPlanBase, flags: { json?: boolean; progress?: boolean; timeoutMs?: number }, outcome: string): Promise<void> {
+/**
+ * `--require-blessed`: a finished run of a kind that trains models whose
+ * candidate is not blessed (rejected, pending approval) sets exit status 1,
+ * for scripts; the summary is printed all the same. Runs of other kinds pass.
+ */
+export function requireBlessed(m: RunManifestBase, kind: AnyJobKind): void {
+  const verdict = kind.outcome?.(m)?.verdict;
+  if (verdict === undefined || verdict === 'blessed') return;
+  process.stderr.write(`verdict is ${verdict}, not blessed (--require-blessed)\n`);
+  process.exitCode = 1;
+}
+
+/**
+ * Waits for a queued run, then prints its summary and returns its manifest; a
+ * failed or cancelled run ends in an error (exit status).
+ */
+export async function waitAndReport(qc: QueueClient, plan: RunPlanBase, flags: { json?: boolean; progress?: boolean; timeoutMs?: number }, outcome: string): Promise<{ manifest: RunManifestBase; kind: AnyJobKind }> {
   const bar = runProgressBar(flags.progress !== false && !flags.json);
   let rec: QueuedRun;
   try {
@@ -74,7 +89,7 @@ export async function waitAndReport(qc: QueueClient, plan: RunPlanBase, flags: {
     const kind = await loadKind(manifest.kind);
     if (flags.json) printJson({ ...runSummary(manifest, home, outcome !== 'enqueued', kind), outcome });
     else process.stdout.write(runDoneText(manifest, home, 'completed', kind));
-    return;
+    return { manifest, kind };
   }
   if (flags.json) printJson(pendingSummary(plan, rec, outcome));
   if (rec.status === 'cancelled') throw new OrtqError('ORTQ_RUN_CANCELLED', `run ${plan.runId} was cancelled`);

@@ -187,6 +187,29 @@ export interface JobKind<
    * absent: the core's fields only
    */
   summaryFields?(manifest: Manifest): Record<string, unknown>;
+  /**
+   * The registry name a run of this kind works on, as the queue's run record
+   * keeps it (`model`) when the plan pins no model version (a train run:
+   * the model it trains); absent: `plan.model`'s tag
+   */
+  recordModel?(plan: Plan): string;
+  /** Kinds that train models: how a finished run ended, for the training metrics; absent or null: not counted there */
+  outcome?(manifest: Manifest): RunOutcome | null;
+}
+
+/**
+ * How a run of a kind that trains models ended, for the training metrics
+ * (`ortq_train_runs_total{model,verdict}`, `ortq_train_duration_seconds{model}`,
+ * `ortq_promotions_total{model}`), which the queue counts in Redis once per
+ * run end, in the script that closes the run record.
+ */
+export interface RunOutcome {
+  /** the registry name the run trains */
+  model: string;
+  /** `blessed`, `rejected`, `pending_approval`; `failed` for a failed run */
+  verdict: string;
+  /** the run moved an alias to its candidate */
+  promoted: boolean;
 }
 
 /** A kind with its type parameters erased, as the registry hands it out. */

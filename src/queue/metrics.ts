@@ -1,16 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics.js';
-import { TrainMetrics } from './train-metrics.js';
 
 /**
  * Prometheus metrics of one worker process, served on `metrics.port` when set:
  * what this process did (shards, rows, shard time) and its process metrics.
- * Run-level metrics (`ortq_runs_total`, …) are not here: they are recorded in
- * Redis when a run finishes and exported by the dashboard (run-metrics.ts), so
- * that any number of workers give one correct count. The training counters
- * (train-metrics.ts) are the exception asked for by issue 8: counted by the
- * worker that closes a train run's record, once per run end; sum them over workers.
+ * Run-level metrics (`ortq_runs_total`, the training metrics
+ * `ortq_train_runs_total`, …) are not here: they are recorded in Redis when a
+ * run finishes and exported by the dashboard (run-metrics.ts), so that any
+ * number of workers give one correct count.
  */
 export class WorkerMetrics {
   readonly registry = new Registry();
@@ -21,8 +19,6 @@ export class WorkerMetrics {
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers: [this.registry],
   });
   readonly active = new Gauge({ name: 'ortq_shards_active', help: 'shards in progress', labelNames: ['queue'], registers: [this.registry] });
-  /** ortq_train_runs_total, ortq_train_duration_seconds, ortq_promotions_total */
-  readonly train = new TrainMetrics(this.registry);
   private server: Server | null = null;
 
   constructor() {

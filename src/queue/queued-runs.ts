@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { RunStatus, StepFailure } from '../kinds/types.js';
+import type { RunOutcome, RunStatus, StepFailure } from '../kinds/types.js';
 import { metaKeys } from './queues.js';
-import { durationBucket } from './run-stats.js';
+import { durationBucket, TRAIN_DURATION_BUCKETS } from './run-stats.js';
 
 /**
  * ortq's own record of a queued run, a Redis hash beside BullMQ's keys. BullMQ
@@ -70,7 +70,8 @@ return 1
 
 // Closes the run record and, only when it was not final already, counts the run in the
 // statistics (run-stats.ts): a retried finalizer or a cancel racing a finalize counts once.
-// ARGV: status, finishedAt, failures JSON, failure count, duration seconds or '', its bucket, finishedAt in unix seconds
+// ARGV: status, finishedAt, failures JSON, failure count, duration seconds or '', its bucket, finishedAt in unix seconds,
+// summary or '', then for a run that trains a model (else ''): model, verdict, its duration's training bucket or '', promoted '1'/'0'
 const FINISH = `
 local prev = redis.call('HGET', KEYS[1], 'status')
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'finishedAt', ARGV[2], 'failures', ARGV[3], 'shardsFailed', ARGV[4])
@@ -87,6 +88,14 @@ local job = redis.call('HGET', KEYS[1], 'jobName')
 if ARGV[1] == 'completed' and job and job ~= '' then
   local last = tonumber(redis.call('HGET', KEYS[2], 'ok\t' .. job) or '0') or 0
   if tonumber(ARGV[7]) > last then redis.call('HSET', KEYS[2], 'ok\t' .. job, ARGV[7]) end
+end
+if ARGV[9] ~= '' then
+  redis.call('HINCRBY', KEYS[2], 'tn\t' .. ARGV[9] .. '\t' .. ARGV[10], 1)
+  if ARGV[11] ~= '' then
+    redis.call('HINCRBY', KEYS[2], 'tb\t' .. ARGV[9] .. '\t' .. ARGV[11], 1)
+    redis.call('HINCRBYFLOAT', KEYS[2], 'ts\t' .. ARGV[9], ARGV[5])
+  end
+  if ARGV[12] == '1' then redis.call('HINCRBY', KEYS[2], 'tp\t' .. ARGV[9], 1) end
 end
 return 1
 `;
@@ -157,15 +166,19 @@ export class QueuedRunStore {
    * Closes the run record with a final status. The first time a run reaches a
    * final state it is also counted in the run statistics (`ortq_runs_total`,
    * and with `durationSeconds`, `ortq_run_duration_seconds`; a completed run
-   * sets its job's `ortq_last_success_timestamp_seconds`). Returns whether it counted.
+   * sets its job's `ortq_last_success_timestamp_seconds`); with `outcome` (a
+   * run that trains a model), in the training statistics too
+   * (`ortq_train_runs_total`, `ortq_train_duration_seconds`, `ortq_promotions_total`).
+   * Returns whether it counted.
    */
-  async finish(runId: string, status: RunStatus, failures: QueuedRun['failures'], opts: { at?: Date; durationSeconds?: number; summary?: string } = {}): Promise<boolean> {
+  async finish(runId: string, status: RunStatus, failures: QueuedRun['failures'], opts: { at?: Date; durationSeconds?: number; summary?: string; outcome?: RunOutcome | null } = {}): Promise<boolean> {
     const at = opts.at ?? new Date();
     const d = opts.durationSeconds;
     const has = d !== undefined && Number.isFinite(d) && d >= 0;
     const counted = await runScript(this.client, FINISH, [this.keys.run(runId), this.keys.runStats], [
       status, at.toISOString(), JSON.stringify(failures), failures.length,
       has ? String(d) : '', has ? durationBucket(d) : '', String(at.getTime() / 1000), opts.summary ?? '',
+      ...outcomeArgs(opts.outcome, has ? d : undefined),
     ]);
     return counted === 1;
   }
@@ -188,6 +201,14 @@ export class QueuedRunStore {
     const vals = await this.client.mget(...keys);
     return vals.map((v) => Number(v ?? 0));
   }
+}
+
+/** ARGV[9..12] of FINISH: the training statistics' labels; none for a run that trains nothing. */
+function outcomeArgs(o: RunOutcome | null | undefined, seconds: number | undefined): string[] {
+  // field names are tab-separated: a tab in a label would split it
+  const clean = (v: string) => v.replace(/\t/g, ' ');
+  if (!o || !o.model) return ['', '', '', ''];
+  return [clean(o.model), clean(o.verdict || 'none'), seconds === undefined ? '' : durationBucket(seconds, TRAIN_DURATION_BUCKETS), o.promoted ? '1' : '0'];
 }
 
 const NUMERIC = new Set(['shards', 'shardsDone', 'rowsDone', 'shardsFailed']);

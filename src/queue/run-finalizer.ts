@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { OrtqError, errorFromText, errorToText } from '../errors.js';
 import { loadKind } from '../kinds/registry.js';
-import type { RunManifestBase, StepFailure, StepPlan } from '../kinds/types.js';
+import type { AnyJobKind, RunManifestBase, RunOutcome, StepFailure, StepPlan } from '../kinds/types.js';
 import type { Logger } from '../logger.js';
 import { finalizeRun } from '../runs/finalize.js';
 import { RunLedger } from '../runs/ledger.js';
@@ -51,7 +51,7 @@ async function failedChainSteps(queue: Queue, runId: string, steps: readonly Ste
  * run record in Redis. Light work, so it runs in the worker process itself.
  */
 export function runFinalizer(store: QueuedRunStore, logger: Logger, queues: (name: string) => Queue, ledger: RunLedger = new RunLedger(), hooks: FinalizerHooks = {}) {
-  const finalize = runFinalizerBody(store, logger, queues, ledger, hooks);
+  const finalize = runFinalizerBody(store, logger, queues, ledger);
   return async (job: Job<RunJobData>): Promise<RunJobResult> => {
     try {
       return await finalize(job);
@@ -62,14 +62,22 @@ export function runFinalizer(store: QueuedRunStore, logger: Logger, queues: (nam
   };
 }
 
-/** What the worker does around finalizing a run: metrics, and giving up the run's exclusive resource. */
+/** What the worker does around finalizing a run: giving up the run's exclusive resource. */
 export interface FinalizerHooks {
-  /** told of a run's manifest, completed or failed, when its record in Redis closes (once per run end) */
-  finalized?(data: RunJobData, manifest: RunManifestBase): void;
   release?(resource: string, runId: string): Promise<unknown>;
 }
 
-function runFinalizerBody(store: QueuedRunStore, logger: Logger, queues: (name: string) => Queue, ledger: RunLedger, hooks: FinalizerHooks) {
+/** The kind's outcome of a finished run, for the training metrics; a kind that fails to say is logged and not counted. */
+function outcomeOf(kind: AnyJobKind, manifest: RunManifestBase, log: Logger): RunOutcome | null {
+  try {
+    return kind.outcome?.(manifest) ?? null;
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'training statistics not recorded');
+    return null;
+  }
+}
+
+function runFinalizerBody(store: QueuedRunStore, logger: Logger, queues: (name: string) => Queue, ledger: RunLedger) {
   return async (job: Job<RunJobData>): Promise<RunJobResult> => {
     const { runId, runDir } = job.data;
     const log = logger.child({ runId, model: job.data.model });
@@ -91,13 +99,13 @@ function runFinalizerBody(store: QueuedRunStore, logger: Logger, queues: (name: 
       failures,
       ledger,
     });
-    const counted = await store.finish(runId, manifest.status, manifest.failures ?? [], { durationSeconds: manifest.durationMs / 1000, ...(manifest.summary !== undefined ? { summary: manifest.summary } : {}) });
-    try {
-      // once per run end, as the run statistics in Redis: a finalizer that BullMQ retries is not counted again
-      if (counted) hooks.finalized?.(job.data, manifest);
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'run statistics not recorded');
-    }
+    // the run statistics (and a training run's outcome) are counted by the same script that closes the
+    // record, once per run end: a finalizer that BullMQ retries counts nothing again
+    await store.finish(runId, manifest.status, manifest.failures ?? [], {
+      durationSeconds: manifest.durationMs / 1000,
+      ...(manifest.summary !== undefined ? { summary: manifest.summary } : {}),
+      outcome: outcomeOf(kind, manifest, log),
+    });
     if (manifest.status === 'completed') {
       log.info({ rows: manifest.rows, durationMs: manifest.durationMs }, 'run completed');
       return { runId, status: manifest.status, rows: manifest.rows, failures: manifest.failures };

@@ -11,7 +11,7 @@ export interface StepJobData {
   stepIndex: number;
   stepId: string;
   rows: number | null;
-  /** pinned model tag and digest, for logs */
+  /** pinned model tag (a train run: the model it trains) and digest, for logs */
   model: string;
   digest: string;
   /**
@@ -44,6 +44,8 @@ export interface FlowOptions {
   backoffMs: number;
   /** the kind's exclusive resource for this run (e.g. `train:iris`), or none */
   guard?: string | null;
+  /** the model the run record names (JobKind.recordModel) @defaultValue the pinned model's tag */
+  model?: string;
 }
 
 // finished jobs are trimmed by age and count; dedup never relies on them (see queued-runs.ts)
@@ -62,6 +64,7 @@ const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 };
 export function buildRunFlow(kind: Pick<KindEntry, 'name' | 'queue' | 'order'>, plan: RunPlanBase, steps: readonly StepPlan[], opts: FlowOptions): FlowJob {
   const wanted = opts.stepIndexes ? new Set(opts.stepIndexes) : null;
   const todo = steps.filter((s) => !wanted || wanted.has(s.index));
+  const model = opts.model ?? plan.model?.tag ?? '';
   const runData: RunJobData = {
     kind: kind.name,
     runId: plan.runId,
@@ -69,14 +72,14 @@ export function buildRunFlow(kind: Pick<KindEntry, 'name' | 'queue' | 'order'>, 
     jobName: plan.job.name,
     steps: steps.length,
     totalRows: plan.totalRows,
-    model: plan.model?.tag ?? '',
+    model,
     digest: plan.model?.digest ?? '',
     ...(opts.guard ? { guard: opts.guard } : {}),
   };
   const stepJob = (s: StepPlan, top: boolean): FlowJob => {
     const data: StepJobData = {
       kind: kind.name, runId: plan.runId, runDir: plan.runDir, stepIndex: s.index, stepId: s.id, rows: s.rows,
-      model: plan.model?.tag ?? '', digest: plan.model?.digest ?? '',
+      model, digest: plan.model?.digest ?? '',
       ...(opts.guard ? { guard: { key: opts.guard, last: top } } : {}),
     };
     return {

@@ -10,7 +10,7 @@
 import { UnrecoverableError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../config.js';
 import { errorToText, toOrtqError } from '../errors.js';
-import { loadKind } from '../kinds/registry.js';
+import { kindEntry, knownKinds, loadKind } from '../kinds/registry.js';
 import type { RunPlanBase, StepReceipt } from '../kinds/types.js';
 import { createLogger } from '../logger.js';
 import { ModelRepository } from '../repo/model-repository.js';
@@ -56,7 +56,9 @@ async function planFor(data: StepJobData): Promise<RunPlanBase> {
 
 export default async function processStep(job: SandboxedJob<StepJobData>): Promise<StepJobResult> {
   const data = job.data;
-  const log = logger.child({ runId: data.runId, shardId: data.stepId, model: data.model, jobId: job.id, attempt: job.attemptsMade + 1 });
+  // a sequence kind's steps are pipeline steps (train), a parallel kind's shards of rows (predict)
+  const stepKey = knownKinds().includes(data.kind) && kindEntry(data.kind).order === 'sequence' ? 'step' : 'shardId';
+  const log = logger.child({ runId: data.runId, [stepKey]: data.stepId, model: data.model, jobId: job.id, attempt: job.attemptsMade + 1 });
   // the first report comes after 500 ms too: a short step reports nothing but its completion
   let lastReport = Date.now();
   try {

@@ -37,8 +37,11 @@ const STALE_CLAIM_MS = 60_000;
  * `runs retry` and the scheduler.
  */
 export async function submitPlan(qc: QueueClient, kind: KindEntry, plan: RunPlanBase, steps: readonly StepPlan[], opts: SubmitOptions): Promise<SubmitOutcome> {
+  const impl = await loadKind(kind.name);
   const base = {
-    runId: plan.runId, kind: kind.name, runDir: plan.runDir, jobName: plan.job.name, model: plan.model?.tag ?? '', digest: plan.model?.digest ?? '',
+    runId: plan.runId, kind: kind.name, runDir: plan.runDir, jobName: plan.job.name,
+    // a predict run's pinned version; a train run: the model it trains (the kind says)
+    model: plan.model?.tag ?? impl.recordModel?.(plan) ?? '', digest: plan.model?.digest ?? '',
     shards: steps.length, totalRows: plan.totalRows, enqueuedAt: new Date().toISOString(), schedule: opts.schedule ?? null,
   };
   const allowCompleted = Boolean(opts.force) || !opts.finishedOnDisk;
@@ -58,8 +61,8 @@ export async function submitPlan(qc: QueueClient, kind: KindEntry, plan: RunPlan
     const receipts = await readReceipts(plan.runDir);
     const todo = steps.filter((s) => !receipts.has(s.id));
     await removeLeftovers(qc, kind, plan, steps);
-    const guard = (await loadKind(kind.name)).exclusive?.(plan) ?? null;
-    await qc.flowProducer.add(buildRunFlow(kind, plan, steps, { stepIndexes: todo.map((s) => s.index), attempts: opts.attempts, backoffMs: opts.backoffMs, guard }));
+    const guard = impl.exclusive?.(plan) ?? null;
+    await qc.flowProducer.add(buildRunFlow(kind, plan, steps, { stepIndexes: todo.map((s) => s.index), attempts: opts.attempts, backoffMs: opts.backoffMs, guard, model: base.model }));
     await (opts.ledger ?? new RunLedger()).recordStart({
       runId: plan.runId, kind: kind.name, job: plan.job.name, runDir: plan.runDir, model: plan.model?.tag, digest: plan.model?.digest, mode: 'queue',
     }).catch(() => undefined);

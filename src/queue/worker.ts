@@ -114,7 +114,6 @@ export class WorkerService {
       return q;
     };
     const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger, stepQueue, new RunLedger(), {
-      finalized: (_data, manifest) => this.metrics.train.record(manifest),
       release: (resource, runId) => this.guards.release(resource, runId),
     }), { ...base, concurrency: 4, autorun: false });
     this.watch(finalizer, RUNS_QUEUE);
@@ -155,7 +154,9 @@ export class WorkerService {
     const store = this.store;
     const guards = this.guards;
     const pending = this.pendingStats;
-    const tag = (job: Job<ShardJobData>) => ({ runId: job.data.runId, shardId: job.data.stepId, model: job.data.model });
+    // a parallel kind's steps are shards of rows (predict); a sequence kind's are pipeline steps (train)
+    const unit = kindForQueue(queue)?.order === 'sequence' ? 'step' : 'shard';
+    const tag = (job: Job<ShardJobData>) => ({ runId: job.data.runId, [unit === 'step' ? 'step' : 'shardId']: job.data.stepId, model: job.data.model });
     return {
       async before(job: Job<ShardJobData>, token: string | undefined) {
         const guard = job.data.guard;
@@ -181,7 +182,7 @@ export class WorkerService {
           throw err;
         }
         m.active.inc({ queue });
-        log.debug({ ...tag(job), attempt: job.attemptsMade + 1 }, 'shard started');
+        log.debug({ ...tag(job), attempt: job.attemptsMade + 1 }, `${unit} started`);
         // kept between the steps of a run; given up after its last step, or when a step did not complete
         return hold ? (completed: boolean) => hold!.stop(!completed || guard!.last) : undefined;
       },
@@ -196,12 +197,12 @@ export class WorkerService {
           .catch(() => undefined)
           .finally(() => { pending.delete(done); });
         pending.add(done);
-        log.info({ ...tag(job), rows: result.receipt.rows.written, ms }, 'shard done');
+        log.info({ ...tag(job), rows: result.receipt.rows.written, ms }, `${unit} done`);
       },
       async failed(job: Job<ShardJobData>, err: Error) {
         m.active.dec({ queue });
         m.shards.inc({ queue, outcome: 'failed' });
-        log.warn({ ...tag(job), attempt: job.attemptsMade + 1, err: err.message, permanent: err.name === 'UnrecoverableError' }, 'shard failed');
+        log.warn({ ...tag(job), attempt: job.attemptsMade + 1, err: err.message, permanent: err.name === 'UnrecoverableError' }, `${unit} failed`);
       },
     };
   }

@@ -118,6 +118,13 @@ describe('Prometheus exposition', () => {
     expect(await qc.store.finish('nightly-b', 'failed', [{ step: '00000', code: 'ORTQ_INPUT_CORRUPT', message: 'bad' }], { durationSeconds: 400 })).toBe(true);
     await claim('retrain-a', 'iris-retrain', 'train');
     expect(await qc.store.finish('retrain-a', 'cancelled', [])).toBe(true);
+    // training runs: their model, verdict and promotion counted by the script that closes the record, once
+    const blessed = { model: 'iris', verdict: 'blessed', promoted: true };
+    await claim('retrain-b', 'iris-retrain', 'train');
+    expect(await qc.store.finish('retrain-b', 'completed', [], { durationSeconds: 42, outcome: blessed })).toBe(true);
+    expect(await qc.store.finish('retrain-b', 'completed', [], { durationSeconds: 42, outcome: blessed })).toBe(false);
+    await claim('retrain-c', 'iris-retrain', 'train');
+    expect(await qc.store.finish('retrain-c', 'failed', [], { durationSeconds: 3, outcome: { model: 'iris', verdict: 'failed', promoted: false } })).toBe(true);
     // an older completion does not move the last success back
     await claim('nightly-c', 'nightly');
     await qc.store.finish('nightly-c', 'completed', [], { at: new Date(t0.getTime() - 86_400_000), durationSeconds: 1 });
@@ -143,11 +150,22 @@ describe('Prometheus exposition', () => {
     expect(sample('ortq_run_duration_seconds_bucket{le="900",kind="predict"}')).toBe(3);
     expect(sample('ortq_run_duration_seconds_bucket{le="+Inf",kind="predict"}')).toBe(3);
     // a cancelled run has no duration
-    expect(text).not.toContain('ortq_run_duration_seconds_count{kind="train"}');
+    expect(sample('ortq_run_duration_seconds_count{kind="train"}')).toBe(2);
+
+    const trainRuns = family(fs, 'ortq_train_runs_total')!;
+    expect(trainRuns.type).toBe('COUNTER');
+    expect(trainRuns.metrics.map((m) => [m.labels?.verdict, Number(m.value)]).sort()).toEqual([['blessed', 1], ['failed', 1]]);
+    expect(family(fs, 'ortq_promotions_total')?.metrics).toEqual([{ labels: { model: 'iris' }, value: '1' }]);
+    expect(family(fs, 'ortq_train_duration_seconds')?.type).toBe('HISTOGRAM');
+    expect(sample('ortq_train_duration_seconds_count{model="iris"}')).toBe(2);
+    expect(sample('ortq_train_duration_seconds_sum{model="iris"}')).toBeCloseTo(45);
+    expect(sample('ortq_train_duration_seconds_bucket{le="5",model="iris"}')).toBe(1);
+    expect(sample('ortq_train_duration_seconds_bucket{le="60",model="iris"}')).toBe(2);
 
     const last = family(fs, 'ortq_last_success_timestamp_seconds')!;
     expect(last.type).toBe('GAUGE');
-    expect(last.metrics).toEqual([{ labels: { job: 'nightly' }, value: String(t0.getTime() / 1000) }]);
+    expect(last.metrics.find((m) => m.labels?.job === 'nightly')).toEqual({ labels: { job: 'nightly' }, value: String(t0.getTime() / 1000) });
+    expect(last.metrics.map((m) => m.labels?.job).sort()).toEqual(['iris-retrain', 'nightly']);
 
     for (const name of ['ortq_queue_jobs', 'ortq_queue_workers', 'ortq_champion_age_seconds', 'ortq_pending_approvals']) expect(family(fs, name)?.type, name).toBe('GAUGE');
     expect(family(fs, 'ortq_trigger_firings_total')?.type).toBe('COUNTER');

@@ -6,9 +6,10 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { startDashboard, type Dashboard } from '../../src/queue/dashboard.js';
 import { QueueClient } from '../../src/queue/queue-client.js';
 import { ModelRepository } from '../../src/repo/model-repository.js';
-import { freePort, RedisServer } from '../helpers/redis-server.js';
+import { RedisServer } from '../helpers/redis-server.js';
 import { ortq, startWorker, stopProc, until, type Proc, type QueueFixture } from './fixtures.js';
 
 /**
@@ -25,11 +26,13 @@ const LOCK_MS = 1500;
 let server: RedisServer;
 const procs: Proc[] = [];
 const clients: QueueClient[] = [];
+const dashboards: Dashboard[] = [];
 const dirs: string[] = [];
 
 beforeAll(async () => { server = await RedisServer.start(); });
 afterAll(async () => {
   await Promise.all(procs.map((p) => stopProc(p, 'SIGKILL')));
+  await Promise.all(dashboards.map((d) => d.close()));
   await Promise.all(clients.map((c) => c.close()));
   await server?.destroy();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -91,18 +94,17 @@ async function worker(fx: QueueFixture): Promise<Proc> {
   return p;
 }
 
-/** A worker serving Prometheus metrics on a port of its own. */
-async function workerWithMetrics(fx: QueueFixture): Promise<{ proc: Proc; metrics: () => Promise<string> }> {
-  const port = await freePort();
-  const p = ortq(fx, ['worker'], { ORTQ_METRICS_PORT: String(port) });
-  procs.push(p);
-  await until(() => p.err().includes('worker started'), 30_000, 'worker start');
-  return { proc: p, metrics: async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text() };
+/** A dashboard on the fixture's Redis and prefix: the run and training metrics are counted in Redis and served there. */
+async function dashboard(fx: QueueFixture): Promise<() => Promise<string>> {
+  const d = await startDashboard({ config: { redis: { url: server.url, prefix: fx.env.ORTQ_REDIS_PREFIX! } }, port: 0, logger: createLogger({ level: 'silent' }) });
+  dashboards.push(d);
+  return async () => (await fetch(new URL('/metrics', d.url))).text();
 }
 
-/** The sum of a sample over several scrapes (the run was finalized by one worker or the other). */
-function sample(texts: string[], line: string): number {
-  return texts.flatMap((t) => t.split('\n')).filter((l) => l.startsWith(`${line} `)).reduce((a, l) => a + Number(l.slice(line.length + 1)), 0);
+/** A sample's value in one scrape; absent: NaN. */
+function sample(text: string, line: string): number {
+  const l = text.split('\n').find((x) => x.startsWith(`${line} `));
+  return l === undefined ? NaN : Number(l.slice(line.length + 1));
 }
 
 async function client(fx: QueueFixture): Promise<QueueClient> {
@@ -129,7 +131,8 @@ describe('train runs through the train queue (real redis-server, two workers, bu
   it('one run, one registered version, the alias moved; the same job again is a no-op; status and runs list show the verdict', async () => {
     const fx = makeTrainFixture();
     const qc = await client(fx);
-    const ws = await Promise.all([workerWithMetrics(fx), workerWithMetrics(fx)]);
+    const ws = await Promise.all([worker(fx), worker(fx)]);
+    const metrics = await dashboard(fx);
     const s = await run(fx, ['enqueue', fx.jobFile, '--wait', '--json']);
     expect(s).toMatchObject({ kind: 'train', status: 'completed', outcome: 'enqueued', verdict: 'blessed', promoted: true, alias: 'bc@champion', champion: null });
     expect(s.candidate).toMatch(/^bc:/);
@@ -158,11 +161,36 @@ describe('train runs through the train queue (real redis-server, two workers, bu
     const shown = await run(fx, ['runs', 'show', s.runId]);
     expect(shown).toMatchObject({ kind: 'train', verdict: 'blessed', promoted: true, mode: 'queue' });
 
-    const scraped = await Promise.all(ws.map((w) => w.metrics()));
+    // --require-blessed on enqueue --wait: a blessed run passes; a rejected candidate exits 1 with its summary printed
+    expect((await run(fx, ['enqueue', fx.jobFile, '--wait', '--require-blessed', '--json'])).verdict).toBe('blessed');
+    const strict = ortq(fx, ['enqueue', fx.job('bc-strict', {
+      trainer: { builtin: 'logistic' }, hyperparameters: { maxIter: 100 },
+      evaluate: { metrics: ['accuracy'], thresholds: { accuracy: { min: 0.9999 } }, noChampion: 'bless' },
+    }), '--wait', '--require-blessed', '--json']);
+    expect(await strict.exit, strict.err()).toBe(1);
+    expect(JSON.parse(strict.out())).toMatchObject({ status: 'completed', verdict: 'rejected', promoted: false });
+    expect(strict.err()).toContain('verdict is rejected, not blessed (--require-blessed)');
+    const noWait = ortq(fx, ['enqueue', fx.jobFile, '--require-blessed']);
+    expect(await noWait.exit).toBe(2);
+    expect(noWait.err()).toContain('--require-blessed needs --wait');
+    const bogus = ortq(fx, ['runs', 'list', '--kind', 'bogus']);
+    expect(await bogus.exit).toBe(2);
+    expect(bogus.err()).toContain('--kind: unknown job kind "bogus" (known: predict, train)');
+
+    // the workers' log lines say "step", name the step and the model trained
+    const lines = ws.flatMap((w) => w.err().split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.msg === 'step done' && l.step === 'train' && l.runId === s.runId)).toMatchObject({ model: 'bc' });
+    expect(lines.some((l) => /^shard /.test(l.msg))).toBe(false);
+    // the run record names the model trained
+    expect((await qc.store.get(s.runId))?.model).toBe('bc');
+    // counted once in Redis by whichever worker closed the record; the no-op re-enqueue counted nothing
+    const scraped = await metrics();
     expect(sample(scraped, 'ortq_train_runs_total{model="bc",verdict="blessed"}')).toBe(1);
     expect(sample(scraped, 'ortq_promotions_total{model="bc"}')).toBe(1);
-    expect(sample(scraped, 'ortq_train_duration_seconds_count{model="bc"}')).toBe(1);
+    expect(sample(scraped, 'ortq_train_duration_seconds_count{model="bc"}')).toBe(2);
     expect(sample(scraped, 'ortq_train_duration_seconds_sum{model="bc"}')).toBeGreaterThan(LOCK_MS / 1000);
+    expect(sample(scraped, 'ortq_train_runs_total{model="bc",verdict="rejected"}')).toBe(1);
+    expect(sample(scraped, 'ortq_runs_total{kind="train",status="completed"}')).toBe(2);
   }, 120_000);
 
   it('two train jobs of the same model never train at once: the second waits, then is evaluated against the first one\'s candidate', async () => {

@@ -72,4 +72,10 @@ export const trainKind: JobKind<TrainJob, TrainFacts, Plan, Manifest> = {
   },
   summary: (m) => ({ text: trainSummaryLine(m) }),
   summaryFields: (m) => trainSummaryFields(m),
+  recordModel: (plan) => plan.job.model,
+  outcome: (m) => ({
+    model: m.job.spec.model,
+    verdict: m.status === 'completed' ? m.verdict ?? 'none' : 'failed',
+    promoted: m.status === 'completed' && m.promoted,
+  }),
 };

@@ -45,12 +45,17 @@ export async function recentPredictRuns(repo: ModelRepository, tag: string, n: n
 
 /**
  * Whether a training of `model` is queued or running: a train run record in
- * Redis in that state whose plan trains `model`. (Reads the plans from the
- * shared file system, as the workers do.)
+ * Redis in that state for `model` (the record names the model it trains from
+ * its claim on, before its plan or its flow exist). A record from an older
+ * version, with no model, is matched by its plan on the shared file system.
  */
 export async function trainingActive(qc: QueueClient, model: string, scan = 500): Promise<boolean> {
   for (const r of await qc.store.recent(scan)) {
     if (r.kind !== 'train' || (r.status !== 'queued' && r.status !== 'running')) continue;
+    if (r.model) {
+      if (r.model === model) return true;
+      continue;
+    }
     const plan = await readPlanIfExists(r.runDir).catch(() => null);
     // a record whose plan is not written yet is being enqueued right now (unless its enqueuer died long ago)
     if (!plan) {

@@ -8,12 +8,13 @@ import { ModelRepository } from '../../../repo/model-repository.js';
 import { runLayout } from '../../../runs/layout.js';
 import { printJson } from '../../output.js';
 import { loadKind } from '../../../kinds/registry.js';
-import { pendingSummary, runDoneText, runSummary, waitAndReport } from '../../run-report.js';
+import { pendingSummary, requireBlessed, runDoneText, runSummary, waitAndReport } from '../../run-report.js';
 import { waitTimeoutMs } from '../../wait-options.js';
 
-export interface EnqueueFlags { set: string[]; wait?: boolean; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean; timeout?: string }
+export interface EnqueueFlags { set: string[]; wait?: boolean; json?: boolean; force?: boolean; repo?: string; shardRows?: string; progress: boolean; timeout?: string; requireBlessed?: boolean }
 
 export async function enqueueCommand(jobFile: string, flags: EnqueueFlags): Promise<void> {
+  if (flags.requireBlessed && !flags.wait) throw new OrtqError('ORTQ_USAGE', '--require-blessed needs --wait: without it the verdict is not known yet');
   const config: Readonly<OrtqConfig> = loadConfig();
   const job = await readJobFile(jobFile, flags.set);
   const shardRows = flags.shardRows ? Number(flags.shardRows) : config.queue.shardRows;
@@ -28,10 +29,12 @@ export async function enqueueCommand(jobFile: string, flags: EnqueueFlags): Prom
       const kind = await loadKind(res.manifest.kind);
       if (flags.json) printJson({ ...runSummary(res.manifest, plan.runDir, true, kind), outcome: res.outcome });
       else process.stdout.write(runDoneText(res.manifest, plan.runDir, 'already done', kind));
+      if (flags.requireBlessed) requireBlessed(res.manifest, kind);
       return;
     }
     if (flags.wait) {
-      await waitAndReport(qc, plan, { ...flags, timeoutMs }, res.outcome);
+      const done = await waitAndReport(qc, plan, { ...flags, timeoutMs }, res.outcome);
+      if (flags.requireBlessed) requireBlessed(done.manifest, done.kind);
       return;
     }
     if (flags.json) printJson(pendingSummary(plan, res.record, res.outcome));

@@ -14,6 +14,7 @@ export function registerEnqueue(program: Command): void {
     .option('--repo <dir>', 'model repository (default: MODEL_REPO_PATH or ./.ortq/models)')
     .option('--shard-rows <n>', 'target rows per shard (default: config queue.shardRows)')
     .option('--no-progress', 'no progress bar with --wait')
+    .option('--require-blessed', 'with --wait, train jobs: exit 1 when the candidate is rejected or pending approval')
     .option('--json', 'print a JSON run summary on stdout (as `ortq run --json`)')
     .action(async (jobFile: string, flags: EnqueueFlags) => {
       const { enqueueCommand } = await import('./action.js');

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../../config.js';
 import { OrtqError } from '../../../errors.js';
-import { kindEntry } from '../../../kinds/registry.js';
+import { knownKinds } from '../../../kinds/registry.js';
 import type { RemoteRunStates, RunRecord } from '../../../runs/ledger.js';
 import { RunLedger } from '../../../runs/ledger.js';
 import { readRunOutcome } from '../../../runs/store.js';
@@ -30,7 +30,9 @@ const unfinishedQueued = (r: RunRecord) => r.mode === 'queue' && (r.status === '
  * for every recent queued run it knows, wherever it was submitted).
  */
 export async function listRunsCommand(job: string | undefined, flags: { json?: boolean; local?: boolean; queue?: boolean; kind?: string }): Promise<void> {
-  if (flags.kind !== undefined) kindEntry(flags.kind, '--kind');
+  if (flags.kind !== undefined && !knownKinds().includes(flags.kind)) {
+    throw new OrtqError('ORTQ_USAGE', `--kind: unknown job kind ${JSON.stringify(flags.kind)} (known: ${knownKinds().join(', ')})`, { known: knownKinds() });
+  }
   const ledger = new RunLedger();
   let records = await ledger.list({ job });
   if (!flags.local && (flags.queue || records.some(unfinishedQueued))) {

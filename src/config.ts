@@ -194,3 +194,26 @@ export function passthroughEnv(names: readonly string[], env: NodeJS.ProcessEnv 
   }
   return out;
 }
+
+/**
+ * ORTQ_PARQUET_READER: `duckdb` (default; DuckDB reads Parquet wherever its
+ * types match, parquet-wasm the rest) or `wasm` (parquet-wasm for every file).
+ */
+export function parquetReaderSetting(env: NodeJS.ProcessEnv = process.env): 'duckdb' | 'wasm' {
+  const v = env.ORTQ_PARQUET_READER || 'duckdb';
+  if (v !== 'duckdb' && v !== 'wasm') {
+    throw new OrtqError('ORTQ_CONFIG_INVALID', `ORTQ_PARQUET_READER="${v}" is not a Parquet reader: use one of duckdb, wasm`, { variable: 'ORTQ_PARQUET_READER', value: v });
+  }
+  return v;
+}
+
+/** ORTQ_DUCKDB_THREADS: DuckDB's threads for reading (default 1). */
+export function duckDbThreadsSetting(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.ORTQ_DUCKDB_THREADS;
+  if (!raw) return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new OrtqError('ORTQ_CONFIG_INVALID', `ORTQ_DUCKDB_THREADS="${raw}" is not a positive integer`, { variable: 'ORTQ_DUCKDB_THREADS', value: raw });
+  }
+  return n;
+}

@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { duckDbThreadsSetting } from '../config.js';
 
 /**
  * One in-process DuckDB database (in memory, no files of its own) shared by
@@ -17,15 +18,11 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
  */
 let instance: Promise<DuckDBInstance> | null = null;
 
-export function duckDbThreads(): string {
-  const v = Number(process.env.ORTQ_DUCKDB_THREADS);
-  return Number.isInteger(v) && v > 0 ? String(v) : '1';
-}
 
 async function open(): Promise<DuckDBInstance> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const db = await DuckDBInstance.create(':memory:', {
-    threads: duckDbThreads(),
+    threads: String(duckDbThreadsSetting()),
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
     // no block cache beside the reader's own buffers: memory stays flat

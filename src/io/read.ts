@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { makeData, RecordBatch, RecordBatchReader, Schema, Struct } from 'apache-arrow';
+import { parquetReaderSetting } from '../config.js';
 import { OrtqError } from '../errors.js';
 import { registerIpcCodecs } from './codecs.js';
 import { asInputError } from './corrupt.js';
@@ -154,7 +155,7 @@ async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordB
  * the wasm decoder (a fallback for a DuckDB problem, and the old path in tests).
  */
 export function parquetReader(): 'duckdb' | 'wasm' {
-  return process.env.ORTQ_PARQUET_READER === 'wasm' ? 'wasm' : 'duckdb';
+  return parquetReaderSetting();
 }
 
 /** Parquet reads of this process by decoder (tests, and the bench's note of which path ran). */

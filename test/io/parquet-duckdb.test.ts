@@ -20,7 +20,10 @@ import { inputFile, INTEROP, readAll } from './helpers.js';
  * batches (boundaries, schema, and IPC bytes) for every file and option.
  */
 const saved = process.env.ORTQ_PARQUET_READER;
-afterEach(() => { process.env.ORTQ_PARQUET_READER = saved; });
+afterEach(() => {
+  if (saved === undefined) delete process.env.ORTQ_PARQUET_READER;
+  else process.env.ORTQ_PARQUET_READER = saved;
+});
 afterAll(async () => { closeParquetWorkers(); await closeDuckDb(); });
 
 /** whether the last `both` read its DuckDB side through DuckDB (not the wasm fallback) */
@@ -195,5 +198,20 @@ describe('DuckDB Parquet reader = parquet-wasm reader', () => {
     }
     expect(seen.get('ORTQ_INPUT_CORRUPT')).toBeGreaterThan(0);
     for (const keep of [0.5, 0.99]) expect(await outcome(good.subarray(0, Math.floor(good.length * keep)), `cut-${keep}.parquet`)).toBe('ORTQ_INPUT_CORRUPT');
+  });
+});
+
+describe('Parquet reader settings', () => {
+  it('ORTQ_PARQUET_READER and ORTQ_DUCKDB_THREADS are checked: a wrong value is ORTQ_CONFIG_INVALID', async () => {
+    const { parquetReaderSetting, duckDbThreadsSetting } = await import('../../src/config.js');
+    expect(parquetReaderSetting({})).toBe('duckdb');
+    expect(parquetReaderSetting({ ORTQ_PARQUET_READER: 'wasm' })).toBe('wasm');
+    expect(() => parquetReaderSetting({ ORTQ_PARQUET_READER: 'arrow-rs' })).toThrow(/ORTQ_PARQUET_READER="arrow-rs"/);
+    expect(duckDbThreadsSetting({})).toBe(1);
+    expect(duckDbThreadsSetting({ ORTQ_DUCKDB_THREADS: '2' })).toBe(2);
+    expect(() => duckDbThreadsSetting({ ORTQ_DUCKDB_THREADS: '0' })).toThrow(/ORTQ_DUCKDB_THREADS/);
+    process.env.ORTQ_PARQUET_READER = 'nope';
+    const err = await readAll(await inputFile(join(INTEROP, 'parquet', 'alltypes_plain.parquet'))).catch((e: unknown) => e);
+    expect(isOrtqError(err, 'ORTQ_CONFIG_INVALID')).toBe(true);
   });
 });

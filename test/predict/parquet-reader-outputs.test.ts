@@ -56,8 +56,10 @@ beforeAll(async () => {
   await writeTable(join(dir, 'sparse.parquet'), table(true), 'parquet', { rowGroupSize: 1200 });
 });
 afterAll(async () => {
-  process.env.ORTQ_HOME = home;
-  process.env.ORTQ_PARQUET_READER = engine;
+  if (home === undefined) delete process.env.ORTQ_HOME;
+  else process.env.ORTQ_HOME = home;
+  if (engine === undefined) delete process.env.ORTQ_PARQUET_READER;
+  else process.env.ORTQ_PARQUET_READER = engine;
   closeParquetWorkers();
   await closeDuckDb();
   await rm(dir, { recursive: true, force: true });

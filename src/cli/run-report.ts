@@ -34,9 +34,13 @@ export function runSummary(m: RunManifestBase, runDir: string, reused: boolean, 
   };
 }
 
-/** One line about a finished run: `run <id> completed: <the kind's summary line>` and where its results are. */
+/**
+ * About a finished run: `run <id> completed: <the kind's summary line>`, the
+ * kind's detail lines indented under it, and where its results are.
+ */
 export function runDoneText(m: RunManifestBase, runDir: string, verb: string, kind: AnyJobKind): string {
-  return `run ${m.runId} ${verb}: ${kind.summary(m).text}\nresults: ${runDir}\n`;
+  const details = (kind.details?.(m) ?? []).map((l) => `  ${l}\n`).join('');
+  return `run ${m.runId} ${verb}: ${kind.summary(m).text}\n${details}results: ${runDir}\n`;
 }
 
 /** The `--json` summary of a run that has not finished: the shape of `ortq run --json`, rows still null. */

@@ -188,6 +188,12 @@ export interface JobKind<
    */
   summaryFields?(manifest: Manifest): Record<string, unknown>;
   /**
+   * Lines `ortq run` and `ortq enqueue --wait` print under the summary line
+   * of a finished run (a train run: each threshold passed or failed, the
+   * replay's findings); absent: none
+   */
+  details?(manifest: Manifest): string[];
+  /**
    * The registry name a run of this kind works on, as the queue's run record
    * keeps it (`model`) when the plan pins no model version (a train run:
    * the model it trains); absent: `plan.model`'s tag

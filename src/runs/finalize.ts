@@ -56,7 +56,7 @@ export async function finalizeRun<M extends RunManifestBase>(kind: AnyJobKind, p
   } else {
     await writeJsonAtomic(runLayout.failedFile(plan.runDir), manifest);
   }
-  await opts.ledger.recordManifest(manifest, home);
+  await opts.ledger.recordManifest(manifest, home, { model: kind.recordModel?.(plan) });
   return manifest;
 }
 

@@ -61,9 +61,14 @@ export class RunLedger {
     await writeJsonAtomic(join(this.dir, `${assertRunId(rec.runId)}.json`), rec);
   }
 
-  /** Records a run from its manifest (finished or failed). */
-  async recordManifest(m: RunManifestBase, runDir: string): Promise<void> {
-    await this.record(recordFromManifest(m, runLayout.homeOf(runDir, m.runId)));
+  /**
+   * Records a run from its manifest (finished or failed). `model`: what the
+   * record names when the manifest pins no model (a train run: the model it
+   * trains, JobKind.recordModel).
+   */
+  async recordManifest(m: RunManifestBase, runDir: string, opts: { model?: string } = {}): Promise<void> {
+    const rec = recordFromManifest(m, runLayout.homeOf(runDir, m.runId));
+    await this.record({ ...rec, model: rec.model || opts.model || '' });
   }
 
   /** Records a run as running (local, this process) or queued. */
@@ -121,7 +126,8 @@ export class RunLedger {
         // the manifest is the truth: a kill between run.json and the ledger leaves the record behind
         const m = await readRunManifest(r.runDir).catch(() => null);
         if (m && m.runId === r.runId && m.status === 'completed') {
-          const next = recordFromManifest(m, r.runDir);
+          const rebuilt = recordFromManifest(m, r.runDir);
+          const next = { ...rebuilt, model: rebuilt.model || r.model };
           await this.record(next).catch(() => undefined);
           return next;
         }

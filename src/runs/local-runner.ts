@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { OrtqConfig } from '../config.js';
 import { OrtqError, toOrtqError } from '../errors.js';
-import type { AnyJobKind, JobSpecBase, RunManifestBase, RunPlanBase } from '../kinds/types.js';
+import type { AnyJobKind, JobSpecBase, RunManifestBase, RunPlanBase, StepPlan } from '../kinds/types.js';
 import type { ModelRepository } from '../repo/model-repository.js';
 import { finalizeRun, recoverRunDir } from './finalize.js';
 import { runLayout } from './layout.js';
@@ -24,6 +24,8 @@ export interface LocalRunOptions {
   lockWaitMs?: number;
   /** called after each batch with rows done so far and the total when known */
   onProgress?: (rowsDone: number, totalRows: number | null) => void;
+  /** called before each step that runs (not before one already done), e.g. to print a sequence kind's steps */
+  onStep?: (step: StepPlan) => void | Promise<void>;
   /** told about problems that were repaired, e.g. ORTQ_RUN_DAMAGED for a finished run with a part missing */
   onWarning?: (err: OrtqError) => void;
 }
@@ -53,7 +55,8 @@ export async function runJobLocally<P extends RunPlanBase, M extends RunManifest
   let plan = kind.plan(spec, facts, { shardRows: opts.shardRows, runDirFor: (id: string) => runLayout.runDir(outputRoot, id) }) as P;
   const home = plan.runDir;
   const lock = await RunLock.acquire(outputRoot, plan.runId, { waitMs: opts.lockWaitMs ?? 0 });
-  const log = opts.logger?.child({ runId: plan.runId, ...(plan.model ? { model: plan.model.tag } : {}) });
+  const model = plan.model?.tag ?? kind.recordModel?.(plan);
+  const log = opts.logger?.child({ runId: plan.runId, ...(model ? { model } : {}) });
   try {
     await recoverRunDir(outputRoot, plan.runId);
     const existing = await readRunManifest<M>(home);
@@ -67,7 +70,7 @@ export async function runJobLocally<P extends RunPlanBase, M extends RunManifest
       plan = state.plan;
       if (state.intact && existing) {
         if ((await readLatestPointer(outputRoot)) === null) await writeLatestPointer(outputRoot, existing);
-        await ledger.recordManifest(existing, home);
+        await ledger.recordManifest(existing, home, { model: kind.recordModel?.(plan) });
         return { plan, manifest: existing, reused: true, repaired };
       }
       if (state.damaged.size > 0) {
@@ -93,7 +96,7 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
   await writePlan(plan);
   await removeStaleTemps(plan.runDir);
   if (!staged) {
-    await o.ledger.recordStart({ runId: plan.runId, kind: kind.name, job: plan.job.name, runDir: plan.runDir, model: plan.model?.tag, digest: plan.model?.digest, mode: 'local' });
+    await o.ledger.recordStart({ runId: plan.runId, kind: kind.name, job: plan.job.name, runDir: plan.runDir, model: plan.model?.tag ?? kind.recordModel?.(plan), digest: plan.model?.digest, mode: 'local' });
   }
   const steps = kind.steps(plan);
   o.log?.info({ steps: steps.length, rows: plan.totalRows }, 'run started');
@@ -102,8 +105,14 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
   o.onProgress?.(rowsBefore, plan.totalRows);
   for (const step of steps) {
     try {
+      if (!receipts.has(step.id)) {
+        await o.onStep?.(step);
+        // a sequence kind's steps are few and long (train → … → promote): each one is worth a line
+        if (kind.order === 'sequence') o.log?.info({ step: step.id }, 'step started');
+      }
       const { receipt, ran } = await runStepOnce(kind, plan, step, {
-        config: o.config, repo: o.repo, logger: o.logger,
+        // a parallel kind's steps (predict shards) name their run in their own log lines
+        config: o.config, repo: o.repo, logger: kind.order === 'sequence' ? o.log : o.logger,
         onProgress: (rows) => o.onProgress?.(rowsBefore + rows, plan.totalRows),
       });
       if (ran) rowsBefore += receipt.rows.read;
@@ -112,7 +121,7 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
       if (staged) {
         // a failed --force leaves the old run as it was, and listed as it was
         await rm(plan.runDir, { recursive: true, force: true });
-        if (o.existing) await o.ledger.recordManifest(o.existing, o.home);
+        if (o.existing) await o.ledger.recordManifest(o.existing, o.home, { model: kind.recordModel?.(plan) });
       } else {
         await finalizeRun(kind, plan, { mode: 'local', startedAt, failures: [{ step: step.id, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }], ledger: o.ledger });
       }
@@ -123,7 +132,7 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
   if (manifest.status !== 'completed') {
     if (staged) {
       await rm(plan.runDir, { recursive: true, force: true });
-      if (o.existing) await o.ledger.recordManifest(o.existing, o.home);
+      if (o.existing) await o.ledger.recordManifest(o.existing, o.home, { model: kind.recordModel?.(plan) });
     }
     const f = manifest.failures?.[0];
     throw new OrtqError(f?.code === 'ORTQ_RUN_DAMAGED' ? 'ORTQ_RUN_DAMAGED' : 'ORTQ_RUN_FAILED',

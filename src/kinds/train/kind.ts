@@ -1,25 +1,16 @@
 import { hostname } from 'node:os';
 import type { JobKind, RunManifestBase, RunPlanBase, StepPlan, StepReceipt } from '../types.js';
-import { readReceipt } from '../../runs/store.js';
-import { buildTrainManifest, trainSummaryFields, trainSummaryLine, type TrainManifest, type TrainReceipts } from './manifest.js';
+import { buildTrainManifest, trainDetailLines, trainSummaryFields, trainSummaryLine, type TrainManifest, type TrainReceipts } from './manifest.js';
 import { buildTrainPlan } from './plan.js';
-import { currentChampion, trainerIdentity, trainOutputRoot } from './plan-run.js';
-import { STEP_ORDER, type StepName } from './run-files.js';
+import { currentChampion, fingerprints, trainerIdentity, trainOutputRoot } from './plan-run.js';
+import { readReceipt, STEP_ORDER, type StepName } from './run-files.js';
 import { checkBuiltinHyperparameters, parseTrainJob } from './spec.js';
 import { runTrainStep } from './steps.js';
-import { isCommandTrainer, type InputFingerprint, type ModelRef, type TrainerIdentity, type TrainJob, type TrainPlan } from './types.js';
-import { discoverInputs } from '../../io/discover.js';
-import { cachedSha256s } from '../../predict/fingerprint-cache.js';
+import { isCommandTrainer, type ModelRef, type TrainerIdentity, type TrainJob, type TrainPlan } from './types.js';
 
 interface TrainFacts { inputs: TrainPlan['inputs']; trainer: TrainerIdentity; warm: ModelRef | null }
 type Plan = TrainPlan & RunPlanBase;
 type Manifest = TrainManifest & RunManifestBase;
-
-async function fingerprints(path: string, format?: TrainJob['data']['train']['format']): Promise<InputFingerprint[]> {
-  const files = await discoverInputs(path, { format });
-  const hashes = await cachedSha256s(files.map((f) => f.path));
-  return files.map((f, i) => ({ path: f.path, format: f.format, size: f.size, sha256: hashes[i] }));
-}
 
 /**
  * `kind: train` on the run core: six steps in sequence (train → validate →
@@ -54,7 +45,7 @@ export const trainKind: JobKind<TrainJob, TrainFacts, Plan, Manifest> = {
       inference: ctx.config.inference,
       logger: ctx.logger,
       onProgress: () => ctx.onProgress?.(0),
-      receipt: async <T>(s: StepName) => (await readReceipt(plan.runDir, s))?.detail as T,
+      receipt: async <T>(s: StepName) => (await readReceipt<T>(plan.runDir, s)) as T,
     });
     return {
       step: step.id, files: [], rows: { read: 0, written: 0, skipped: 0 },
@@ -72,6 +63,7 @@ export const trainKind: JobKind<TrainJob, TrainFacts, Plan, Manifest> = {
   },
   summary: (m) => ({ text: trainSummaryLine(m) }),
   summaryFields: (m) => trainSummaryFields(m),
+  details: (m) => trainDetailLines(m),
   recordModel: (plan) => plan.job.model,
   outcome: (m) => ({
     model: m.job.spec.model,

@@ -120,17 +120,14 @@ export function trainSummaryFields(m: TrainManifest): Record<string, unknown> {
   };
 }
 
-/** The summary `ortq run --json` prints for a train run. */
-export function trainSummary(m: TrainManifest, extra: { reused: boolean; runDir: string }): Record<string, unknown> {
-  return {
-    runId: m.runId,
-    kind: 'train',
-    status: m.status,
-    reused: extra.reused,
-    ...trainSummaryFields(m),
-    runDir: extra.runDir,
-    durationMs: m.durationMs,
-  };
+/** The lines under the summary line: each threshold passed or failed, and the replay's findings. */
+export function trainDetailLines(m: TrainManifest): string[] {
+  const lines = m.reasons.map((r) => `${r.pass ? 'pass' : 'FAIL'}  ${r.message}`);
+  if (m.replay) {
+    for (const line of m.replay.reasons) lines.push(`replay  ${line}`);
+    for (const sk of m.replay.skipped) lines.push(`replay  skipped ${sk.runId}: ${sk.reason}`);
+  }
+  return lines;
 }
 
 /** One line for the CLI and status. */

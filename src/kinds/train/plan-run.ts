@@ -6,9 +6,7 @@ import { ortqHome } from '../../config.js';
 import type { ModelRepository } from '../../repo/model-repository.js';
 import { ortqVersion } from '../../version.js';
 import { sha256File } from '../../io/fingerprint.js';
-import { buildTrainPlan } from './plan.js';
-import { readJsonIfExists, PLAN_FILE } from './run-files.js';
-import { isCommandTrainer, type InputFingerprint, type ModelRef, type TrainerIdentity, type TrainJob, type TrainPlan } from './types.js';
+import { isCommandTrainer, type InputFingerprint, type ModelRef, type TrainerIdentity, type TrainJob } from './types.js';
 import { OrtqError } from '../../errors.js';
 
 /** Where a train job's runs live: `$ORTQ_HOME/train-runs/<job>/run=<runId>/` (the run core's layout). */
@@ -16,7 +14,8 @@ export function trainOutputRoot(job: Pick<TrainJob, 'name'>): string {
   return join(ortqHome(), 'train-runs', job.name);
 }
 
-async function fingerprints(path: string, format?: TrainJob['data']['train']['format']): Promise<InputFingerprint[]> {
+/** Each input file of a data source with its size and sha256 (cached by path, size and mtime). */
+export async function fingerprints(path: string, format?: TrainJob['data']['train']['format']): Promise<InputFingerprint[]> {
   const files = await discoverInputs(path, { format });
   const hashes = await cachedSha256s(files.map((f) => f.path));
   return files.map((f, i) => ({ path: f.path, format: f.format, size: f.size, sha256: hashes[i] }));
@@ -47,20 +46,4 @@ export async function currentChampion(job: TrainJob, repo: ModelRepository): Pro
     if (isOrtqError(err, 'ORTQ_MODEL_NOT_FOUND')) return null;
     throw err;
   }
-}
-
-/**
- * Fingerprints the inputs and the trainer, and builds the plan. A plan
- * already stored under the same run id (an interrupted run) is reused, so a
- * resumed run keeps its attempt token.
- */
-export async function planTrainRun(job: TrainJob, opts: { repo: ModelRepository; runsRoot?: string; reuseStored?: boolean }): Promise<TrainPlan> {
-  const train = await fingerprints(job.data.train.path, job.data.train.format);
-  const evalInputs = 'path' in job.data.eval ? await fingerprints(job.data.eval.path, job.data.eval.format) : [];
-  const trainer = await trainerIdentity(job);
-  const warm = isCommandTrainer(job.trainer) && job.trainer.warmStart ? await currentChampion(job, opts.repo) : null;
-  const plan = buildTrainPlan({ job, trainer, inputs: { train, eval: evalInputs }, warmStartFrom: warm, outputRoot: opts.runsRoot ?? trainOutputRoot(job) });
-  if (opts.reuseStored === false) return plan;
-  const stored = await readJsonIfExists<TrainPlan>(join(plan.runDir, PLAN_FILE));
-  return stored && stored.runId === plan.runId ? stored : plan;
 }

@@ -120,13 +120,3 @@ export function checkBuiltinHyperparameters(job: TrainJob, source = 'job'): Trai
     throw err;
   }
 }
-
-import { readSpecFile } from '../spec-file.js';
-export { readSpecFile };
-
-/** Reads, validates and normalizes a train spec file; relative paths resolve against the current directory. */
-export async function loadTrainJobFile(file: string, sets: string[] = [], opts: { baseDir?: string; builtinModules?: BuiltinModules } = {}): Promise<TrainJob> {
-  const raw = await readSpecFile(file, sets);
-  const job = parseTrainJob(raw, { baseDir: opts.baseDir ?? process.cwd(), source: file });
-  return checkHyperparameters(job, { builtinModules: opts.builtinModules, source: file });
-}

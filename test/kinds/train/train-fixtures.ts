@@ -4,8 +4,13 @@ import { join } from 'node:path';
 import { createLogger } from '../../../src/logger.js';
 import { ModelRepository } from '../../../src/repo/model-repository.js';
 import { checkHyperparameters, parseTrainJob } from '../../../src/kinds/train/spec.js';
-import type { TrainJob } from '../../../src/kinds/train/types.js';
-import { runTrainLocal, type TrainRunOptions } from '../../../src/kinds/train/local-run.js';
+import type { TrainJob, TrainPlan } from '../../../src/kinds/train/types.js';
+import type { RunManifestBase, RunPlanBase } from '../../../src/kinds/types.js';
+import { loadConfig } from '../../../src/config.js';
+import { trainKind } from '../../../src/kinds/train/kind.js';
+import type { TrainManifest } from '../../../src/kinds/train/manifest.js';
+import type { StepName } from '../../../src/kinds/train/run-files.js';
+import { runJobLocally } from '../../../src/runs/local-runner.js';
 
 const IRIS = new URL('../../fixtures/datasets/iris.csv', import.meta.url);
 
@@ -63,8 +68,12 @@ export class TrainScratch {
     return checkHyperparameters(parseTrainJob(this.raw(over), { baseDir: this.dir, source: 'test' }));
   }
 
-  run(job: TrainJob, opts: Partial<TrainRunOptions> = {}) {
-    return runTrainLocal(job, { repo: this.repo, cwd: this.dir, logger: createLogger({ level: 'silent' }), ...opts });
+  /** `ortq run` of the job, in this process: the run core's local runner with the train kind. */
+  run(job: TrainJob, opts: { force?: boolean; onStep?: (step: StepName) => void | Promise<void> } = {}) {
+    return runJobLocally<TrainPlan & RunPlanBase, TrainManifest & RunManifestBase>(trainKind, job, {
+      config: loadConfig({ env: process.env, cwd: this.dir }), repo: this.repo, logger: createLogger({ level: 'silent' }),
+      force: opts.force, onStep: opts.onStep ? (s) => opts.onStep!(s.id as StepName) : undefined,
+    });
   }
 
   cleanup(): void {

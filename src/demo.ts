@@ -35,8 +35,26 @@ export async function ensureDemoModel(repo: ModelRepository, tmpDir: string): Pr
   }
 }
 
-/** Writes `files` Parquet files of synthetic iris measurements with an `id` column, unless present. */
-export async function ensureDemoData(dir: string, opts: { files?: number; rowsPerFile?: number } = {}): Promise<string> {
+/**
+ * How the drifted copy differs from the demo data: the same rows (same ids,
+ * same generator) measured by "another instrument" — petals 1.5 cm longer and
+ * 0.5 cm wider, sepals 10% longer. Against the champion's profile this puts
+ * petal_length's PSI far above the README trigger's 0.2 (and shifts the
+ * predicted classes), while the unshifted data stays well under it
+ * (test/monitor/demo-drift.test.ts).
+ */
+export const DEMO_SHIFT: Readonly<Record<string, (x: number) => number>> = Object.freeze({
+  sepal_length: (x: number) => x * 1.1,
+  petal_length: (x: number) => x + 1.5,
+  petal_width: (x: number) => x + 0.5,
+});
+
+/**
+ * Writes `files` Parquet files of synthetic iris measurements with an `id`
+ * column, unless present. With `shifted`, the same rows with DEMO_SHIFT
+ * applied (the drifted copy for the README's retraining walk-through).
+ */
+export async function ensureDemoData(dir: string, opts: { files?: number; rowsPerFile?: number; shifted?: boolean } = {}): Promise<string> {
   const files = opts.files ?? 4;
   const rowsPerFile = opts.rowsPerFile ?? 50_000;
   if (existsSync(join(dir, `part-${String(files - 1).padStart(3, '0')}.parquet`))) return dir;
@@ -55,6 +73,12 @@ export async function ensureDemoData(dir: string, opts: { files?: number; rowsPe
       cols[2][r] = 1.5 + species * 2 + rnd();
       cols[3][r] = 0.2 + species * 0.8 + rnd() * 0.4;
     }
+    if (opts.shifted) {
+      FEATURES.forEach((name, j) => {
+        const f = DEMO_SHIFT[name];
+        if (f) for (let r = 0; r < rowsPerFile; r++) cols[j][r] = f(cols[j][r]);
+      });
+    }
     const vectors = [makeVector(ids), ...cols.map((c) => makeVector(c))];
     const fields = [new Field('id', new Int64(), false), ...FEATURES.map((n) => new Field(n, new Float64(), false))];
     const data = makeData({ type: new Struct(fields), length: rowsPerFile, nullCount: 0, children: vectors.map((v) => v.data[0]) });
@@ -68,8 +92,11 @@ export async function ensureDemoData(dir: string, opts: { files?: number; rowsPe
 export const DEMO_JOB = fileURLToPath(new URL('../jobs/iris-score.yaml', import.meta.url));
 
 /** The demo's job (from the package) and where its data and scratch files go (under `cwd`, where the job's relative paths point). */
-export function demoPaths(cwd = process.cwd()): { job: string; data: string; tmp: string; training: string } {
-  return { job: DEMO_JOB, data: resolve(cwd, 'data/demo/iris'), tmp: resolve(cwd, '.ortq/tmp'), training: resolve(cwd, 'data/demo/iris-labelled') };
+export function demoPaths(cwd = process.cwd()): { job: string; data: string; shifted: string; tmp: string; training: string } {
+  return {
+    job: DEMO_JOB, data: resolve(cwd, 'data/demo/iris'), shifted: resolve(cwd, 'data/demo/iris-shifted'),
+    tmp: resolve(cwd, '.ortq/tmp'), training: resolve(cwd, 'data/demo/iris-labelled'),
+  };
 }
 
 /**

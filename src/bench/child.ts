@@ -1,7 +1,12 @@
 /**
- * One measurement in its own process: `bare MODEL FEATURES ROWS BATCH` or
- * `ortq MODEL FEATURES FILE DIR BATCH [warm]`; `warm` fingerprints the input
- * (the sha256 cache) before the clock starts, as a rerun over a known file would.
+ * One measurement in its own process: `bare MODEL FEATURES ROWS BATCH`,
+ * `ortq MODEL FEATURES FILE DIR BATCH [warm|cold] [REPO]` or
+ * `drift - FEATURES ROWS BATCH`. `warm` fingerprints the input (the sha256
+ * cache) before the clock starts, as a rerun over a known file would; REPO
+ * is a repository made by `profile MODEL - DATA REPO` (the model saved as
+ * "bench" with a reference profile of DATA, made in its own process so that
+ * none of its work or memory lands in the timed run), so that the run counts
+ * drift histograms; `drift` times the histograms alone (src/bench/drift-cost.ts).
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,8 +17,10 @@ import { parseJob } from '../predict/job-spec.js';
 import { runLocal } from '../predict/local-run.js';
 import { ModelRepository } from '../repo/model-repository.js';
 import { seededRandom } from '../onnx/builder.js';
+import { profileFromData } from '../monitor/profile-data.js';
+import { measureDriftCounting } from './drift-cost.js';
 
-const [mode, modelPath, featuresArg, a, b, c, d] = process.argv.slice(2);
+const [mode, modelPath, featuresArg, a, b, c, d, e] = process.argv.slice(2);
 const features = Number(featuresArg);
 
 /** CPU seconds of this process (every thread) so far: less noisy than wall time on a shared machine. */
@@ -28,7 +35,15 @@ function report(rows: number, seconds: number, cpu0: number): void {
   process.stdout.write(`${JSON.stringify({ rowsPerSec: rows / seconds, seconds, cpuSeconds: cpu, rowsPerCpuSec: rows / cpu, maxRssMb })}\n`);
 }
 
-if (mode === 'bare') {
+if (mode === 'profile') {
+  const repo = new ModelRepository({ root: b });
+  await repo.save('bench', modelPath);
+  await repo.attachProfile('bench', await profileFromData({ repo, model: 'bench', data: a }));
+  process.stdout.write('{}\n');
+} else if (mode === 'drift') {
+  const r = measureDriftCounting(Number(a), features, Number(b));
+  process.stdout.write(`${JSON.stringify({ rowsPerSec: r.rows / r.seconds, seconds: r.seconds, cpuSeconds: r.cpuSeconds, rowsPerCpuSec: r.rows / r.cpuSeconds, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+} else if (mode === 'bare') {
   const rows = Number(a);
   const batch = Number(b);
   const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all' });
@@ -55,11 +70,11 @@ if (mode === 'bare') {
   const file = a;
   const dir = b;
   const batch = Number(c);
-  const repoRoot = join(dir, `repo-${process.pid}`);
+  const repoRoot = e ?? join(dir, `repo-${process.pid}`);
   const out = join(dir, `out-${process.pid}`);
   process.env.ORTQ_HOME = join(dir, `home-${process.pid}`);
   const repo = new ModelRepository({ root: repoRoot });
-  await repo.save('bench', modelPath);
+  if (!e) await repo.save('bench', modelPath);
   const model = await repo.resolve('bench');
   const inputName = model.manifest.signature.inputs[0].name;
   const job = parseJob({
@@ -73,5 +88,5 @@ if (mode === 'bare') {
   const { manifest } = await runLocal(job, { repo, shardRows: 1_000_000 });
   const seconds = (performance.now() - t0) / 1000;
   report(manifest.rows.read, seconds, cpu0);
-  await Promise.all([repoRoot, out, process.env.ORTQ_HOME].map((p) => rm(p, { recursive: true, force: true })));
+  await Promise.all([...(e ? [] : [repoRoot]), out, process.env.ORTQ_HOME].map((p) => rm(p, { recursive: true, force: true })));
 }

@@ -6,11 +6,11 @@
  * is its own. scikit-learn's in-memory predict is shown where a python3 with
  * scikit-learn exists. docs/performance.md says how to read it.
  *
- *   node dist/bench/main.js [--quick] [--only mlp-warm,forest,…] [--dir .ortq/bench] [--queue]
+ *   node dist/bench/main.js [--quick] [--only mlp-warm,forest,rss,drift,…] [--dir .ortq/bench] [--queue]
  *                           [--fit-rows N] [--fit-threads T]   (fit rows: src/bench/fit.ts; --only fit for those alone)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { linearModel, mlpModel, treeEnsembleModel } from '../onnx/model-zoo.js';
@@ -27,7 +27,7 @@ export const BENCH_MODELS = {
 export type BenchModel = keyof typeof BENCH_MODELS;
 export const BATCH = 16384;
 
-interface Measure { rowsPerSec: number; rowsPerCpuSec: number; seconds: number; maxRssMb: number }
+interface Measure { rowsPerSec: number; rowsPerCpuSec: number; seconds: number; cpuSeconds: number; maxRssMb: number }
 
 interface Case {
   id: string;
@@ -104,8 +104,9 @@ async function main(): Promise<void> {
   const only = values.only ? new Set(values.only.split(',')) : null;
   const todo = cases(quick).filter((c) => !only || only.has(c.id));
   const withRss = !only || only.has('rss');
+  const withDrift = !only || only.has('drift');
   const models = [...new Set([...todo.map((c) => c.model), ...(withRss ? ['mlp' as const] : [])])];
-  for (const m of models) await writeFile(join(dir, `${m}.onnx`), BENCH_MODELS[m].build());
+  for (const m of new Set([...models, ...(withDrift ? ['mlp' as const] : [])])) await writeFile(join(dir, `${m}.onnx`), BENCH_MODELS[m].build());
 
   const bare = new Map<BenchModel, Measure>();
   for (const m of models) bare.set(m, child(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), String(quick ? 500_000 : 2_000_000), String(BATCH)]));
@@ -144,8 +145,34 @@ async function main(): Promise<void> {
     table.push([`peak RSS, ${num(big)} vs ${num(small)} rows (MB)`, num(big), '-', num(z.rowsPerSec), `${grow.toFixed(2)}×`, '-', '≤ 1.15×, < 400 MB',
       grow <= 1.15 && z.maxRssMb < 400 ? 'pass' : 'FAIL', '-', '-', `${a.maxRssMb} → ${z.maxRssMb}`]);
   }
+  // drift histograms (issue 9): their CPU as a share of the warm MLP run's, target ≤ 5%
+  if (withDrift) {
+    const rows = quick ? 1_000_000 : 10_000_000;
+    const f = BENCH_MODELS.mlp.features;
+    const model = join(dir, 'mlp.onnx');
+    const data = await dataset('mlp', 'arrow', rows);
+    const profileData = await dataset('mlp', 'arrow', 100_000);
+    const repo = join(dir, 'repo-profiled');
+    await rm(repo, { recursive: true, force: true });
+    child(['profile', model, '-', profileData, repo]);
+    // ABBA order, the least CPU of each kind: on a shared machine one run's CPU swings by ±15%
+    const runs = (profiled: boolean) => child(['ortq', model, String(f), data, dir, String(BATCH), 'warm', ...(profiled ? [repo] : [])]);
+    const least = (a: Measure, b: Measure) => (a.cpuSeconds <= b.cpuSeconds ? a : b);
+    const [p1, q1, q2, p2] = [runs(false), runs(true), runs(true), runs(false)];
+    const plain = least(p1, p2);
+    const profiled = least(q1, q2);
+    const alone = child(['drift', '-', String(f), String(rows), String(BATCH)]);
+    await rm(repo, { recursive: true, force: true });
+    process.stderr.write(`drift: run without a profile ${plain.cpuSeconds.toFixed(2)} CPU-s, with one ${profiled.cpuSeconds.toFixed(2)} CPU-s; histograms alone ${alone.cpuSeconds.toFixed(3)} CPU-s\n`);
+    const share = (alone.cpuSeconds / plain.cpuSeconds) * 100;
+    const inRun = ((profiled.cpuSeconds - plain.cpuSeconds) / plain.cpuSeconds) * 100;
+    table.push([`drift histograms, MLP ${f} features + 10 scores (CPU share of the run)`, num(rows), '-', num(profiled.rowsPerSec),
+      `${inRun >= 0 ? '+' : ''}${inRun.toFixed(1)}% in run`, `${share.toFixed(1)}%`, '≤ 5%', share <= 5 ? 'pass' : 'FAIL', '-', '-', String(profiled.maxRssMb)]);
+    process.stderr.write(`${table[table.length - 1].join('  ')}\n`);
+  }
   if (table.length > 0) printTable(['case', 'rows', 'bare rows/s', 'ortq rows/s', 'ratio', 'ratio (CPU)', 'target', 'result', 'sklearn rows/s', 'ortq/sklearn', 'peak RSS MB'], table);
   if (table.length > 0) process.stdout.write(`\nratio = ortq/bare wall-clock rows/s (gbdt: ortq/scikit-learn); ratio (CPU) = the same per CPU-second, steadier on a shared machine.\n`);
+  if (withDrift) process.stdout.write('drift row: ortq rows/s with a reference profile; ratio = CPU of that run over the same run without one (noisy); ratio (CPU), judged = CPU of the histograms counted alone over the run without a profile.\n');
   if (!sk) process.stdout.write('scikit-learn figures skipped (no python3 with scikit-learn; Debian: apt-get install python3-sklearn).\n');
   // fit time of the built-in trainers vs scikit-learn (issue 8)
   const fitIds = (id: string) => !only || only.has('fit') || only.has(id);

@@ -89,6 +89,11 @@ export function argmax(values: NumberArray, rows: number, k: number): Int32Array
   return out;
 }
 
+/** The label of each of an output's k score columns: the class labels when there are k of them, else the column index. */
+export function scoreLabels(k: number, labels?: ArrayLike<string | number>): string[] {
+  return Array.from({ length: k }, (_, j) => (labels && labels.length === k ? String(labels[j]) : String(j)));
+}
+
 /**
  * The profiled columns of one model output, keyed as the output files name
  * them: `<name>` for one value per row; `<name>_<label>` (or `_<index>`) per
@@ -108,7 +113,7 @@ export function outputColumns(name: string, tensor: TensorData, rows: number, la
   }
   const values = asNumbers(tensor);
   if (!values) return [];
-  const names = Array.from({ length: k }, (_, j) => (labels && labels.length === k ? String(labels[j]) : String(j)));
+  const names = scoreLabels(k, labels);
   const cols: OutputColumn[] = names.map((label, j) => ({
     key: `${name}_${label}`, kind: 'numeric', chunk: { kind: 'numbers', values, length: rows, stride: k, offset: j, validity: null },
   }));

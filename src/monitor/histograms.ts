@@ -6,9 +6,10 @@
 import type { RecordBatch } from 'apache-arrow';
 import { OrtqError } from '../errors.js';
 import { NumericBinner } from './binner.js';
-import { arrowChunks, outputColumns, type ColumnChunk, type TensorData } from './columns.js';
+import { argmax, arrowChunks, outputColumns, scoreLabels, type ColumnChunk, type TensorData } from './columns.js';
 import { CategorySlots, countCategoricalChunk, countNumericChunk } from './counting.js';
 import type { ColumnProfile, ReferenceProfile } from './profile.js';
+import { MAX_ARGMAX_CLASSES, simdBins, type KernelEdges } from './simd-bins.js';
 
 export const HISTOGRAMS_SCHEMA = 1;
 
@@ -27,6 +28,10 @@ export interface HistogramSet {
 
 interface ColumnCounter {
   counts: Float64Array;
+  /** numeric columns only */
+  binner?: NumericBinner;
+  /** categorical columns only */
+  slots?: CategorySlots;
   add(chunk: ColumnChunk): void;
 }
 
@@ -34,11 +39,11 @@ function counterFor(p: ColumnProfile): ColumnCounter {
   if (p.kind === 'numeric') {
     const binner = new NumericBinner(p.edges);
     const counts = new Float64Array(binner.bins + 1);
-    return { counts, add: (chunk) => countNumericChunk(binner, chunk, counts) };
+    return { counts, binner, add: (chunk) => countNumericChunk(binner, chunk, counts) };
   }
   const slots = new CategorySlots(p.categories);
   const counts = new Float64Array(slots.other + 2);
-  return { counts, add: (chunk) => countCategoricalChunk(slots, chunk, counts) };
+  return { counts, slots, add: (chunk) => countCategoricalChunk(slots, chunk, counts) };
 }
 
 function countersFor(cols: Record<string, ColumnProfile>): Map<string, ColumnCounter> {
@@ -90,11 +95,53 @@ export class DriftAccumulator {
   /** Counts model outputs of `rows` scored rows (tensors as onnxruntime returns them). */
   addOutputs(outputs: Record<string, TensorData>, rows: number): void {
     for (const [name, tensor] of Object.entries(outputs)) {
-      for (const col of outputColumns(name, tensor, rows, this.labels[name])) {
-        this.outputs.get(col.key)?.add(col.chunk);
+      if (!this.countScoreMatrix(name, tensor, rows)) {
+        for (const col of outputColumns(name, tensor, rows, this.labels[name])) this.outputs.get(col.key)?.add(col.chunk);
       }
     }
     this.outputRows += rows;
+  }
+
+  /**
+   * A [rows, k] float output counted by the SIMD kernel in one pass over the
+   * matrix as it is: the score columns side by side in the vector lanes, then
+   * the argmax classes. Returns false (nothing counted) when the kernel does
+   * not apply, and the per-column path counts it.
+   */
+  private countScoreMatrix(name: string, tensor: TensorData, rows: number): boolean {
+    const values = tensor.data;
+    if (!(values instanceof Float32Array || values instanceof Float64Array) || rows === 0) return false;
+    const k = Math.round(values.length / rows);
+    const kernel = k > 1 && k <= MAX_ARGMAX_CLASSES && values.length === rows * k ? simdBins() : null;
+    if (!kernel) return false;
+    const names = scoreLabels(k, this.labels[name]);
+    const edges: Array<KernelEdges | null> = new Array(k).fill(null);
+    const counts: Array<Float64Array | null> = new Array(k).fill(null);
+    const rest: number[] = [];
+    for (let j = 0; j < k; j++) {
+      const counter = this.outputs.get(`${name}_${names[j]}`);
+      if (!counter) continue;
+      if (counter.binner?.simd) {
+        edges[j] = counter.binner.simd;
+        counts[j] = counter.counts;
+      } else {
+        rest.push(j);
+      }
+    }
+    const classCounter = this.outputs.get(`${name}:class`);
+    const classes = classCounter?.slots ? new Float64Array(k) : undefined;
+    kernel.countMatrix(values, rows, k, edges, counts, classes);
+    if (classes && classCounter?.slots) {
+      for (let j = 0; j < k; j++) if (classes[j] > 0) classCounter.counts[classCounter.slots.slotOf(names[j])] += classes[j];
+    }
+    if (classCounter && !classCounter.slots) {
+      classCounter.add({ kind: 'codes', codes: argmax(values, rows, k), length: rows, labels: names, validity: null });
+    }
+    // score columns a profile bins as categories, or with more edges than the kernel takes
+    for (const j of rest) {
+      this.outputs.get(`${name}_${names[j]}`)!.add({ kind: 'numbers', values, length: rows, stride: k, offset: j, validity: null });
+    }
+    return true;
   }
 
   result(): HistogramSet {

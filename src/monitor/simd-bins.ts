@@ -1,0 +1,451 @@
+/**
+ * The drift histograms' hot loop in WebAssembly SIMD: float32 values four at
+ * a time (float64 two at a time) compared against every bin edge, one
+ * vector accumulator per edge, no per-value store and no data-dependent
+ * branch. For edges e_0 < … < e_{E-1} and values x it counts, per lane,
+ * ok = #(x is not NaN) and g_i = #(x ≥ e_i); the left-closed bins are then
+ * ok − g_0, g_0 − g_1, …, g_{E-1} (NaN ≥ e is false, so NaN is in none).
+ *
+ * The module is emitted below byte by byte (no toolchain: the opcodes are
+ * named where they are used), one function per edge count 0..MAX_SIMD_EDGES
+ * and lane type, and compiled once per thread on first use.
+ *
+ * Lanes are columns: a contiguous column uses the same edges in every lane
+ * (then the lanes are summed); a row-major [rows, k] matrix of scores
+ * compares columns j..j+3 of each row against their own edges, reading the
+ * matrix in place, so model outputs need no de-interleaving.
+ */
+
+/** Most inner edges a kernel takes (16 bins); more fall back to the scalar binary search. */
+export const MAX_SIMD_EDGES = 15;
+
+// ---- a minimal WebAssembly binary emitter -------------------------------
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function name(s: string): number[] {
+  const b = [...Buffer.from(s, 'utf8')];
+  return [...uleb(b.length), ...b];
+}
+
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  get: (i: number) => [0x20, ...uleb(i)],
+  set: (i: number) => [0x21, ...uleb(i)],
+  i32Const: (n: number) => [0x41, ...sleb(n)],
+  i32GeU: [0x4f],
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  // SIMD: prefix 0xfd, then the opcode as an unsigned LEB128
+  simd: (code: number) => [0xfd, ...uleb(code)],
+  /** v128.load / v128.store with memarg {align 2^0, offset} */
+  v128Load: (offset: number) => [0xfd, 0x00, 0x00, ...uleb(offset)],
+  v128Store: (offset: number) => [0xfd, 0x0b, 0x00, ...uleb(offset)],
+};
+const F32X4_EQ = 0x41;
+const F32X4_GE = 0x46;
+const F64X2_EQ = 0x47;
+const F64X2_GE = 0x4c;
+const I32X4_SUB = 0xb1;
+const I64X2_SUB = 0xd1;
+
+/**
+ * count(p, n, stride, edges, out): for v = the 16 bytes at p, p + stride, …
+ * (n of them): ok −= (v == v), g_i −= (v ≥ edge_i) lane-wise (a true
+ * comparison is all ones, −1); then stores ok, g_0, …, g_{E-1} at out,
+ * 16 bytes each. edge_i is the 16 bytes at edges + 16·i.
+ */
+function countBody(lanes: 'f32' | 'f64', edges: number, unroll = 1): number[] {
+  const [EQ, GE, SUB] = lanes === 'f32' ? [F32X4_EQ, F32X4_GE, I32X4_SUB] : [F64X2_EQ, F64X2_GE, I64X2_SUB];
+  // params 0..4: p, n, stride, edges, out; locals: end (i32), v_u…, ok, e_i…, g_i… (v128)
+  const P = 0, N = 1, STRIDE = 2, EDGES = 3, OUT = 4, END = 5;
+  const V = (u: number) => 6 + u;
+  const OK = 6 + unroll;
+  const e = (i: number) => 7 + unroll + i;
+  const g = (i: number) => 7 + unroll + edges + i;
+  const code: number[] = [];
+  for (let i = 0; i < edges; i++) code.push(...op.get(EDGES), ...op.v128Load(16 * i), ...op.set(e(i)));
+  code.push(...op.get(P), ...op.get(N), ...op.get(STRIDE), ...op.i32Mul, ...op.i32Add, ...op.set(END));
+  code.push(...op.block, ...op.loop);
+  code.push(...op.get(P), ...op.get(END), ...op.i32GeU, ...op.brIf(1));
+  for (let u = 0; u < unroll; u++) code.push(...op.get(P), ...op.v128Load(16 * u), ...op.set(V(u)));
+  for (let u = 0; u < unroll; u++) code.push(...op.get(OK), ...op.get(V(u)), ...op.get(V(u)), ...op.simd(EQ), ...op.simd(SUB), ...op.set(OK));
+  for (let i = 0; i < edges; i++) {
+    for (let u = 0; u < unroll; u++) code.push(...op.get(g(i)), ...op.get(V(u)), ...op.get(e(i)), ...op.simd(GE), ...op.simd(SUB), ...op.set(g(i)));
+  }
+  if (unroll === 1) code.push(...op.get(P), ...op.get(STRIDE), ...op.i32Add, ...op.set(P), ...op.br(0));
+  else code.push(...op.get(P), ...op.i32Const(16 * unroll), ...op.i32Add, ...op.set(P), ...op.br(0)); // contiguous: stride 16
+  code.push(...op.end, ...op.end);
+  code.push(...op.get(OUT), ...op.get(OK), ...op.v128Store(0));
+  for (let i = 0; i < edges; i++) code.push(...op.get(OUT), ...op.get(g(i)), ...op.v128Store(16 * (i + 1)));
+  code.push(...op.end);
+  const locals = vec([[1, I32], [...uleb(unroll + 1 + 2 * edges), V128]]);
+  const body = [...locals, ...code];
+  return [...uleb(body.length), ...body];
+}
+
+/**
+ * argmax(p, rows, k, out): for each row of a row-major [rows, k] matrix at p,
+ * the class j = the first column with the greatest value, exactly as
+ * columns.ts argmax decides it (a column replaces the best when it is greater
+ * or the best so far is NaN), then adds 1 to the i32 at out + 4·j.
+ * Rows go four (float64: two) at a time, one per vector lane, gathered
+ * column by column: the lanes are independent chains of compare-and-select,
+ * so no row waits on another; the last rows (fewer than the lanes) go one at
+ * a time with scalar `select`.
+ */
+function argmaxBody(lanes: 'f32' | 'f64'): number[] {
+  const bytes = lanes === 'f32' ? 4 : 8;
+  const n = lanes === 'f32' ? 4 : 2;
+  const [LOAD, GT, NE, FTYPE] = lanes === 'f32' ? [0x2a, 0x5e, 0x5c, 0x7d] : [0x2b, 0x64, 0x62, 0x7c];
+  const [VGT, VNE, LOAD_LANE, EXTRACT] = lanes === 'f32' ? [0x44, 0x42, 0x56, 0x1b] : [0x4a, 0x48, 0x57, 0x1d];
+  const align = bytes === 4 ? 2 : 3;
+  const load = (offset: number) => [LOAD, align, ...uleb(offset)];
+  // params 0..3: p, rows, k, out; locals: end, rowEnd, q, j, best, c (i32), bv, v (float), r, vend (i32), vbv, vv, vm, vbi (v128)
+  const P = 0, ROWS = 1, K = 2, OUT = 3, END = 4, ROW_END = 5, Q = 6, J = 7, BEST = 8, C = 9, BV = 10, V = 11;
+  const R = 12, VEND = 13, VBV = 14, VV = 15, VM = 16, VBI = 17;
+  const constI32 = op.i32Const;
+  const zeros = [...op.simd(0x0c), ...new Array<number>(16).fill(0)]; // v128.const 0
+  /** VV = the values at q, q + R, … (one row per lane) */
+  const gather = (): number[] => {
+    const c: number[] = [...zeros, ...op.set(VV)];
+    for (let l = 0; l < n; l++) {
+      c.push(...op.get(Q));
+      for (let i = 0; i < l; i++) c.push(...op.get(R), ...op.i32Add);
+      c.push(...op.get(VV), ...op.simd(LOAD_LANE), align, 0, l, ...op.set(VV));
+    }
+    return c;
+  };
+  const code: number[] = [];
+  code.push(...op.get(K), ...constI32(bytes), ...op.i32Mul, ...op.set(R));
+  code.push(...op.get(P), ...op.get(ROWS), ...op.get(R), ...op.i32Mul, ...op.i32Add, ...op.set(END));
+  code.push(...op.get(P), ...op.get(ROWS), ...constI32(-n), 0x71, ...op.get(R), ...op.i32Mul, ...op.i32Add, ...op.set(VEND));
+  // four (two) rows at a time
+  code.push(...op.block, ...op.loop);
+  code.push(...op.get(P), ...op.get(VEND), ...op.i32GeU, ...op.brIf(1));
+  code.push(...op.get(P), ...op.set(Q), ...op.get(P), ...op.get(R), ...op.i32Add, ...op.set(ROW_END));
+  code.push(...gather(), ...op.get(VV), ...op.set(VBV), ...zeros, ...op.set(VBI));
+  code.push(...op.get(Q), ...constI32(bytes), ...op.i32Add, ...op.set(Q), ...constI32(1), ...op.set(J));
+  code.push(...op.block, ...op.loop);
+  code.push(...op.get(Q), ...op.get(ROW_END), ...op.i32GeU, ...op.brIf(1));
+  code.push(...gather());
+  // vm = (v > bv) | (bv != bv); bv = vm ? v : bv; bi = vm ? j : bi
+  code.push(...op.get(VV), ...op.get(VBV), ...op.simd(VGT), ...op.get(VBV), ...op.get(VBV), ...op.simd(VNE), ...op.simd(0x50), ...op.set(VM));
+  code.push(...op.get(VV), ...op.get(VBV), ...op.get(VM), ...op.simd(0x52), ...op.set(VBV));
+  code.push(...op.get(J), ...(lanes === 'f32' ? op.simd(0x11) : [0xad, ...op.simd(0x12)]), ...op.get(VBI), ...op.get(VM), ...op.simd(0x52), ...op.set(VBI));
+  code.push(...op.get(J), ...constI32(1), ...op.i32Add, ...op.set(J));
+  code.push(...op.get(Q), ...constI32(bytes), ...op.i32Add, ...op.set(Q), ...op.br(0));
+  code.push(...op.end, ...op.end);
+  for (let l = 0; l < n; l++) {
+    // out[lane l's class] += 1
+    code.push(...op.get(OUT), ...op.get(VBI), ...op.simd(EXTRACT), l, ...(lanes === 'f64' ? [0xa7] : []), ...constI32(2), 0x74, ...op.i32Add, ...op.set(Q));
+    code.push(...op.get(Q), ...op.get(Q), 0x28, 2, 0, ...constI32(1), ...op.i32Add, 0x36, 2, 0);
+  }
+  code.push(...op.get(P), ...op.get(R), ...constI32(n), ...op.i32Mul, ...op.i32Add, ...op.set(P), ...op.br(0));
+  code.push(...op.end, ...op.end);
+  // the rows left, one at a time
+  code.push(...op.block, ...op.loop);
+  code.push(...op.get(P), ...op.get(END), ...op.i32GeU, ...op.brIf(1));
+  code.push(...op.get(P), ...load(0), ...op.set(BV));
+  code.push(...constI32(0), ...op.set(BEST));
+  code.push(...constI32(1), ...op.set(J));
+  code.push(...op.get(P), ...constI32(bytes), ...op.i32Add, ...op.set(Q));
+  code.push(...op.get(P), ...op.get(R), ...op.i32Add, ...op.set(ROW_END));
+  code.push(...op.block, ...op.loop);
+  code.push(...op.get(Q), ...op.get(ROW_END), ...op.i32GeU, ...op.brIf(1));
+  code.push(...op.get(Q), ...load(0), ...op.set(V));
+  // c = (v > bv) | (bv != bv)
+  code.push(...op.get(V), ...op.get(BV), GT, ...op.get(BV), ...op.get(BV), NE, 0x72, ...op.set(C));
+  code.push(...op.get(V), ...op.get(BV), ...op.get(C), 0x1b, ...op.set(BV));
+  code.push(...op.get(J), ...op.get(BEST), ...op.get(C), 0x1b, ...op.set(BEST));
+  code.push(...op.get(J), ...constI32(1), ...op.i32Add, ...op.set(J));
+  code.push(...op.get(Q), ...constI32(bytes), ...op.i32Add, ...op.set(Q), ...op.br(0));
+  code.push(...op.end, ...op.end);
+  // out[best] += 1
+  code.push(...op.get(OUT), ...op.get(BEST), ...constI32(2), 0x74, ...op.i32Add, ...op.set(Q));
+  code.push(...op.get(Q), ...op.get(Q), 0x28, 2, 0, ...constI32(1), ...op.i32Add, 0x36, 2, 0);
+  code.push(...op.get(ROW_END), ...op.set(P), ...op.br(0));
+  code.push(...op.end, ...op.end, ...op.end);
+  const locals = vec([[6, I32], [2, FTYPE], [2, I32], [4, V128]]);
+  const body = [...locals, ...code];
+  return [...uleb(body.length), ...body];
+}
+
+/** Vectors per iteration of the contiguous-column kernels (u32_E, u64_E): fewer loop steps and edge reloads per value. */
+const UNROLL = 4;
+
+/** The module: memory "mem" (exported), c32_E and c64_E (any stride), u32_E and u64_E (contiguous, UNROLL vectors a step) for E = 0..MAX_SIMD_EDGES, a32 and a64. */
+export function binsModuleBytes(): Uint8Array<ArrayBuffer> {
+  const countType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])];
+  const argmaxType = [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])];
+  const kinds: Array<'f32' | 'f64'> = ['f32', 'f64'];
+  const funcs = [
+    ...kinds.flatMap((k) => Array.from({ length: MAX_SIMD_EDGES + 1 }, (_, E) => ({ name: `c${k.slice(1)}_${E}`, type: 0, body: countBody(k, E) }))),
+    ...kinds.flatMap((k) => Array.from({ length: MAX_SIMD_EDGES + 1 }, (_, E) => ({ name: `u${k.slice(1)}_${E}`, type: 0, body: countBody(k, E, UNROLL) }))),
+    ...kinds.map((k) => ({ name: `a${k.slice(1)}`, type: 1, body: argmaxBody(k) })),
+  ];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([countType, argmaxType])),
+    ...section(3, vec(funcs.map((f) => [f.type]))),
+    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...section(7, vec([[...name('mem'), 0x02, 0x00], ...funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])])),
+    ...section(10, vec(funcs.map((f) => f.body))),
+  ];
+  return new Uint8Array(bytes);
+}
+
+// ---- the kernel ----------------------------------------------------------
+
+type CountFn = (p: number, n: number, stride: number, edges: number, out: number) => void;
+type ArgmaxFn = (p: number, rows: number, k: number, out: number) => void;
+
+/** Where things live in the kernel's memory: edges, results, class counts, then the data copied in. */
+const EDGES_AT = 0; // MAX_SIMD_EDGES × 16 bytes
+const OUT_AT = 256; // (1 + MAX_SIMD_EDGES) × 16 bytes
+const CLASSES_AT = 1024; // MAX_ARGMAX_CLASSES × 4 bytes
+/** Edges of contiguous columns, written once per column and kept (the same edges in every lane). */
+const SLOTS_AT = 2048;
+const SLOTS_END = SLOTS_AT + 65536;
+const DATA_AT = SLOTS_END;
+/** Most score columns the argmax kernel counts classes of. */
+export const MAX_ARGMAX_CLASSES = (SLOTS_AT - CLASSES_AT) / 4;
+/** bytes past the data that a lane group may read (the unused lanes of the last row) */
+const SLACK = 16;
+const PAGE = 65536;
+
+/** The smallest float32 ≥ e: for any float32 x, x ≥ e exactly when x ≥ ceilFloat32(e). */
+export function ceilFloat32(e: number): number {
+  const f = Math.fround(e);
+  if (!(f < e)) return f;
+  const buf = new Float32Array([f]);
+  const bits = new Int32Array(buf.buffer);
+  bits[0] += f >= 0 ? 1 : -1; // f < e, so f is not +∞; +0 steps to the least subnormal
+  return buf[0];
+}
+
+/** A column's inner edges as each lane type compares them (made once per column, not per batch). */
+export interface KernelEdges {
+  readonly f64: Float64Array;
+  /** each edge rounded up to a float32 (ceilFloat32), so float32 values bin exactly as against f64 */
+  readonly f32: Float32Array;
+}
+
+export function kernelEdges(edges: ArrayLike<number>): KernelEdges {
+  const f64 = Float64Array.from(edges);
+  return { f64, f32: Float32Array.from(f64, ceilFloat32) };
+}
+
+/** One instance of the module on this thread, with typed views that follow memory growth. */
+export class SimdBins {
+  private readonly memory: WebAssembly.Memory;
+  private readonly fns: { f32: CountFn[]; f64: CountFn[] };
+  private readonly unrolled: { f32: CountFn[]; f64: CountFn[] };
+  private readonly argmaxFns: { f32: ArgmaxFn; f64: ArgmaxFn };
+  private f32!: Float32Array;
+  private f64!: Float64Array;
+  private i32!: Int32Array;
+  private readonly slots = { f32: new WeakMap<KernelEdges, number>(), f64: new WeakMap<KernelEdges, number>() };
+  private slotsUsed = SLOTS_AT;
+
+  constructor(module: WebAssembly.Module) {
+    const inst = new WebAssembly.Instance(module, {});
+    const ex = inst.exports as Record<string, unknown>;
+    this.memory = ex.mem as WebAssembly.Memory;
+    const fns = (k: string) => Array.from({ length: MAX_SIMD_EDGES + 1 }, (_, E) => ex[`c${k}_${E}`] as CountFn);
+    this.fns = { f32: fns('32'), f64: fns('64') };
+    const ufns = (k: string) => Array.from({ length: MAX_SIMD_EDGES + 1 }, (_, E) => ex[`u${k}_${E}`] as CountFn);
+    this.unrolled = { f32: ufns('32'), f64: ufns('64') };
+    this.argmaxFns = { f32: ex.a32 as ArgmaxFn, f64: ex.a64 as ArgmaxFn };
+    this.views();
+  }
+
+  private views(): void {
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.f64 = new Float64Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+  }
+
+  private load(values: Float32Array | Float64Array, length: number): 'f32' | 'f64' {
+    const need = DATA_AT + length * values.BYTES_PER_ELEMENT + SLACK;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) {
+      this.memory.grow(Math.ceil((need - have) / PAGE));
+      this.views();
+    }
+    if (values instanceof Float32Array) {
+      this.f32.set(values.length === length ? values : values.subarray(0, length), DATA_AT / 4);
+      return 'f32';
+    }
+    this.f64.set(values.length === length ? values : values.subarray(0, length), DATA_AT / 8);
+    return 'f64';
+  }
+
+  /**
+   * Counts `n` vectors of the loaded data, at DATA_AT + 16-byte lane groups
+   * starting at column `firstCol`, `width` columns per row: lane l against
+   * `edges[l]` (null: lane unused). Adds lane l's bins and NaN count into
+   * `counts[l]`, or with `sum` every lane's into `counts[0]`.
+   */
+  private run(type: 'f32' | 'f64', firstCol: number, width: number, n: number, edges: ReadonlyArray<KernelEdges | null>, counts: ReadonlyArray<Float64Array | null>, sum: boolean): void {
+    const lanes = type === 'f32' ? 4 : 2;
+    const bytes = type === 'f32' ? 4 : 8;
+    let E = 0;
+    for (let l = 0; l < lanes; l++) E = Math.max(E, edges[l]?.f64.length ?? 0);
+    // edge i of lane l at EDGES_AT + 16·i + bytes·l; lanes past their own edges get NaN (never ≥)
+    const ev = type === 'f32' ? this.f32 : this.f64;
+    for (let l = 0; l < lanes; l++) {
+      const le = edges[l] ? edges[l]![type] : null;
+      for (let i = 0; i < E; i++) ev[(EDGES_AT + 16 * i) / bytes + l] = le && i < le.length ? le[i] : NaN;
+    }
+    this.fns[type][E](DATA_AT + firstCol * bytes, n, width * bytes, EDGES_AT, OUT_AT);
+    // results: 16 bytes per accumulator; a lane's count is its low 32 bits (per call counts < 2^31)
+    const step = bytes / 4;
+    const i32 = this.i32;
+    for (let l = 0; l < lanes; l++) {
+      const le = edges[l];
+      const c = counts[sum ? 0 : l];
+      if (!le || !c) continue;
+      const m = le.f64.length;
+      const ok = i32[OUT_AT / 4 + l * step];
+      let prev = ok;
+      for (let i = 0; i < m; i++) {
+        const gi = i32[OUT_AT / 4 + 4 * (i + 1) + l * step];
+        c[i] += prev - gi;
+        prev = gi;
+      }
+      c[m] += prev;
+      c[m + 1] += n - ok;
+    }
+  }
+
+  /**
+   * Adds `length` contiguous values to `counts` (bins of `edges`, then the
+   * null slot for NaN). Values past the last whole lane group go through
+   * `tail` (the scalar binner).
+   */
+  countColumn(values: Float32Array | Float64Array, length: number, edges: KernelEdges, counts: Float64Array, tail: (x: number) => number): void {
+    const type = this.load(values, length);
+    const lanes = type === 'f32' ? 4 : 2;
+    // whole steps of UNROLL vectors; the last few values go through `tail`
+    const groups = Math.floor(length / (lanes * UNROLL)) * UNROLL;
+    const m = edges.f64.length;
+    this.unrolled[type][m](DATA_AT, groups, 16, this.slotOf(edges, type), OUT_AT);
+    // every lane's counts into one histogram: accumulator i's lanes summed (low 32 bits of each lane)
+    const i32 = this.i32;
+    const step = type === 'f32' ? 1 : 2;
+    const lane = (acc: number): number => {
+      const at = OUT_AT / 4 + 4 * acc;
+      return type === 'f32' ? i32[at] + i32[at + 1] + i32[at + 2] + i32[at + 3] : i32[at] + i32[at + step];
+    };
+    const ok = lane(0);
+    let prev = ok;
+    for (let i = 0; i < m; i++) {
+      const gi = lane(i + 1);
+      counts[i] += prev - gi;
+      prev = gi;
+    }
+    counts[m] += prev;
+    counts[m + 1] += groups * lanes - ok;
+    for (let r = groups * lanes; r < length; r++) {
+      const x = values[r];
+      counts[x !== x ? m + 1 : tail(x)]++;
+    }
+  }
+
+  /** Where a column's edges are in memory, splatted across the lanes: written on first use and kept (EDGES_AT, rewritten, once the slots are full). */
+  private slotOf(edges: KernelEdges, type: 'f32' | 'f64'): number {
+    const known = this.slots[type].get(edges);
+    if (known !== undefined) return known;
+    const e = edges[type];
+    let at = this.slotsUsed;
+    if (at + 16 * e.length <= SLOTS_END) {
+      this.slotsUsed += 16 * e.length;
+      this.slots[type].set(edges, at);
+    } else {
+      at = EDGES_AT;
+    }
+    const lanes = type === 'f32' ? 4 : 2;
+    const view = type === 'f32' ? this.f32 : this.f64;
+    const bytes = type === 'f32' ? 4 : 8;
+    for (let i = 0; i < e.length; i++) view.fill(e[i], (at + 16 * i) / bytes, (at + 16 * i) / bytes + lanes);
+    return at;
+  }
+
+  /**
+   * Adds the columns of a row-major [rows, width] matrix: column j into
+   * `counts[j]` against `edges[j]` (a null entry skips the column). With
+   * `classes` (length width ≤ MAX_ARGMAX_CLASSES) also adds 1 to
+   * `classes[j]` for each row whose argmax is j, with the same ties and NaN
+   * rules as columns.ts argmax.
+   */
+  countMatrix(values: Float32Array | Float64Array, rows: number, width: number, edges: ReadonlyArray<KernelEdges | null>, counts: ReadonlyArray<Float64Array | null>, classes?: Float64Array): void {
+    const type = this.load(values, rows * width);
+    const lanes = type === 'f32' ? 4 : 2;
+    const e: Array<KernelEdges | null> = new Array(lanes);
+    const c: Array<Float64Array | null> = new Array(lanes);
+    for (let j = 0; j < width; j += lanes) {
+      let any = false;
+      for (let l = 0; l < lanes; l++) {
+        e[l] = j + l < width ? edges[j + l] : null;
+        c[l] = j + l < width ? counts[j + l] : null;
+        any ||= e[l] !== null && c[l] !== null;
+      }
+      if (any) this.run(type, j, width, rows, e, c, false);
+    }
+    if (classes && rows > 0) {
+      if (width > MAX_ARGMAX_CLASSES) throw new RangeError(`argmax of ${width} columns: at most ${MAX_ARGMAX_CLASSES}`);
+      this.i32.fill(0, CLASSES_AT / 4, CLASSES_AT / 4 + width);
+      this.argmaxFns[type](DATA_AT, rows, width, CLASSES_AT);
+      for (let j = 0; j < width; j++) classes[j] += this.i32[CLASSES_AT / 4 + j];
+    }
+  }
+}
+
+let shared: SimdBins | null | undefined;
+
+/** This thread's kernel, or null where WebAssembly SIMD is unavailable (then callers count in JavaScript). */
+export function simdBins(): SimdBins | null {
+  if (shared === undefined) {
+    try {
+      shared = new SimdBins(new WebAssembly.Module(binsModuleBytes()));
+    } catch {
+      shared = null;
+    }
+  }
+  return shared;
+}

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,8 +13,8 @@ const env = { ...process.env, ORTQ_LOG_LEVEL: 'warn' };
 delete env.MODEL_REPO_PATH;
 delete env.ORTQ_HOME;
 
-function demo(): { code: number | null; json: Record<string, unknown> } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/ortq.js'), 'demo', '--json'], { cwd: dir, encoding: 'utf8', env });
+function demo(...flags: string[]): { code: number | null; json: Record<string, unknown> } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/ortq.js'), 'demo', '--json', ...flags], { cwd: dir, encoding: 'utf8', env });
   return { code: r.status, json: r.status === 0 ? JSON.parse(r.stdout) : { stderr: r.stderr } };
 }
 
@@ -27,7 +27,10 @@ describe('ortq demo (the README main command)', () => {
     expect((first.json.model as { tag: string }).tag).toMatch(/^iris:/);
     expect(existsSync(join(dir, '.ortq/models/iris'))).toBe(true);
     expect(existsSync(join(dir, 'data/demo/iris'))).toBe(true);
-    const second = demo();
+    expect(existsSync(join(dir, 'data/demo/iris-shifted'))).toBe(false);
+    // --drift adds the shifted copy (test/monitor/demo-drift.test.ts checks it drifts); the demo run itself is the same
+    const second = demo('--drift');
     expect(second.json).toMatchObject({ runId: first.json.runId, reused: true });
+    expect(readdirSync(join(dir, 'data/demo/iris-shifted')).filter((f) => f.endsWith('.parquet'))).toHaveLength(4);
   }, 120_000);
 });

@@ -207,6 +207,18 @@ export function parquetReaderSetting(env: NodeJS.ProcessEnv = process.env): 'duc
   return v;
 }
 
+/**
+ * ORTQ_CSV_READER: `duckdb` (default; DuckDB reads CSV wherever it can keep
+ * csv.ts's semantics, csv-parse the rest) or `js` (csv-parse for every file).
+ */
+export function csvReaderSetting(env: NodeJS.ProcessEnv = process.env): 'duckdb' | 'js' {
+  const v = env.ORTQ_CSV_READER || 'duckdb';
+  if (v !== 'duckdb' && v !== 'js') {
+    throw new OrtqError('ORTQ_CONFIG_INVALID', `ORTQ_CSV_READER="${v}" is not a CSV reader: use one of duckdb, js`, { variable: 'ORTQ_CSV_READER', value: v });
+  }
+  return v;
+}
+
 /** ORTQ_DUCKDB_THREADS: DuckDB's threads for reading (default 1). */
 export function duckDbThreadsSetting(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.ORTQ_DUCKDB_THREADS;

@@ -114,12 +114,13 @@ function cellError(path: string, line: number, column: string, v: string, what: 
  * Streams a CSV file as record batches of `batchSize` rows, typed by
  * inferCsvLayout. A non-numeric cell in a numeric column, or a cell that is
  * not an int64 in an Int64 column, fails with ORTQ_INPUT_CORRUPT naming the
- * line and column.
+ * line and column. `skipRows` data rows are passed over unread (the rows
+ * another reader already handed out: see read.ts).
  */
 export async function* readCsvBatches(
   path: string,
   layout: CsvLayout,
-  opts: { columns?: string[]; batchSize: number },
+  opts: { columns?: string[]; batchSize: number; skipRows?: number },
 ): AsyncGenerator<RecordBatch> {
   const all = layout.schema.fields.map((f) => f.name);
   const picked = opts.columns ? opts.columns.map((n) => all.indexOf(n)) : all.map((_, i) => i);
@@ -149,9 +150,11 @@ export async function* readCsvBatches(
 
   const { parser, close } = openParser(path);
   let first = true;
+  let skip = opts.skipRows ?? 0;
   try {
     for await (const { record, info } of parser) {
       if (first) { first = false; continue; }
+      if (skip > 0) { skip--; continue; }
       for (let k = 0; k < picked.length; k++) {
         const c = picked[k];
         const v = record[c];

@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { makeData, RecordBatch, RecordBatchReader, Schema, Struct } from 'apache-arrow';
-import { parquetReaderSetting } from '../config.js';
+import { csvReaderSetting, parquetReaderSetting } from '../config.js';
 import { OrtqError } from '../errors.js';
 import { registerIpcCodecs } from './codecs.js';
 import { asInputError } from './corrupt.js';
 import { inferCsvLayout, readCsvBatches } from './csv.js';
+import { csvDuckDbPlan, readCsvDuckDb } from './csv-duckdb.js';
 import type { InputFile } from './discover.js';
 import { ArrowFileReader } from './ipc-file.js';
 import { batchFromTransferred, schemaFromIpc, type TransferredColumn } from './parquet-columns.js';
@@ -141,11 +142,41 @@ async function* readArrowStream(path: string, opts: ReadOptions): AsyncGenerator
   }
 }
 
+/** CSV reads of this process by reader (tests, and the bench's note of which path ran); `resumed`: DuckDB stopped and csv-parse read on. */
+export const csvReads = { duckdb: 0, js: 0, resumed: 0 };
+
+/**
+ * CSV: csv.ts infers the types from the first rows (always csv-parse), then
+ * DuckDB reads (csv-duckdb.ts) unless ORTQ_CSV_READER=js or the file is one
+ * it would read differently. Whenever the DuckDB query fails (a cell csv.ts
+ * rejects, a ragged row, DuckDB failing to load), csv-parse reads on from the
+ * first row not yet handed out, so the batches, and the error with its line
+ * and column, are exactly csv.ts's.
+ */
 async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {
   if (!coversUnitZero(opts)) return;
   const layout = await inferCsvLayout(path);
   checkColumns(path, layout.schema, opts.columns);
-  yield* readCsvBatches(path, layout, { columns: opts.columns, batchSize: opts.batchSize ?? DEFAULT_BATCH });
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH;
+  let done = 0;
+  if (csvReaderSetting() === 'duckdb') {
+    try {
+      const plan = await csvDuckDbPlan(path, layout, opts.columns);
+      if (plan) {
+        for await (const batch of readCsvDuckDb(plan, batchSize)) {
+          done += batch.numRows;
+          yield batch;
+        }
+        csvReads.duckdb++;
+        return;
+      }
+    } catch {
+      // csv-parse decides, from row `done` on (every DuckDB batch but the last holds batchSize rows)
+      csvReads.resumed++;
+    }
+  }
+  csvReads.js++;
+  yield* readCsvBatches(path, layout, { columns: opts.columns, batchSize, skipRows: done });
 }
 
 /**

@@ -1,0 +1,188 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { csvReaderSetting } from '../../src/config.js';
+import { closeDuckDb } from '../../src/io/duckdb-host.js';
+import { csvReads, type ReadOptions } from '../../src/io/read.js';
+import { inputFile, readAll } from './helpers.js';
+
+/**
+ * The DuckDB CSV reader against csv-parse (csv.ts), which it replaces: the
+ * same batches (boundaries, schema, every buffer's bytes, IPC bytes) for valid
+ * files, and the same error (code, message with line and column) for invalid
+ * ones, which DuckDB hands over to csv.ts.
+ */
+const saved = process.env.ORTQ_CSV_READER;
+let dir: string;
+beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ortq-csv-duck-')); });
+afterEach(() => {
+  if (saved === undefined) delete process.env.ORTQ_CSV_READER;
+  else process.env.ORTQ_CSV_READER = saved;
+});
+afterAll(async () => { await closeDuckDb(); await rm(dir, { recursive: true, force: true }); });
+
+type Out = RecordBatch[] | string;
+
+async function both(name: string, text: string | Buffer, opts?: ReadOptions): Promise<{ js: Out; duck: Out; via: 'duckdb' | 'resumed' | 'js' }> {
+  const path = join(dir, `${name}.csv`);
+  await writeFile(path, text);
+  const file = await inputFile(path);
+  const run = async (reader: string): Promise<Out> => {
+    process.env.ORTQ_CSV_READER = reader;
+    try { return await readAll(file, opts); } catch (e) { return `${(e as { code?: string }).code}: ${(e as Error).message}`; }
+  };
+  const js = await run('js');
+  const before = { ...csvReads };
+  const duck = await run('duckdb');
+  const via = csvReads.duckdb > before.duckdb ? 'duckdb' : csvReads.resumed > before.resumed ? 'resumed' : 'js';
+  return { js, duck, via };
+}
+
+function bytes(v: unknown): number[] | null {
+  if (!v || !ArrayBuffer.isView(v)) return null;
+  return [...new Uint8Array(v.buffer, v.byteOffset, v.byteLength)];
+}
+
+function expectSame(r: { js: Out; duck: Out }): void {
+  if (typeof r.js === 'string' || typeof r.duck === 'string') {
+    expect(r.duck).toEqual(r.js);
+    return;
+  }
+  expect(r.duck.map((b) => b.numRows)).toEqual(r.js.map((b) => b.numRows));
+  for (let i = 0; i < r.js.length; i++) {
+    const [j, d] = [r.js[i], r.duck[i]];
+    expect(String(d.schema.fields)).toEqual(String(j.schema.fields));
+    j.data.children.forEach((jc, c) => {
+      const dc = d.data.children[c];
+      const what = `batch ${i} column ${j.schema.fields[c].name}`;
+      expect({ what, n: dc.nullCount }).toEqual({ what, n: jc.nullCount });
+      expect({ what, values: bytes(dc.values) }).toEqual({ what, values: bytes(jc.values) });
+      expect({ what, offsets: bytes(dc.valueOffsets) }).toEqual({ what, offsets: bytes(jc.valueOffsets) });
+      expect({ what, validity: bytes(dc.nullBitmap) }).toEqual({ what, validity: bytes(jc.nullBitmap) });
+    });
+    expect(tableToIPC(new Table([d]), 'stream')).toEqual(tableToIPC(new Table([j]), 'stream'));
+  }
+}
+
+const BIG = 9007199254740993n;
+const rows = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
+
+/** files DuckDB reads itself, batch for batch as csv-parse */
+const valid: Record<string, string> = {
+  floats: `a,b,c\n${rows(50, (i) => `${i * 0.1},${(i - 25) * 1.5e-7},${i % 2 ? '1E5' : '-2.5e+300'}`)}\n`,
+  spellings: 'x,y\nNaN,1\n-nan,2\n+NaN,3\ninf,4\n-Infinity,5\n+INF,6\n1e999,7\n-1e999,8\n1e-400,9\n-0,10\n-0.0,11\n.5,12\n1.,13\n+1.5,14\n 2.5 ,15\n0001,16\n',
+  ids: `id,v\n${rows(40, (i) => `${BIG + BigInt(i) * 3n},${i}`)}\n-9223372036854775808,1\n9223372036854775807,2\n+5,3\n -0 ,4\n`,
+  strings: 'id,s,t\n1,"a, b",plain\n2,"line\nbreak",plain\n3,ü ∑ 😀,"  spaced  "\n4,,x\n5,"",y\n6,"a\r\nb",z\n',
+  nulls: `a,b,s,k\n${rows(37, (i) => `${i % 3 ? i : ''},${i % 5 ? `${i}.5` : ''},${i % 7 ? `s${i}` : ''},${i}`)}\n`,
+  crlf: 'a,b\r\n1.5,x\r\n2.5,"y\r\nz"\r\n\r\n3,w\r\n',
+  bom: '\ufeffa,b\n1,2\n3,4\n',
+  noFinalNewline: 'a,b\n1,2\n3,4',
+  blankLines: 'a,b\n1,2\n\n3,4\n\n',
+  lateText: `a,b\n${rows(1005, (i) => `${i},${i}`)}\n`,
+  dupHeader: 'a,a,A\n1,2,3\n',
+  quotedHeader: '"x\ny",b\n1,2\n',
+};
+
+/**
+ * files DuckDB starts on and hands over to csv-parse, which reads on and ends
+ * as it does alone (mostly in csv.ts's error): past the 1000 rows csv.ts
+ * infers from, so that the inference does not fail first
+ */
+const prefix = (n = 1003) => `a,b\n${rows(n, (i) => `${i}.5,s${i}`)}\n`;
+const iprefix = (n = 1003) => `a,b\n${rows(n, (i) => `${i},s${i}`)}\n`;
+const invalid: Record<string, string | Buffer> = {
+  badFloat: `${prefix()}xyz,1\n`,
+  hex: `${prefix()}0x1f,2\n`,
+  underscore: `${iprefix()}1_000,2\n`,
+  halfInt: `${iprefix()}12.5,1\n`,
+  overflow: `${iprefix()}9223372036854775808,2\n`,
+  exponentInt: `${iprefix()}1e3,2\n`,
+  unicodeSpace: `${prefix()}\u00a01.5,2\n`,
+  short: `${prefix()}7\n`,
+  long: `${prefix()}1,2,3\n`,
+  middleEmpty: `${prefix()}1,,2\n`,
+  unquotedQuote: `${prefix()}2,ab"c"d\n`,
+  quotedQuotes: `${prefix()}2,"he said ""hi"" ok"\n`,
+  quoteAfter: `${prefix()}1,"ab"c\n`,
+  mixedEndings: `${prefix()}1,x\r\n2,y\n`,
+  lateCr: `${prefix()}1,x\r2,y\n`,
+  trailingSpace: `${prefix()}1,2, \n`,
+  ws: `${prefix()}1,2\n \n`,
+  badUtf8: Buffer.concat([Buffer.from(`${prefix()}1,`), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]),
+};
+
+/** files DuckDB would read more leniently than csv-parse: csv-parse reads them from the start */
+const kept: Record<string, string> = {
+  trailingComma: 'a,b\n1,2,\n',
+  trailingEmptyQuoted: 'a,b\n1,2,""\n',
+  trailingAtEnd: 'a,b\n1,2\n3,4,',
+  emptyLastCell: 'a,b\n1,\n2,3\n',
+  emptyLastCellCrlf: 'a,b\r\n1,x\r\n2,\r\n',
+  leadingBlank: '\n\na,b\n1,2\n',
+  oneColumn: 'a\n1\n\n2\n',
+  headerOnly: 'a,b\n',
+  unterminated: `${prefix()}1,"abc\n`,
+  unquotedQuoteOdd: `${prefix()}2,ab"c\n`,
+  unterminatedLong: `${prefix()}1,"abc\n2,x\n3,y\n`,
+  unterminatedNoNewline: `${prefix()}1,"abc`,
+};
+
+describe('CSV through DuckDB vs csv-parse', () => {
+  for (const [name, text] of Object.entries(valid)) {
+    it(`${name}: read by DuckDB, the same batches`, async () => {
+      const r = await both(name, text, { batchSize: 7 });
+      expectSame(r);
+      expect(typeof r.js).not.toBe('string');
+      expect(r.via).toBe('duckdb');
+    });
+  }
+  it('a projection, and batches larger than DuckDB chunks', async () => {
+    const text = `id,f,s,g\n${rows(5000, (i) => `${BIG + BigInt(i)},${Math.sin(i)},${i % 11 ? `r${i}` : ''},${i % 13 ? i / 8 : 'NaN'}`)}\n`;
+    for (const opts of [{ batchSize: 3000 }, { batchSize: 2048 }, { columns: ['g', 'id'], batchSize: 4999 }, {}]) {
+      const r = await both('big', text, opts);
+      expectSame(r);
+      expect(r.via).toBe('duckdb');
+    }
+  });
+  for (const [name, text] of Object.entries(invalid)) {
+    it(`${name}: handed over to csv.ts, which ends as alone`, async () => {
+      const r = await both(name, text, { batchSize: 400 });
+      expectSame(r);
+      expect(r.via).toBe('resumed');
+    });
+  }
+  for (const [name, text] of Object.entries(kept)) {
+    it(`${name}: read by csv-parse alone`, async () => {
+      const r = await both(name, text, { batchSize: 4 });
+      expectSame(r);
+      expect(r.via).toBe('js');
+    });
+  }
+  it('a bad cell after batches were handed out: csv-parse reads on from there, same batches then the same error', async () => {
+    const text = `a,b\n${rows(2000, (i) => `${i}.25,${i}`)}\n1.5.5,1\n`;
+    const path = join(dir, 'late.csv');
+    await writeFile(path, text);
+    const file = await inputFile(path);
+    const collect = async (reader: string) => {
+      process.env.ORTQ_CSV_READER = reader;
+      const got: RecordBatch[] = [];
+      let err = '';
+      try { for (const b of await readAll(file, { batchSize: 300 })) got.push(b); } catch (e) { err = (e as Error).message; }
+      return { got, err };
+    };
+    // readAll throws before returning: read batch by batch instead
+    const js = await collect('js');
+    expect(js.err).toMatch(/line 2002, column "a": "1.5.5" is not a number/);
+    const before = csvReads.resumed;
+    const duck = await collect('duckdb');
+    expect(duck.err).toBe(js.err);
+    expect(csvReads.resumed).toBe(before + 1);
+  });
+  it('ORTQ_CSV_READER is checked: a wrong value is ORTQ_CONFIG_INVALID', () => {
+    expect(csvReaderSetting({})).toBe('duckdb');
+    expect(csvReaderSetting({ ORTQ_CSV_READER: 'js' })).toBe('js');
+    expect(() => csvReaderSetting({ ORTQ_CSV_READER: 'polars' })).toThrow(/ORTQ_CSV_READER="polars"/);
+  });
+});

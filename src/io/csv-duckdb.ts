@@ -10,7 +10,8 @@ import { D, streamDuckDbBatches } from './duckdb-batches.js';
  * (`,`, `"` quoted and doubled, a header line). Each cell is checked in SQL
  * against exactly the syntax csv.ts accepts for its column, then cast. A cell
  * csv.ts would reject, and any structural problem, makes the query fail
- * (`error()`), and read.ts hands the rest of the file to csv.ts from the
+ * (`error()`; seen through an end-marker row, as node-api's streaming fetch
+ * ends a failed query silently), and read.ts hands the rest of the file to csv.ts from the
  * first row not yet handed out, so errors are csv.ts's own, naming the line.
  *
  * DuckDB is more lenient than csv-parse in a few places, which are kept away
@@ -75,9 +76,12 @@ export async function csvDuckDbPlan(path: string, layout: CsvLayout, columns?: s
   // DuckDB's own names for the columns: the header's names may repeat, or differ only by case
   const decl = all.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ');
   const cells = picked.map((c) => cellSql(`c${c}`, layout, c));
-  const sql = `SELECT ${cells.map((x) => x.expr).join(', ')} FROM read_csv($1, columns = {${decl}}, auto_detect = false, header = true, `
+  // the end marker: a last row of nulls marked true (see DuckDbQuery.endMarker)
+  const typeName = (d: number) => (d === D.BIGINT ? 'BIGINT' : d === D.DOUBLE ? 'DOUBLE' : 'VARCHAR');
+  const sql = `SELECT ${cells.map((x) => x.expr).join(', ')}, false FROM read_csv($1, columns = {${decl}}, auto_detect = false, header = true, `
     + `delim = ',', quote = '"', escape = '"', null_padding = false, strict_mode = true, ignore_errors = false, `
-    + `parallel = false, encoding = 'utf-8', filename = false, hive_partitioning = false)`;
+    + `parallel = false, encoding = 'utf-8', filename = false, hive_partitioning = false) `
+    + `UNION ALL SELECT ${cells.map((x) => `NULL::${typeName(x.duck)}`).join(', ')}, true`;
   const fields = picked.map((c) => layout.schema.fields[c] as Field);
   return { sql, path, fields, duckTypes: cells.map((x) => x.duck) };
 }
@@ -127,7 +131,7 @@ async function plainLayout(path: string): Promise<boolean> {
 
 export function readCsvDuckDb(plan: CsvDuckDbPlan, batchSize: number): AsyncGenerator<RecordBatch> {
   return streamDuckDbBatches({
-    sql: plan.sql, params: [plan.path], fields: plan.fields, duckTypes: plan.duckTypes, groupRows: null,
+    sql: plan.sql, params: [plan.path], fields: plan.fields, duckTypes: plan.duckTypes, groupRows: null, endMarker: true,
     // as csv.ts builds its batches: NaN under a null float, validity bits past the last row set
     nulls: { nullDouble: 'nan', tailBits: 1, utf8: 'builder' },
   }, batchSize);

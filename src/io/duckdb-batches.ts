@@ -55,7 +55,17 @@ export interface DuckDbQuery {
   /** rows of each unit read, in order: batches never cross them, and DuckDB must return exactly their sum; null: unknown, batches of batchSize to the end */
   groupRows: number[] | null;
   nulls: NullLayout;
+  /**
+   * The query's last column (not in `fields`) is a BOOLEAN, true only on one
+   * final row that is not data. node-api's streaming fetch ends a failed query
+   * as if it were done (an empty chunk, no error): without a count of rows to
+   * expect, that row is the only proof the query ran to its end.
+   */
+  endMarker?: boolean;
 }
+
+/** A streaming query that ended without its end marker (it failed in DuckDB). */
+export class DuckDbStreamBroken extends Error {}
 
 interface ColumnBuilder {
   duck: number;
@@ -204,7 +214,9 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number): A
     const prepared = await con.prepare(q.sql);
     q.params.forEach((p, i) => prepared.bindVarchar(i + 1, p));
     const result: DuckDBResult = await prepared.stream();
-    if (result.columnCount !== q.fields.length) throw new DuckDbNotEligible(`DuckDB returned ${result.columnCount} columns, ${q.fields.length} expected`);
+    const width = q.fields.length + (q.endMarker ? 1 : 0);
+    if (result.columnCount !== width) throw new DuckDbNotEligible(`DuckDB returned ${result.columnCount} columns, ${width} expected`);
+    if (q.endMarker && (result.columnTypeId(width - 1) as number) !== D.BOOLEAN) throw new DuckDbNotEligible('the end marker is not a BOOLEAN');
     for (let c = 0; c < q.fields.length; c++) {
       const got = result.columnTypeId(c) as number;
       if (got !== q.duckTypes[c]) throw new DuckDbNotEligible(`column "${q.fields[c].name}": DuckDB type ${got}, ${q.duckTypes[c]} expected`);
@@ -228,12 +240,22 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number): A
     };
     startBatch();
     let seen = 0;
+    let ended = false;
     pending = result.fetchChunk();
     for (;;) {
       const chunk = await pending;
       pending = null;
-      const size = chunk ? chunk.rowCount : 0;
+      let size = chunk ? chunk.rowCount : 0;
       if (size === 0) break;
+      if (ended) throw new DuckDbStreamBroken('rows after the end marker');
+      if (q.endMarker) {
+        const at = ddb.vector_get_data(ddb.data_chunk_get_vector(chunk!.chunk, width - 1), size).subarray(0, size).indexOf(1);
+        if (at >= 0) {
+          if (at !== size - 1) throw new DuckDbStreamBroken('rows after the end marker');
+          ended = true;
+          size--;
+        }
+      }
       // DuckDB decodes the next chunk on the libuv pool while this one is copied
       pending = result.fetchChunk();
       pending.catch(() => undefined);
@@ -254,6 +276,7 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number): A
         }
       }
     }
+    if (q.endMarker && !ended) throw new DuckDbStreamBroken('DuckDB ended the query before its end marker: it failed');
     if (q.groupRows) {
       if (seen !== total) throw new Error(`read ${seen} rows where the footer says ${total}`);
     } else if (fill > 0) {

@@ -103,7 +103,8 @@ const invalid: Record<string, string | Buffer> = {
   short: `${prefix()}7\n`,
   long: `${prefix()}1,2,3\n`,
   middleEmpty: `${prefix()}1,,2\n`,
-  unquotedQuote: `${prefix()}2,ab"c"d\n`,
+  // past the first MB: csv-parse, inferring from the first 1000 rows, parses its first 1 MB read
+  unquotedQuote: `${prefix(120_000)}2,ab"c"d\n`,
   quotedQuotes: `${prefix()}2,"he said ""hi"" ok"\n`,
   quoteAfter: `${prefix()}1,"ab"c\n`,
   mixedEndings: `${prefix()}1,x\r\n2,y\n`,
@@ -161,7 +162,7 @@ describe('CSV through DuckDB vs csv-parse', () => {
     });
   }
   it('a bad cell after batches were handed out: csv-parse reads on from there, same batches then the same error', async () => {
-    const text = `a,b\n${rows(2000, (i) => `${i}.25,${i}`)}\n1.5.5,1\n`;
+    const text = `a,b\n${rows(120_000, (i) => `${i}.25,${i}`)}\n1.5.5,1\n`;
     const path = join(dir, 'late.csv');
     await writeFile(path, text);
     const file = await inputFile(path);
@@ -169,12 +170,12 @@ describe('CSV through DuckDB vs csv-parse', () => {
       process.env.ORTQ_CSV_READER = reader;
       const got: RecordBatch[] = [];
       let err = '';
-      try { for (const b of await readAll(file, { batchSize: 300 })) got.push(b); } catch (e) { err = (e as Error).message; }
+      try { for (const b of await readAll(file, { batchSize: 5000 })) got.push(b); } catch (e) { err = (e as Error).message; }
       return { got, err };
     };
     // readAll throws before returning: read batch by batch instead
     const js = await collect('js');
-    expect(js.err).toMatch(/line 2002, column "a": "1.5.5" is not a number/);
+    expect(js.err).toMatch(/line 120002, column "a": "1.5.5" is not a number/);
     const before = csvReads.resumed;
     const duck = await collect('duckdb');
     expect(duck.err).toBe(js.err);

@@ -14,7 +14,7 @@ import { duckDbThreadsSetting } from '../config.js';
  * built into the package's binary, and a worker must not reach the network.
  * The native module is loaded on first use: where it cannot load (a platform
  * without a prebuilt binary), the first read fails before its first batch and
- * read.ts reads with parquet-wasm instead.
+ * read.ts reads with parquet-wasm (Parquet) or csv-parse (CSV) instead.
  */
 let instance: Promise<DuckDBInstance> | null = null;
 

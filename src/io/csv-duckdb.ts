@@ -80,7 +80,7 @@ export async function csvDuckDbPlan(path: string, layout: CsvLayout, columns?: s
   const typeName = (d: number) => (d === D.BIGINT ? 'BIGINT' : d === D.DOUBLE ? 'DOUBLE' : 'VARCHAR');
   const sql = `SELECT ${cells.map((x) => x.expr).join(', ')}, false FROM read_csv($1, columns = {${decl}}, auto_detect = false, header = true, `
     + `delim = ',', quote = '"', escape = '"', null_padding = false, strict_mode = true, ignore_errors = false, `
-    + `parallel = false, encoding = 'utf-8', filename = false, hive_partitioning = false) `
+    + `encoding = 'utf-8', filename = false, hive_partitioning = false) `
     + `UNION ALL SELECT ${cells.map((x) => `NULL::${typeName(x.duck)}`).join(', ')}, true`;
   const fields = picked.map((c) => layout.schema.fields[c] as Field);
   return { sql, path, fields, duckTypes: cells.map((x) => x.duck) };

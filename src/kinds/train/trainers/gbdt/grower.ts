@@ -1,5 +1,5 @@
 import type { BinMapper } from './binning.js';
-import { buildHistogram, subtractInto } from './histogram.js';
+import { buildHistogram, histogramWidth, subtractInto } from './histogram.js';
 import type { HistogramThreads } from './parallel.js';
 import { findSplit, nodeValue, SplitOut, type SplitContext } from './split.js';
 import { allocTree, type Tree } from './tree.js';
@@ -57,7 +57,8 @@ export class TreeGrower {
   constructor(private readonly bins: Uint8Array[], private readonly mapper: BinMapper, private readonly rows: number,
     private readonly opts: GrowerOptions, private readonly threads: HistogramThreads | null = null) {
     const stride = mapper.missingBin + 1;
-    this.histSize = bins.length * stride * 3;
+    const width = histogramWidth(opts.constantHessian);
+    this.histSize = bins.length * stride * width;
     this.tmp = new Uint32Array(rows);
     if (threads) {
       // shared buffers: the histogram threads read the row partition and write the slots
@@ -75,7 +76,7 @@ export class TreeGrower {
     }
     this.ctx = {
       nBinsNonMissing: mapper.nBinsNonMissing, hasMissing: mapper.hasMissing, missingBin: mapper.missingBin,
-      stride, minSamplesLeaf: opts.minSamplesLeaf, l2: opts.l2, constantHessian: opts.constantHessian,
+      stride, minSamplesLeaf: opts.minSamplesLeaf, l2: opts.l2, constantHessian: opts.constantHessian, width,
     };
     const leaves = Math.min(opts.maxLeaves ?? Infinity, Math.floor(rows / opts.minSamplesLeaf) + 1);
     this.cap = 2 * leaves + 1;

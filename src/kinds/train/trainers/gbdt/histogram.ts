@@ -1,12 +1,19 @@
 /**
  * Gradient/hessian histograms. One histogram holds every feature:
- * `hist[(f * stride + bin) * 3 + {0: sum of gradients, 1: sum of hessians, 2: rows}]`
+ * `hist[(f * stride + bin) * width + {0: sum of gradients, 1: rows, 2: sum of hessians}]`
  * with `stride` = bins per feature including the missing-value bin. With a
- * constant hessian the hessian slot stays 0 and the row count stands in.
+ * constant hessian (squared error) there is no hessian slot: width 2, and
+ * the row count stands in for the hessian sum (as scikit-learn does). Width
+ * 3 otherwise; `histogramWidth` says which.
  *
  * The loops take four features per pass over the rows: one read of the row
  * index and gradient feeds four independent accumulations.
  */
+
+/** Doubles per histogram bin: 2 (gradients, rows) with a constant hessian, else 3 (gradients, rows, hessians). */
+export function histogramWidth(constantHessian: boolean): number {
+  return constantHessian ? 2 : 3;
+}
 
 /**
  * The rows `idx[start..end)`, or every row in order when `idx` is null (the
@@ -20,7 +27,7 @@ export function buildHistogram(
   hist.fill(0);
   const m = end - start;
   if (idx) gather(g, h, idx, start, m, og, oh);
-  histogramFeatures(hist, bins, stride * 3, idx ? og : g, h ? (idx ? oh : h) : null, idx, start, m, 0, bins.length);
+  histogramFeatures(hist, bins, stride * (h ? 3 : 2), idx ? og : g, h ? (idx ? oh : h) : null, idx, start, m, 0, bins.length);
 }
 
 /** Gradients (and hessians) of rows idx[start..start+m) into node order. */
@@ -30,91 +37,102 @@ export function gather(g: Float32Array, h: Float32Array | null, idx: Uint32Array
 }
 
 /**
- * Features [lo, hi) of a histogram: `gs`/`hs` are the m gradients in node
+ * Features [lo, hi) of a histogram (`sw`: stride × width, width 3 when
+ * `hs` is given, else 2): `gs`/`hs` are the m gradients in node
  * order; rows are idx[start..start+m), or 0..m-1 when idx is null. Also run
  * by histogram threads (parallel.ts), so it and the loops it calls use
  * nothing from outside their own text.
  */
-export function histogramFeatures(hist: Float64Array, bins: Uint8Array[], s3: number, gs: Float32Array, hs: Float32Array | null,
+export function histogramFeatures(hist: Float64Array, bins: Uint8Array[], sw: number, gs: Float32Array, hs: Float32Array | null,
   idx: Uint32Array | null, start: number, m: number, lo: number, hi: number): void {
   let f = lo;
   for (; f + 4 <= hi; f += 4) {
-    if (idx) quadRows(hist, bins[f], bins[f + 1], bins[f + 2], bins[f + 3], f * s3, s3, gs, hs, idx, start, m);
-    else quadAll(hist, bins[f], bins[f + 1], bins[f + 2], bins[f + 3], f * s3, s3, gs, hs, m);
+    if (idx) quadRows(hist, bins[f], bins[f + 1], bins[f + 2], bins[f + 3], f * sw, sw, gs, hs, idx, start, m);
+    else quadAll(hist, bins[f], bins[f + 1], bins[f + 2], bins[f + 3], f * sw, sw, gs, hs, m);
   }
   for (; f < hi; f++) {
-    if (idx) oneRows(hist, bins[f], f * s3, gs, hs, idx, start, m);
-    else oneAll(hist, bins[f], f * s3, gs, hs, m);
+    if (idx) oneRows(hist, bins[f], f * sw, gs, hs, idx, start, m);
+    else oneAll(hist, bins[f], f * sw, gs, hs, m);
   }
 }
 
-export function quadAll(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Array, c3: Uint8Array, b0: number, s3: number,
+export function quadAll(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Array, c3: Uint8Array, b0: number, sw: number,
   g: Float32Array, h: Float32Array | null, m: number): void {
-  const b1 = b0 + s3;
-  const b2 = b1 + s3;
-  const b3 = b2 + s3;
+  const b1 = b0 + sw;
+  const b2 = b1 + sw;
+  const b3 = b2 + sw;
   if (h) {
     for (let i = 0; i < m; i++) {
       const gi = g[i];
       const hi = h[i];
-      const k0 = b0 + c0[i] * 3; hist[k0] += gi; hist[k0 + 1] += hi; hist[k0 + 2]++;
-      const k1 = b1 + c1[i] * 3; hist[k1] += gi; hist[k1 + 1] += hi; hist[k1 + 2]++;
-      const k2 = b2 + c2[i] * 3; hist[k2] += gi; hist[k2 + 1] += hi; hist[k2 + 2]++;
-      const k3 = b3 + c3[i] * 3; hist[k3] += gi; hist[k3 + 1] += hi; hist[k3 + 2]++;
+      const k0 = b0 + c0[i] * 3; hist[k0] += gi; hist[k0 + 1]++; hist[k0 + 2] += hi;
+      const k1 = b1 + c1[i] * 3; hist[k1] += gi; hist[k1 + 1]++; hist[k1 + 2] += hi;
+      const k2 = b2 + c2[i] * 3; hist[k2] += gi; hist[k2 + 1]++; hist[k2 + 2] += hi;
+      const k3 = b3 + c3[i] * 3; hist[k3] += gi; hist[k3 + 1]++; hist[k3 + 2] += hi;
     }
   } else {
     for (let i = 0; i < m; i++) {
       const gi = g[i];
-      const k0 = b0 + c0[i] * 3; hist[k0] += gi; hist[k0 + 2]++;
-      const k1 = b1 + c1[i] * 3; hist[k1] += gi; hist[k1 + 2]++;
-      const k2 = b2 + c2[i] * 3; hist[k2] += gi; hist[k2 + 2]++;
-      const k3 = b3 + c3[i] * 3; hist[k3] += gi; hist[k3 + 2]++;
+      const k0 = b0 + c0[i] * 2; hist[k0] += gi; hist[k0 + 1]++;
+      const k1 = b1 + c1[i] * 2; hist[k1] += gi; hist[k1 + 1]++;
+      const k2 = b2 + c2[i] * 2; hist[k2] += gi; hist[k2 + 1]++;
+      const k3 = b3 + c3[i] * 2; hist[k3] += gi; hist[k3 + 1]++;
     }
   }
 }
 
-export function quadRows(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Array, c3: Uint8Array, b0: number, s3: number,
+export function quadRows(hist: Float64Array, c0: Uint8Array, c1: Uint8Array, c2: Uint8Array, c3: Uint8Array, b0: number, sw: number,
   g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number): void {
-  const b1 = b0 + s3;
-  const b2 = b1 + s3;
-  const b3 = b2 + s3;
+  const b1 = b0 + sw;
+  const b2 = b1 + sw;
+  const b3 = b2 + sw;
   if (h) {
     for (let i = 0; i < m; i++) {
       const r = idx[start + i];
       const gi = g[i];
       const hi = h[i];
-      const k0 = b0 + c0[r] * 3; hist[k0] += gi; hist[k0 + 1] += hi; hist[k0 + 2]++;
-      const k1 = b1 + c1[r] * 3; hist[k1] += gi; hist[k1 + 1] += hi; hist[k1 + 2]++;
-      const k2 = b2 + c2[r] * 3; hist[k2] += gi; hist[k2 + 1] += hi; hist[k2 + 2]++;
-      const k3 = b3 + c3[r] * 3; hist[k3] += gi; hist[k3 + 1] += hi; hist[k3 + 2]++;
+      const k0 = b0 + c0[r] * 3; hist[k0] += gi; hist[k0 + 1]++; hist[k0 + 2] += hi;
+      const k1 = b1 + c1[r] * 3; hist[k1] += gi; hist[k1 + 1]++; hist[k1 + 2] += hi;
+      const k2 = b2 + c2[r] * 3; hist[k2] += gi; hist[k2 + 1]++; hist[k2 + 2] += hi;
+      const k3 = b3 + c3[r] * 3; hist[k3] += gi; hist[k3 + 1]++; hist[k3 + 2] += hi;
     }
   } else {
     for (let i = 0; i < m; i++) {
       const r = idx[start + i];
       const gi = g[i];
-      const k0 = b0 + c0[r] * 3; hist[k0] += gi; hist[k0 + 2]++;
-      const k1 = b1 + c1[r] * 3; hist[k1] += gi; hist[k1 + 2]++;
-      const k2 = b2 + c2[r] * 3; hist[k2] += gi; hist[k2 + 2]++;
-      const k3 = b3 + c3[r] * 3; hist[k3] += gi; hist[k3 + 2]++;
+      const k0 = b0 + c0[r] * 2; hist[k0] += gi; hist[k0 + 1]++;
+      const k1 = b1 + c1[r] * 2; hist[k1] += gi; hist[k1 + 1]++;
+      const k2 = b2 + c2[r] * 2; hist[k2] += gi; hist[k2 + 1]++;
+      const k3 = b3 + c3[r] * 2; hist[k3] += gi; hist[k3 + 1]++;
     }
   }
 }
 
 export function oneAll(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h: Float32Array | null, m: number): void {
-  for (let i = 0; i < m; i++) {
-    const k = b + c[i] * 3;
-    hist[k] += g[i];
-    if (h) hist[k + 1] += h[i];
-    hist[k + 2]++;
+  if (h) {
+    for (let i = 0; i < m; i++) {
+      const k = b + c[i] * 3;
+      hist[k] += g[i]; hist[k + 1]++; hist[k + 2] += h[i];
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      const k = b + c[i] * 2;
+      hist[k] += g[i]; hist[k + 1]++;
+    }
   }
 }
 
 export function oneRows(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number): void {
-  for (let i = 0; i < m; i++) {
-    const k = b + c[idx[start + i]] * 3;
-    hist[k] += g[i];
-    if (h) hist[k + 1] += h[i];
-    hist[k + 2]++;
+  if (h) {
+    for (let i = 0; i < m; i++) {
+      const k = b + c[idx[start + i]] * 3;
+      hist[k] += g[i]; hist[k + 1]++; hist[k + 2] += h[i];
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      const k = b + c[idx[start + i]] * 2;
+      hist[k] += g[i]; hist[k + 1]++;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { gather, histogramFeatures, oneAll, oneRows, quadAll, quadRows } from './histogram.js';
+import { gather, histogramFeatures, histogramWidth, oneAll, oneRows, quadAll, quadRows } from './histogram.js';
 
 // control words (Int32Array over a SharedArrayBuffer)
 const SEQ = 0;
@@ -16,7 +16,7 @@ const WAIT_MS = 120_000;
 
 function workerLoop(run: typeof histogramFeatures, d: {
   ctrl: Int32Array; bins: Uint8Array[]; hist: Float64Array; g: Float32Array; h: Float32Array | null;
-  idx: Uint32Array; og: Float32Array; oh: Float32Array; lo: number; hi: number; histSize: number; s3: number;
+  idx: Uint32Array; og: Float32Array; oh: Float32Array; lo: number; hi: number; histSize: number; sw: number;
 }): void {
   let seq = 0;
   for (;;) {
@@ -32,7 +32,7 @@ function workerLoop(run: typeof histogramFeatures, d: {
     const hist = d.hist.subarray(slot * d.histSize, (slot + 1) * d.histSize);
     const gs = useIdx ? d.og : d.g.subarray(gOff, gOff + m);
     const hs = hOff < 0 || !d.h ? null : useIdx ? d.oh : d.h.subarray(hOff, hOff + m);
-    run(hist, d.bins, d.s3, gs, hs, useIdx ? d.idx : null, start, m, d.lo, d.hi);
+    run(hist, d.bins, d.sw, gs, hs, useIdx ? d.idx : null, start, m, d.lo, d.hi);
     Atomics.add(d.ctrl, 8, 1);
     Atomics.notify(d.ctrl, 8);
   }
@@ -76,6 +76,8 @@ export class HistogramThreads {
   private readonly workers: Worker[] = [];
   private readonly lo: number;
   private seq = 0;
+  /** stride × doubles per bin (histogram.ts): 3 with hessians, 2 without */
+  private readonly sw: number;
 
   constructor(private readonly bins: Uint8Array[], private readonly g: Float32Array, private readonly h: Float32Array | null,
     rows: number, readonly slots: number, readonly histSize: number, readonly stride: number, threads: number) {
@@ -83,6 +85,7 @@ export class HistogramThreads {
     this.og = shared(Float32Array, rows);
     this.oh = shared(Float32Array, rows);
     this.hist = shared(Float64Array, slots * histSize);
+    this.sw = stride * histogramWidth(h === null);
     const F = bins.length;
     // whole groups of four features per thread; this thread takes the first range
     const per = Math.ceil(F / threads / 4) * 4;
@@ -93,7 +96,7 @@ export class HistogramThreads {
       if (lo >= hi) break;
       const w = new Worker(SOURCE, {
         eval: true,
-        workerData: { ctrl: this.ctrl, bins, hist: this.hist, g, h, idx: this.idx, og: this.og, oh: this.oh, lo, hi, histSize, s3: stride * 3 },
+        workerData: { ctrl: this.ctrl, bins, hist: this.hist, g, h, idx: this.idx, og: this.og, oh: this.oh, lo, hi, histSize, sw: this.sw },
       });
       w.unref();
       this.workers.push(w);
@@ -120,7 +123,7 @@ export class HistogramThreads {
     Atomics.store(c, DONE, 0);
     Atomics.store(c, SEQ, ++this.seq);
     Atomics.notify(c, SEQ);
-    histogramFeatures(hist, this.bins, this.stride * 3, useIdx ? this.og : gk.subarray(0, m), hk ? (useIdx ? this.oh : hk.subarray(0, m)) : null,
+    histogramFeatures(hist, this.bins, this.sw, useIdx ? this.og : gk.subarray(0, m), hk ? (useIdx ? this.oh : hk.subarray(0, m)) : null,
       useIdx ? this.idx : null, start, m, 0, this.lo);
     for (;;) {
       const done = Atomics.load(c, DONE);

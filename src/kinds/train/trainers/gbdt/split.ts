@@ -18,6 +18,8 @@ export interface SplitContext {
   minSamplesLeaf: number;
   l2: number;
   constantHessian: boolean;
+  /** doubles per histogram bin (histogram.ts): 2 with a constant hessian, else 3 */
+  width: number;
 }
 
 /** A reused record (no allocation per node). gain <= 0: no valid split. */
@@ -38,11 +40,11 @@ export function nodeValue(sumG: number, sumH: number, l2: number): number {
 export function findSplit(ctx: SplitContext, hist: Float64Array, n: number, sumG: number, sumH: number, value: number, out: SplitOut): void {
   out.gain = -1;
   out.feature = -1;
-  const { minSamplesLeaf: msl, l2, constantHessian: ch } = ctx;
+  const { minSamplesLeaf: msl, l2, constantHessian: ch, width: w } = ctx;
   const lossNode = sumG * value;
   const features = ctx.nBinsNonMissing.length;
   for (let f = 0; f < features; f++) {
-    const base = f * ctx.stride * 3;
+    const base = f * ctx.stride * w;
     const nbnm = ctx.nBinsNonMissing[f];
     const missing = ctx.hasMissing[f];
     // left to right: the last non-missing bin goes left only when missing values can go right
@@ -57,10 +59,10 @@ export function findSplit(ctx: SplitContext, hist: Float64Array, n: number, sumG
     let bestN = 0;
     let bestMissingLeft = 0;
     for (let b = 0; b < end; b++) {
-      const k = base + b * 3;
-      if (hist[k + 2] === 0) continue; // an empty bin splits as its left neighbour did
-      nL += hist[k + 2];
-      hL += ch ? hist[k + 2] : hist[k + 1];
+      const k = base + b * w;
+      if (hist[k + 1] === 0) continue; // an empty bin splits as its left neighbour did
+      nL += hist[k + 1];
+      hL += ch ? hist[k + 1] : hist[k + 2];
       gL += hist[k];
       const nR = n - nL;
       const hR = sumH - hL;
@@ -79,10 +81,10 @@ export function findSplit(ctx: SplitContext, hist: Float64Array, n: number, sumG
       let hR = 0;
       let nR = 0;
       for (let b = nbnm - 2; b >= 0; b--) {
-        const k = base + (b + 1) * 3;
-        if (hist[k + 2] === 0) continue;
-        nR += hist[k + 2];
-        hR += ch ? hist[k + 2] : hist[k + 1];
+        const k = base + (b + 1) * w;
+        if (hist[k + 1] === 0) continue;
+        nR += hist[k + 1];
+        hR += ch ? hist[k + 1] : hist[k + 2];
         gR += hist[k];
         const nLeft = n - nR;
         const hLeft = sumH - hR;

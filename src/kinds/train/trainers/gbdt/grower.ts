@@ -1,5 +1,5 @@
 import type { BinMapper } from './binning.js';
-import { buildHistogram, histogramWidth, subtractInto } from './histogram.js';
+import { buildHistogram, histogramWidth, packQuads, subtractInto } from './histogram.js';
 import type { HistogramThreads } from './parallel.js';
 import { findSplit, nodeValue, SplitOut, type SplitContext } from './split.js';
 import { allocTree, type Tree } from './tree.js';
@@ -23,6 +23,8 @@ export interface GrowerOptions {
  */
 export class TreeGrower {
   private readonly idx: Uint32Array;
+  /** bin codes four features to a word (histogram.ts packQuads) */
+  private readonly quads: Uint32Array[];
   private readonly tmp: Uint32Array;
   private readonly og: Float32Array;
   private readonly oh: Float32Array;
@@ -63,6 +65,7 @@ export class TreeGrower {
     if (threads) {
       // shared buffers: the histogram threads read the row partition and write the slots
       this.idx = threads.idx;
+      this.quads = threads.quads;
       this.og = threads.og;
       this.oh = threads.oh;
       for (let i = threads.slots - 1; i >= 0; i--) {
@@ -71,6 +74,7 @@ export class TreeGrower {
       }
     } else {
       this.idx = new Uint32Array(rows);
+      this.quads = packQuads(bins);
       this.og = new Float32Array(rows);
       this.oh = new Float32Array(rows);
     }
@@ -107,7 +111,7 @@ export class TreeGrower {
     if (n >= 2 * o.minSamplesLeaf && H >= 1e-3) {
       const s = this.take();
       if (this.threads) this.threads.build(s, g, h, false, 0, n);
-      else buildHistogram(this.pool[s], this.bins, this.ctx.stride, g, h, null, 0, n, this.og, this.oh);
+      else buildHistogram(this.pool[s], this.bins, this.quads, this.ctx.stride, g, h, null, 0, n, this.og, this.oh);
       this.slot[root] = s;
       this.evaluate(root);
     }
@@ -196,7 +200,7 @@ export class TreeGrower {
       const large = small === L ? R : L;
       const s = this.take();
       if (this.threads) this.threads.build(s, g, h, true, this.start[small], this.end[small]);
-      else buildHistogram(this.pool[s], this.bins, this.ctx.stride, g, h, this.idx, this.start[small], this.end[small], this.og, this.oh);
+      else buildHistogram(this.pool[s], this.bins, this.quads, this.ctx.stride, g, h, this.idx, this.start[small], this.end[small], this.og, this.oh);
       this.slot[small] = s;
       subtractInto(this.pool[this.slot[node]], this.pool[s]);
       this.slot[large] = this.slot[node];

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { gather, histogramFeatures, histogramWidth, oneAll, oneRows, quadAll, quadRows } from './histogram.js';
+import { gather, histogramFeatures, histogramWidth, oneAll, oneRows, packQuads, quadAll, quadRows } from './histogram.js';
 
 // control words (Int32Array over a SharedArrayBuffer)
 const SEQ = 0;
@@ -15,7 +15,7 @@ const DONE = 8;
 const WAIT_MS = 120_000;
 
 function workerLoop(run: typeof histogramFeatures, d: {
-  ctrl: Int32Array; bins: Uint8Array[]; hist: Float64Array; g: Float32Array; h: Float32Array | null;
+  ctrl: Int32Array; bins: Uint8Array[]; quads: Uint32Array[]; hist: Float64Array; g: Float32Array; h: Float32Array | null;
   idx: Uint32Array; og: Float32Array; oh: Float32Array; lo: number; hi: number; histSize: number; sw: number;
 }): void {
   let seq = 0;
@@ -32,7 +32,7 @@ function workerLoop(run: typeof histogramFeatures, d: {
     const hist = d.hist.subarray(slot * d.histSize, (slot + 1) * d.histSize);
     const gs = useIdx ? d.og : d.g.subarray(gOff, gOff + m);
     const hs = hOff < 0 || !d.h ? null : useIdx ? d.oh : d.h.subarray(hOff, hOff + m);
-    run(hist, d.bins, d.sw, gs, hs, useIdx ? d.idx : null, start, m, d.lo, d.hi);
+    run(hist, d.bins, d.quads, d.sw, gs, hs, useIdx ? d.idx : null, start, m, d.lo, d.hi);
     Atomics.add(d.ctrl, 8, 1);
     Atomics.notify(d.ctrl, 8);
   }
@@ -69,6 +69,8 @@ export function shareBins(bins: Uint8Array[]): Uint8Array[] {
  */
 export class HistogramThreads {
   readonly idx: Uint32Array;
+  /** bin codes four features to a word (histogram.ts packQuads), shared */
+  readonly quads: Uint32Array[];
   readonly og: Float32Array;
   readonly oh: Float32Array;
   readonly hist: Float64Array;
@@ -82,6 +84,7 @@ export class HistogramThreads {
   constructor(private readonly bins: Uint8Array[], private readonly g: Float32Array, private readonly h: Float32Array | null,
     rows: number, readonly slots: number, readonly histSize: number, readonly stride: number, threads: number) {
     this.idx = shared(Uint32Array, rows);
+    this.quads = packQuads(bins, (n) => shared(Uint32Array, n));
     this.og = shared(Float32Array, rows);
     this.oh = shared(Float32Array, rows);
     this.hist = shared(Float64Array, slots * histSize);
@@ -96,7 +99,7 @@ export class HistogramThreads {
       if (lo >= hi) break;
       const w = new Worker(SOURCE, {
         eval: true,
-        workerData: { ctrl: this.ctrl, bins, hist: this.hist, g, h, idx: this.idx, og: this.og, oh: this.oh, lo, hi, histSize, sw: this.sw },
+        workerData: { ctrl: this.ctrl, bins, quads: this.quads, hist: this.hist, g, h, idx: this.idx, og: this.og, oh: this.oh, lo, hi, histSize, sw: this.sw },
       });
       w.unref();
       this.workers.push(w);
@@ -123,7 +126,7 @@ export class HistogramThreads {
     Atomics.store(c, DONE, 0);
     Atomics.store(c, SEQ, ++this.seq);
     Atomics.notify(c, SEQ);
-    histogramFeatures(hist, this.bins, this.sw, useIdx ? this.og : gk.subarray(0, m), hk ? (useIdx ? this.oh : hk.subarray(0, m)) : null,
+    histogramFeatures(hist, this.bins, this.quads, this.sw, useIdx ? this.og : gk.subarray(0, m), hk ? (useIdx ? this.oh : hk.subarray(0, m)) : null,
       useIdx ? this.idx : null, start, m, 0, this.lo);
     for (;;) {
       const done = Atomics.load(c, DONE);

@@ -63,16 +63,21 @@ export interface ReplayReport {
   reasons: string[];
 }
 
-/** The model's newest `n` completed prediction runs (any version), newest first, with their manifests. */
+/**
+ * The model's newest `n` completed prediction runs (any version), newest first, with their manifests.
+ * The ledger records say when each run finished, so only the manifests of the newest `n` are read.
+ */
 async function recentRuns(model: string, n: number, ledger: RunLedger): Promise<RunManifest[]> {
   const records = (await ledger.list())
-    .filter((r) => r.status === 'completed' && (r.kind ?? 'predict') === 'predict' && r.model.startsWith(`${model}:`));
+    .filter((r) => r.status === 'completed' && (r.kind ?? 'predict') === 'predict' && r.model.startsWith(`${model}:`))
+    .sort((a, b) => ((a.finishedAt ?? a.startedAt) < (b.finishedAt ?? b.startedAt) ? 1 : -1));
   const out: RunManifest[] = [];
   for (const r of records) {
+    if (out.length >= n) break;
     const m = await readRunManifest<RunManifest>(r.runDir).catch(() => null);
     if (m && m.status === 'completed') out.push(m);
   }
-  return out.sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1)).slice(0, n);
+  return out.sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1));
 }
 
 /** Why a run's inputs cannot be replayed (changed or missing), or null when every file has its recorded sha256. */

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fromSerialized, OrtqError } from '../../errors.js';
-import type { BuiltinModules } from './trainers/builtin.js';
 import type { TrainerInput, TrainerResult } from './trainers/types.js';
 
 /** The compiled thread entry (dist/ when running from src/ under vitest). */
@@ -19,9 +18,9 @@ function threadFile(): string {
  * keeps its code (ORTQ_JOB_INVALID, ORTQ_TRAIN_DATA_INVALID); a crash is
  * ORTQ_TRAIN_FAILED.
  */
-export function fitInThread(name: string, input: TrainerInput, opts: { modules?: BuiltinModules } = {}): Promise<TrainerResult> {
+export function fitInThread(name: string, input: TrainerInput): Promise<TrainerResult> {
   const { onProgress, ...rest } = input;
-  const worker = new Worker(threadFile(), { workerData: { name, modules: opts.modules ?? {}, input: rest } });
+  const worker = new Worker(threadFile(), { workerData: { name, input: rest } });
   return new Promise<TrainerResult>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {

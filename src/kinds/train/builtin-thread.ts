@@ -1,17 +1,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadBuiltinTrainer, type BuiltinModules } from './trainers/builtin.js';
+import { loadBuiltinTrainer } from './trainers/builtin.js';
 import type { TrainerInput } from './trainers/types.js';
 
 /**
  * Entry of the training thread: loads one built-in trainer and fits it, so
  * the main thread keeps serving locks, progress and signals during long fits.
  */
-interface Job { name: string; modules: BuiltinModules; input: Omit<TrainerInput, 'onProgress'> }
+interface Job { name: string; input: Omit<TrainerInput, 'onProgress'> }
 
 const job = workerData as Job;
 let last = 0;
 try {
-  const trainer = await loadBuiltinTrainer(job.name, job.modules);
+  const trainer = await loadBuiltinTrainer(job.name);
   const result = await trainer.fit({
     ...job.input,
     onProgress: (fraction) => {

@@ -4,7 +4,7 @@ import { OrtqError } from '../../errors.js';
 import { parseTag } from '../../repo/tag.js';
 import { metricInfo } from './metric-catalog.js';
 import { TrainJobSchema } from './spec-schema.js';
-import { loadBuiltinTrainer, type BuiltinModules } from './trainers/builtin.js';
+import { loadBuiltinTrainer } from './trainers/builtin.js';
 import { BUILTIN_TRAINERS } from './trainers/catalog.js';
 import { isCommandTrainer, type TrainJob } from './types.js';
 
@@ -92,9 +92,9 @@ export function parseTrainJob(raw: unknown, opts: { baseDir: string; source?: st
 }
 
 /** Fills the built-in trainer's hyperparameter defaults; an unknown or bad one is ORTQ_JOB_INVALID naming it. */
-export async function checkHyperparameters(job: TrainJob, opts: { builtinModules?: BuiltinModules; source?: string } = {}): Promise<TrainJob> {
+export async function checkHyperparameters(job: TrainJob, opts: { source?: string } = {}): Promise<TrainJob> {
   if (isCommandTrainer(job.trainer)) return job;
-  const trainer = await loadBuiltinTrainer(job.trainer.builtin, opts.builtinModules);
+  const trainer = await loadBuiltinTrainer(job.trainer.builtin);
   if (!trainer.tasks.includes(job.task)) {
     throw invalid(opts.source ?? 'job', [`trainer.builtin: "${trainer.name}" does not do ${job.task} (it does ${trainer.tasks.join(', ')})`]);
   }

@@ -9,7 +9,6 @@ import { killLeftoverTrainer, runCommandTrainer } from './command-trainer.js';
 import type { PreparedData } from './data.js';
 import { CANDIDATE_DIR, CANDIDATE_MODEL } from './run-files.js';
 import { layoutTrainDir } from './train-dir.js';
-import type { BuiltinModules } from './trainers/builtin.js';
 import { isCommandTrainer, type TrainPlan } from './types.js';
 
 export interface TrainReceipt {
@@ -51,7 +50,6 @@ export async function trainCandidate(plan: TrainPlan, args: {
   data: PreparedData;
   champion: LoadedModel | null;
   logger?: Logger;
-  builtinModules?: BuiltinModules;
   onProgress?: (fraction: number) => void;
 }): Promise<TrainReceipt> {
   const { data } = args;
@@ -74,7 +72,7 @@ export async function trainCandidate(plan: TrainPlan, args: {
       inputName: data.inputName,
       threads: job.trainer.threads ?? 1,
       onProgress: args.onProgress,
-    }, { modules: args.builtinModules });
+    });
     await writeFileAtomic(join(staging, 'model.onnx'), result.onnx);
     receipt = { classes: result.classes, info: result.info, reportedMetrics: null, files: [], rows, attempt };
   } else {

@@ -9,7 +9,6 @@ import { registerCandidate, type RegisterReceipt } from './register.js';
 import type { StepName } from './run-files.js';
 import { evaluateRun, type EvaluationReceipt } from './step-evaluate.js';
 import { trainCandidate, type TrainReceipt } from './step-train.js';
-import type { BuiltinModules } from './trainers/builtin.js';
 import { isCommandTrainer, type TrainPlan } from './types.js';
 import { validateCandidate, type ValidateReceipt } from './validate.js';
 
@@ -18,7 +17,6 @@ export interface TrainStepContext {
   repo: ModelRepository;
   inference?: OrtqConfig['inference'];
   logger?: Logger;
-  builtinModules?: BuiltinModules;
   /** directory whose git commit the lineage records @defaultValue process.cwd() */
   cwd?: string;
   onProgress?: (fraction: number) => void;
@@ -72,7 +70,7 @@ export async function runTrainStep(plan: TrainPlan, step: StepName, ctx: TrainSt
     case 'train': {
       const data = await dataFor(plan);
       const r = await trainCandidate(plan, {
-        data, champion: await warmStartModel(plan, ctx.repo), logger: ctx.logger, builtinModules: ctx.builtinModules, onProgress: ctx.onProgress,
+        data, champion: await warmStartModel(plan, ctx.repo), logger: ctx.logger, onProgress: ctx.onProgress,
       });
       return { ...r, classes: data.classes, inputs: data.inputs } satisfies TrainStepReceipt;
     }

@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import { OrtqError } from '../../../errors.js';
 import type { BuiltinTrainer } from './types.js';
 
@@ -9,13 +8,8 @@ const MODULES: Record<BuiltinTrainer['name'], string> = {
   gbdt: './gbdt/index.js',
 };
 
-/** Module specifiers by trainer name: tests put a stand-in trainer here. */
-export type BuiltinModules = Partial<Record<string, string>>;
-
 /** The URL of the module that holds trainer `name`. */
-export function builtinModuleUrl(name: string, overrides: BuiltinModules = {}): string {
-  const given = overrides[name];
-  if (given) return given.startsWith('file:') ? given : pathToFileURL(given).href;
+export function builtinModuleUrl(name: string): string {
   const rel = (MODULES as Record<string, string>)[name];
   if (!rel) throw new OrtqError('ORTQ_JOB_INVALID', `trainer.builtin: no built-in trainer "${name}" (linear, logistic, gbdt)`);
   return new URL(rel, import.meta.url).href;
@@ -33,8 +27,8 @@ export function pickTrainer(mod: Record<string, unknown>, name: string): Builtin
 }
 
 /** Loads a built-in trainer in this thread (for hyperparameter checks and in the training thread). */
-export async function loadBuiltinTrainer(name: string, overrides: BuiltinModules = {}): Promise<BuiltinTrainer> {
-  const url = builtinModuleUrl(name, overrides);
+export async function loadBuiltinTrainer(name: string): Promise<BuiltinTrainer> {
+  const url = builtinModuleUrl(name);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(url)) as Record<string, unknown>;

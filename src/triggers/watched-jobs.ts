@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { OrtqError } from '../errors.js';
+import { Promote } from '../kinds/train/spec-schema.js';
 import { compileCron } from '../queue/scheduler/cron-time.js';
 import type { WatchedJob } from './service.js';
-import { GuardsSchema, nameTriggers, RollbackSchema, TriggerSchema, type TriggerConfig } from './spec.js';
+import { GuardsSchema, nameTriggers, TriggerSchema, type TriggerConfig } from './spec.js';
 
 /**
  * What the scheduler needs of a train job to serve its triggers: the
@@ -22,7 +23,7 @@ const TrainJobHead = z.object({
   data: z.object({ train: z.object({ path: z.string().min(1) }).passthrough() }).passthrough(),
   triggers: z.array(TriggerSchema).default([]),
   guards: GuardsSchema.prefault({}),
-  promote: z.union([z.string(), z.object({ rollback: RollbackSchema.optional() }).passthrough()]).optional(),
+  promote: Promote,
 }).passthrough();
 
 export const WatchEntrySchema = z.object({
@@ -72,7 +73,7 @@ export async function loadWatchedJob(file: string, entry: Partial<WatchEntry> = 
     file: path,
     model: j.model,
     alias: j.alias ?? 'champion',
-    rollback: typeof j.promote === 'object' ? j.promote.rollback ?? null : null,
+    rollback: j.promote.rollback ?? null,
     champion: j.champion ?? `${j.model}@${j.alias ?? 'champion'}`,
     trainPath: resolve(baseDir, j.data.train.path),
     guards: entry.guards ?? j.guards,

@@ -59,8 +59,11 @@ const PromoteObject = z.object({
   rollback: RollbackSchema.optional().describe('after an automatic promotion, roll back when the next runs drift from the candidate\'s profile (served by ortq scheduler); not part of the run id'),
 }).strict();
 
-/** `promote: auto` is `promote: { mode: auto }`; the parsed spec always has the object form. */
-const Promote = z.union([PromoteMode, PromoteObject]).default('manual')
+/**
+ * `promote: auto` is `promote: { mode: auto }`; the parsed spec always has the object form
+ * (the one normalisation: the scheduler's view of a job, src/triggers/watched-jobs.ts, uses it too).
+ */
+export const Promote = z.union([PromoteMode, PromoteObject]).default('manual')
   .transform((p) => (typeof p === 'string' ? { mode: p } : p));
 
 /** The train job schema: the single source for validation and the published JSON Schema. */

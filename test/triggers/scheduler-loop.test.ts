@@ -88,6 +88,9 @@ describe('retraining triggers through the scheduler (real redis-server, onnxrunt
     expect(r.manifest.evidence).toMatchObject({ trigger: 'iris-retrain.drift', eventId: fired[0].eventId });
     const cand = await s.repo.resolve(r.manifest.candidate!.tag);
     expect(cand.manifest.lineage).toMatchObject({ trigger: { trigger: 'iris-retrain.drift', type: 'drift' } });
+    // …and `ortq models lineage` shows it
+    const { lineageChain } = await import('../../src/kinds/train/lineage.js');
+    expect((await lineageChain(s.repo, cand.tag))[0].trigger).toMatchObject({ trigger: 'iris-retrain.drift', type: 'drift', eventId: fired[0].eventId });
   });
 
   it('new data fires once per fingerprint; two schedulers fire once; a restart neither loses nor repeats', async () => {

@@ -15,6 +15,8 @@ export interface LineageEntry {
   seed: unknown;
   data: unknown;
   metrics: Record<string, unknown> | null;
+  /** the evidence of the trigger that fired the training (src/triggers), null for a run started by hand */
+  trigger: { trigger: string; type: string; reason?: string; eventId?: string; firedAt?: string } | null;
   /** the parent's tag; `missing` when it was deleted or pruned */
   parent: { tag: string; digest: string; missing?: boolean } | null;
 }
@@ -51,6 +53,7 @@ export async function lineageChain(repo: ModelRepository, tag: string, maxDepth 
       seed: lin.seed ?? null,
       data: lin.inputs ?? null,
       metrics: train?.metrics ?? null,
+      trigger: (lin.trigger as LineageEntry['trigger'] | undefined) ?? null,
       parent: parent ? { tag: parent.tag, digest: parent.digest } : null,
     });
     next = parent?.tag ?? null;

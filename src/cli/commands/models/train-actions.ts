@@ -36,12 +36,13 @@ export async function lineageCommand(tag: string, flags: RepoFlags): Promise<voi
     printJson(chain);
     return;
   }
-  process.stdout.write(formatTable(['Tag', 'Verdict', 'Trainer', 'Data', 'Metrics', 'Parent'], chain.map((e) => {
+  process.stdout.write(formatTable(['Tag', 'Verdict', 'Trainer', 'Data', 'Metrics', 'Trigger', 'Parent'], chain.map((e) => {
     const t = e.trainer as { kind?: string; name?: string; command?: string[] } | null;
     const trainer = !t ? '-' : t.kind === 'builtin' ? `builtin ${t.name}` : `command ${(t.command ?? []).join(' ')}`;
     const data = e.data as { rows?: { train: number; eval: number }; train?: unknown[] } | null;
     const rows = data?.rows ? `train ${data.rows.train} rows, eval ${data.rows.eval}` : '-';
     const metrics = e.metrics ? Object.entries(e.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ') : '-';
-    return [e.tag, e.verdict ?? '-', trainer, rows, metrics, e.parent ? `${e.parent.tag}${e.parent.missing ? ' (deleted)' : ''}` : '-'];
+    const trigger = e.trigger ? `${e.trigger.trigger}${e.trigger.reason ? `: ${e.trigger.reason}` : ''}` : '-';
+    return [e.tag, e.verdict ?? '-', trainer, rows, metrics, trigger, e.parent ? `${e.parent.tag}${e.parent.missing ? ' (deleted)' : ''}` : '-'];
   })));
 }

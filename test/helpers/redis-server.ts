@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 
 /** A free TCP port on 127.0.0.1, chosen by the OS. */
 export function freePort(): Promise<number> {
@@ -105,4 +106,22 @@ export class RedisServer {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a describe block: a private redis-server and one client on it, started
+ * in beforeAll, disconnected and destroyed in afterAll. Read `srv` and `redis`
+ * from the returned object inside hooks and tests.
+ */
+export function useRedisServer(): { readonly srv: RedisServer; readonly redis: Redis } {
+  const h = {} as { srv: RedisServer; redis: Redis };
+  beforeAll(async () => {
+    h.srv = await RedisServer.start();
+    h.redis = new Redis(h.srv.url);
+  });
+  afterAll(async () => {
+    h.redis?.disconnect();
+    await h.srv?.destroy();
+  });
+  return h;
 }

@@ -1,7 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runTrainStep } from '../../src/kinds/train/steps.js';
 import { readVerdicts } from '../../src/kinds/train/verdicts.js';
 import type { RunManifest } from '../../src/predict/types.js';
@@ -11,7 +10,7 @@ import { recentPredictRuns } from '../../src/queue/scheduler/trigger-deps.js';
 import { readReceipt, type StepName } from '../../src/kinds/train/run-files.js';
 import { watchRollback } from '../../src/triggers/rollback-watch.js';
 import { TriggerStore } from '../../src/triggers/store.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 import { LoopScratch } from './loop-fixtures.js';
 
 const REPLAY = { runs: 3, maxShift: { psi: 0.1, flipRate: 0.05 } };
@@ -58,17 +57,8 @@ describe('replay before promote (real files, onnxruntime)', () => {
 });
 
 describe('automatic rollback (real redis-server, onnxruntime, files)', () => {
-  let srv: RedisServer;
-  let redis: Redis;
+  const server = useRedisServer();
   let s: LoopScratch;
-  beforeAll(async () => {
-    srv = await RedisServer.start();
-    redis = new Redis(srv.url);
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await srv.destroy();
-  });
   afterEach(() => s?.cleanup());
 
   it('rolls the alias back after K drifted post-promotion runs, holds the version, records and counts it once; auto-promote respects the hold', async () => {
@@ -78,7 +68,7 @@ describe('automatic rollback (real redis-server, onnxruntime, files)', () => {
     const v2 = await s.run(await s.job({ seed: 8, hyperparameters: { l2: 0.5 }, promote: { mode: 'auto', rollback } }));
     expect(v2.manifest.promoted).toBe(true);
     const [job] = await loadTriggerJobs([{ job: s.jobFile('retrain.yaml', { promote: { mode: 'auto', rollback } }), triggers: [] }], s.dir);
-    const store = new TriggerStore(redis, 'rb');
+    const store = new TriggerStore(server.redis, 'rb');
     const deps = { repo: s.repo, recentRuns: (tag: string, n: number) => recentPredictRuns(s.repo, tag, n) };
     const drifted = s.inputs('drifted.csv', ([a, b, c, d]) => [a + 2, b, c + 4, d + 2]);
 

@@ -1,11 +1,10 @@
-import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { DriftRunSummary, InputFingerprint } from '../../src/triggers/evaluate.js';
 import { TriggerService, type TriggerDeps, type TriggerEvidence, type WatchedJob } from '../../src/triggers/service.js';
 import { GuardsSchema, nameTriggers, TriggerSchema } from '../../src/triggers/spec.js';
 import { TriggerStore } from '../../src/triggers/store.js';
-import { RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -40,21 +39,12 @@ function job(triggers: unknown[], guards: unknown = {}): WatchedJob {
 }
 
 describe('TriggerService (real redis-server)', () => {
-  let srv: RedisServer;
-  let redis: Redis;
+  const server = useRedisServer();
   let prefix: string;
-  beforeAll(async () => {
-    srv = await RedisServer.start();
-    redis = new Redis(srv.url);
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await srv.destroy();
-  });
   beforeEach(() => {
     prefix = `t${Math.random().toString(36).slice(2, 8)}`;
   });
-  const service = (w: World, j: WatchedJob) => new TriggerService(new TriggerStore(redis, prefix), [j], w, { logger, pollMs: 3_600_000 });
+  const service = (w: World, j: WatchedJob) => new TriggerService(new TriggerStore(server.redis, prefix), [j], w, { logger, pollMs: 3_600_000 });
 
   it('fires a drift trigger after consecutiveRuns drifted runs, once, with evidence', async () => {
     const w = new World();
@@ -67,7 +57,7 @@ describe('TriggerService (real redis-server)', () => {
     expect(await s.evaluate(j, j.triggers[0])).toMatchObject({ outcome: 'duplicate' });
     expect(w.enqueued).toHaveLength(1);
     expect(w.enqueued[0]).toMatchObject({ trigger: 'iris-retrain.drift', type: 'drift', details: { runs: [{ runId: 'p2' }, { runId: 'p1' }] } });
-    const events = await new TriggerStore(redis, prefix).events();
+    const events = await new TriggerStore(server.redis, prefix).events();
     expect(events[0]).toMatchObject({ outcome: 'fired', runId: 'iris-retrain-1' });
   });
 
@@ -95,7 +85,7 @@ describe('TriggerService (real redis-server)', () => {
     const sup = await s.evaluate(j, j.triggers[0]);
     expect(sup).toMatchObject({ outcome: 'suppressed', reason: expect.stringContaining('cooldown') });
     await s.evaluate(j, j.triggers[0]); // still suppressed: not recorded twice
-    const store = new TriggerStore(redis, prefix);
+    const store = new TriggerStore(server.redis, prefix);
     expect((await store.events()).filter((e) => e.outcome === 'suppressed')).toHaveLength(1);
     // daily cap: 4 firings in the last 24h already (no cooldown on this job)
     const capped = job([{ drift: { threshold: 0.2 } }], { maxPerDay: 1 });

@@ -22,6 +22,25 @@ export interface QueueFixture {
 }
 
 /**
+ * The environment of ortq processes of a fixture in `dir`: the given Redis
+ * with a key prefix of its own, the repository and ORTQ_HOME inside `dir`,
+ * JSON logs at info, one inference thread; `over` adds or replaces.
+ */
+export function fixtureEnv(dir: string, redisUrl: string, over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    REDIS_URL: redisUrl,
+    ORTQ_REDIS_PREFIX: `t-${randomUUID()}`,
+    MODEL_REPO_PATH: join(dir, 'repo'),
+    ORTQ_HOME: join(dir, '.ortq'),
+    ORTQ_LOG_FORMAT: 'json',
+    ORTQ_LOG_LEVEL: 'info',
+    ORTQ_INTRA_OP_THREADS: '1',
+    ...over,
+  };
+}
+
+/**
  * `files` Parquet files of `rowsPerFile` rows in row groups of `rowGroup`
  * rows, a linear model saved as lin@champion, and `job.yaml`. The env points
  * ortq at the given Redis with a key prefix of its own.
@@ -41,19 +60,7 @@ export async function makeFixture(redisUrl: string, opts: { files?: number; rows
     'kind: predict', 'name: qscore', 'model: lin@champion', 'input:', '  path: data/*.parquet',
     'features:', `  input: [${featureCols.join(', ')}]`, 'passthrough: [id]', 'output:', '  path: out/queued', 'batchSize: 64', '',
   ].join('\n'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    REDIS_URL: redisUrl,
-    ORTQ_REDIS_PREFIX: `t-${randomUUID()}`,
-    MODEL_REPO_PATH: join(dir, 'repo'),
-    ORTQ_HOME: join(dir, '.ortq'),
-    ORTQ_LOG_FORMAT: 'json',
-    ORTQ_LOG_LEVEL: 'info',
-    ORTQ_INTRA_OP_THREADS: '1',
-    ORTQ_LOCK_DURATION_MS: '4000',
-    ORTQ_STALLED_INTERVAL_MS: '1000',
-    ORTQ_SHARD_ROWS: '100',
-  };
+  const env = fixtureEnv(dir, redisUrl, { ORTQ_LOCK_DURATION_MS: '4000', ORTQ_STALLED_INTERVAL_MS: '1000', ORTQ_SHARD_ROWS: '100' });
   return { dir, env, repo, jobFile, rows: files * rowsPerFile };
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { startDashboard, type Dashboard } from '../../src/queue/dashboard.js';
 import { QueueClient } from '../../src/queue/queue-client.js';
 import { ModelRepository } from '../../src/repo/model-repository.js';
 import { RedisServer } from '../helpers/redis-server.js';
-import { ortq, startWorker, stopProc, until, type Proc, type QueueFixture } from './fixtures.js';
+import { fixtureEnv, ortq, startWorker, stopProc, until, type Proc, type QueueFixture } from './fixtures.js';
 
 /**
  * `kind: train` through the queue: real redis-server, two `ortq worker`
@@ -58,19 +57,7 @@ function makeTrainFixture(repeat = 20): TrainFixture {
   writeFileSync(join(dir, 'data', 'train.csv'), [header, ...Array.from({ length: repeat }, () => train).flat()].join('\n') + '\n');
   writeFileSync(join(dir, 'data', 'eval.csv'), [header, ...rows.filter((_, i) => i % 5 === 0)].join('\n') + '\n');
   const features = header.split(',').slice(0, -1);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    REDIS_URL: server.url,
-    ORTQ_REDIS_PREFIX: `t-${randomUUID()}`,
-    MODEL_REPO_PATH: join(dir, 'repo'),
-    ORTQ_HOME: join(dir, '.ortq'),
-    ORTQ_LOG_FORMAT: 'json',
-    ORTQ_LOG_LEVEL: 'info',
-    ORTQ_INTRA_OP_THREADS: '1',
-    ORTQ_LOCK_DURATION_MS: String(LOCK_MS),
-    ORTQ_STALLED_INTERVAL_MS: '500',
-    ORTQ_WORKER_QUEUES: 'predict,train',
-  };
+  const env = fixtureEnv(dir, server.url, { ORTQ_LOCK_DURATION_MS: String(LOCK_MS), ORTQ_STALLED_INTERVAL_MS: '500', ORTQ_WORKER_QUEUES: 'predict,train' });
   const repo = new ModelRepository({ root: join(dir, 'repo'), logger: createLogger({ level: 'silent' }) });
   const job = (name: string, over: Record<string, unknown> = {}) => {
     const file = join(dir, `${name}.yaml`);

@@ -234,16 +234,17 @@ export function binsModuleBytes(): Uint8Array<ArrayBuffer> {
 type CountFn = (p: number, n: number, stride: number, edges: number, out: number) => void;
 type ArgmaxFn = (p: number, rows: number, k: number, out: number) => void;
 
-/** Where things live in the kernel's memory: edges, results, class counts, then the data copied in. */
+/**
+ * Where things live in the kernel's memory: edges (written on each call: at
+ * most 15 vectors, nothing next to the values counted), results, class
+ * counts, then the data copied in.
+ */
 const EDGES_AT = 0; // MAX_SIMD_EDGES × 16 bytes
 const OUT_AT = 256; // (1 + MAX_SIMD_EDGES) × 16 bytes
 const CLASSES_AT = 1024; // MAX_ARGMAX_CLASSES × 4 bytes
-/** Edges of contiguous columns, written once per column and kept (the same edges in every lane). */
-const SLOTS_AT = 2048;
-const SLOTS_END = SLOTS_AT + 65536;
-const DATA_AT = SLOTS_END;
+const DATA_AT = 2048;
 /** Most score columns the argmax kernel counts classes of. */
-export const MAX_ARGMAX_CLASSES = (SLOTS_AT - CLASSES_AT) / 4;
+export const MAX_ARGMAX_CLASSES = (DATA_AT - CLASSES_AT) / 4;
 /** bytes past the data that a lane group may read (the unused lanes of the last row) */
 const SLACK = 16;
 const PAGE = 65536;
@@ -279,8 +280,6 @@ export class SimdBins {
   private f32!: Float32Array;
   private f64!: Float64Array;
   private i32!: Int32Array;
-  private readonly slots = { f32: new WeakMap<KernelEdges, number>(), f64: new WeakMap<KernelEdges, number>() };
-  private slotsUsed = SLOTS_AT;
 
   constructor(module: WebAssembly.Module) {
     const inst = new WebAssembly.Instance(module, {});
@@ -364,7 +363,11 @@ export class SimdBins {
     // whole steps of UNROLL vectors; the last few values go through `tail`
     const groups = Math.floor(length / (lanes * UNROLL)) * UNROLL;
     const m = edges.f64.length;
-    this.unrolled[type][m](DATA_AT, groups, 16, this.slotOf(edges, type), OUT_AT);
+    // edge i in every lane of the 16 bytes at EDGES_AT + 16·i
+    const e = edges[type];
+    const view = type === 'f32' ? this.f32 : this.f64;
+    for (let i = 0, at = EDGES_AT / view.BYTES_PER_ELEMENT; i < m; i++, at += lanes) view.fill(e[i], at, at + lanes);
+    this.unrolled[type][m](DATA_AT, groups, 16, EDGES_AT, OUT_AT);
     // every lane's counts into one histogram: accumulator i's lanes summed (low 32 bits of each lane)
     const i32 = this.i32;
     const step = type === 'f32' ? 1 : 2;
@@ -385,25 +388,6 @@ export class SimdBins {
       const x = values[r];
       counts[x !== x ? m + 1 : tail(x)]++;
     }
-  }
-
-  /** Where a column's edges are in memory, splatted across the lanes: written on first use and kept (EDGES_AT, rewritten, once the slots are full). */
-  private slotOf(edges: KernelEdges, type: 'f32' | 'f64'): number {
-    const known = this.slots[type].get(edges);
-    if (known !== undefined) return known;
-    const e = edges[type];
-    let at = this.slotsUsed;
-    if (at + 16 * e.length <= SLOTS_END) {
-      this.slotsUsed += 16 * e.length;
-      this.slots[type].set(edges, at);
-    } else {
-      at = EDGES_AT;
-    }
-    const lanes = type === 'f32' ? 4 : 2;
-    const view = type === 'f32' ? this.f32 : this.f64;
-    const bytes = type === 'f32' ? 4 : 8;
-    for (let i = 0; i < e.length; i++) view.fill(e[i], (at + 16 * i) / bytes, (at + 16 * i) / bytes + lanes);
-    return at;
   }
 
   /**

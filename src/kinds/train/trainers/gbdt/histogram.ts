@@ -48,7 +48,7 @@ export function buildHistogram(
   hist.fill(0);
   const m = end - start;
   if (idx) gather(g, h, idx, start, m, og, oh);
-  histogramFeatures(hist, bins, quads, stride * (h ? 3 : 2), idx ? og : g, h ? (idx ? oh : h) : null, idx, start, m, 0, bins.length);
+  histogramFeatures(hist, bins, quads, stride * histogramWidth(h === null), idx ? og : g, h ? (idx ? oh : h) : null, idx, start, m, 0, bins.length);
 }
 
 /** Gradients (and hessians) of rows idx[start..start+m) into node order. */

@@ -5,7 +5,6 @@ export interface TermStream {
   columns?: number;
 }
 
-// a write made only of cursor and erase sequences (cursorTo, clearLine, hide/show, save/restore)
 /** What a bar draws on: enough of a tty.WriteStream for cli-progress and readline. */
 export interface BarStream {
   isTTY: true;
@@ -13,6 +12,7 @@ export interface BarStream {
   write(chunk: string | Uint8Array, ...rest: unknown[]): boolean;
 }
 
+// a write made only of cursor and erase sequences (cursorTo, clearLine, hide/show, save/restore)
 const CONTROL_ONLY = /^(?:\x1b\[[0-9;?]*[A-Za-z]|\x1b[78])+$/;
 
 /**

@@ -179,21 +179,17 @@ async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordB
   yield* readCsvBatches(path, layout, { columns: opts.columns, batchSize, skipRows: done });
 }
 
-/**
- * Which Parquet decoder reads: DuckDB (native, the default) wherever the
- * columns asked for are flat types it returns byte for byte as the footer's
- * Arrow schema says, parquet-wasm otherwise. ORTQ_PARQUET_READER=wasm forces
- * the wasm decoder (a fallback for a DuckDB problem, and the old path in tests).
- */
-export function parquetReader(): 'duckdb' | 'wasm' {
-  return parquetReaderSetting();
-}
-
 /** Parquet reads of this process by decoder (tests, and the bench's note of which path ran). */
 export const parquetReads = { duckdb: 0, wasm: 0 };
 
+/**
+ * Parquet: DuckDB (native, the default) reads wherever the columns asked for
+ * are flat types it returns byte for byte as the footer's Arrow schema says,
+ * parquet-wasm otherwise. ORTQ_PARQUET_READER=wasm forces the wasm decoder
+ * (a fallback for a DuckDB problem, and the old path in tests).
+ */
 async function* readParquet(file: InputFile, opts: ReadOptions): AsyncGenerator<RecordBatch> {
-  if (parquetReader() === 'duckdb') {
+  if (parquetReaderSetting() === 'duckdb') {
     const layout = await parquetLayout(file);
     checkColumns(file.path, layout.schema, opts.columns);
     const plan = duckDbPlan(file.path, layout.schema, layout.unitRows ?? [], opts);

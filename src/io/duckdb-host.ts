@@ -1,5 +1,7 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckDbThreadsSetting } from '../config.js';
+import { OrtqError } from '../errors.js';
+import { rootLogger } from '../logger.js';
 
 /**
  * One in-process DuckDB database (in memory, no files of its own) shared by
@@ -14,10 +16,11 @@ import { duckDbThreadsSetting } from '../config.js';
  * built into the package's binary, and a worker must not reach the network.
  * The native module is loaded on first use: where it cannot load (a platform
  * without a prebuilt binary), the first read fails before its first batch and
- * read.ts reads with parquet-wasm (Parquet) or csv-parse (CSV) instead.
+ * read.ts reads with parquet-wasm (Parquet) or csv-parse (CSV) instead;
+ * that is logged once per process, at warn.
  */
 let instance: Promise<DuckDBInstance> | null = null;
-
+let warned = false;
 
 async function open(): Promise<DuckDBInstance> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -43,6 +46,11 @@ async function open(): Promise<DuckDBInstance> {
 export async function duckDbConnect(): Promise<DuckDBConnection> {
   instance ??= open().catch((err: unknown) => {
     instance = null;
+    // a setting's own error (ORTQ_DUCKDB_THREADS) fails the read instead: see read.ts
+    if (!warned && !(err instanceof OrtqError)) {
+      warned = true;
+      rootLogger().warn({ err }, 'DuckDB did not start: Parquet is read with parquet-wasm and CSV with csv-parse instead');
+    }
     throw err;
   });
   return (await instance).connect();

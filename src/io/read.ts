@@ -170,7 +170,9 @@ async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordB
         csvReads.duckdb++;
         return;
       }
-    } catch {
+    } catch (err) {
+      // a setting's error (ORTQ_DUCKDB_THREADS) fails the read, as for Parquet
+      if (err instanceof OrtqError) throw err;
       // csv-parse decides, from row `done` on (every DuckDB batch but the last holds batchSize rows)
       csvReads.resumed++;
     }

@@ -10,9 +10,10 @@ import { D, streamDuckDbBatches } from './duckdb-batches.js';
  * (`,`, `"` quoted and doubled, a header line). Each cell is checked in SQL
  * against exactly the syntax csv.ts accepts for its column, then cast. A cell
  * csv.ts would reject, and any structural problem, makes the query fail
- * (`error()`; seen through an end-marker row, as node-api's streaming fetch
- * ends a failed query silently), and read.ts hands the rest of the file to csv.ts from the
- * first row not yet handed out, so errors are csv.ts's own, naming the line.
+ * (`error()`; seen through streamDuckDbBatches's end marker, as node-api's
+ * streaming fetch ends a failed query silently), and read.ts hands the rest
+ * of the file to csv.ts from the first row not yet handed out, so errors are
+ * csv.ts's own, naming the line.
  *
  * DuckDB is more lenient than csv-parse in a few places, which are kept away
  * from it here (csvDuckDbPlan returns null, and csv.ts reads the whole file):
@@ -76,12 +77,9 @@ export async function csvDuckDbPlan(path: string, layout: CsvLayout, columns?: s
   // DuckDB's own names for the columns: the header's names may repeat, or differ only by case
   const decl = all.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ');
   const cells = picked.map((c) => cellSql(`c${c}`, layout, c));
-  // the end marker: a last row of nulls marked true (see DuckDbQuery.endMarker)
-  const typeName = (d: number) => (d === D.BIGINT ? 'BIGINT' : d === D.DOUBLE ? 'DOUBLE' : 'VARCHAR');
-  const sql = `SELECT ${cells.map((x) => x.expr).join(', ')}, false FROM read_csv($1, columns = {${decl}}, auto_detect = false, header = true, `
+  const sql = `SELECT ${cells.map((x) => x.expr).join(', ')} FROM read_csv($1, columns = {${decl}}, auto_detect = false, header = true, `
     + `delim = ',', quote = '"', escape = '"', null_padding = false, strict_mode = true, ignore_errors = false, `
-    + `encoding = 'utf-8', filename = false, hive_partitioning = false) `
-    + `UNION ALL SELECT ${cells.map((x) => `NULL::${typeName(x.duck)}`).join(', ')}, true`;
+    + `encoding = 'utf-8', filename = false, hive_partitioning = false)`;
   const fields = picked.map((c) => layout.schema.fields[c] as Field);
   return { sql, path, fields, duckTypes: cells.map((x) => x.duck) };
 }
@@ -131,7 +129,7 @@ async function plainLayout(path: string): Promise<boolean> {
 
 export function readCsvDuckDb(plan: CsvDuckDbPlan, batchSize: number): AsyncGenerator<RecordBatch> {
   return streamDuckDbBatches({
-    sql: plan.sql, params: [plan.path], fields: plan.fields, duckTypes: plan.duckTypes, groupRows: null, endMarker: true,
+    sql: plan.sql, params: [plan.path], fields: plan.fields, duckTypes: plan.duckTypes, groupRows: null,
     // as csv.ts builds its batches: NaN under a null float, validity bits past the last row set
     nulls: { nullDouble: 'nan', tailBits: 1, utf8: 'builder' },
   }, batchSize);

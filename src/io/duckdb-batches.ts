@@ -25,6 +25,9 @@ const WIDTH: Record<number, number> = {
   [D.FLOAT]: 4, [D.DOUBLE]: 8, [D.DATE]: 4, [D.TIMESTAMP]: 8, [D.TIMESTAMP_S]: 8, [D.TIMESTAMP_MS]: 8, [D.TIMESTAMP_NS]: 8, [D.TIMESTAMP_TZ]: 8,
 };
 
+/** SQL names of the types a query's columns may have when groupRows is null (the end marker's nulls). */
+const SQL_TYPE: Record<number, string> = { [D.BIGINT]: 'BIGINT', [D.DOUBLE]: 'DOUBLE', [D.VARCHAR]: 'VARCHAR' };
+
 /** DuckDB's result disagrees with the schema expected: the caller reads another way. */
 export class DuckDbNotEligible extends Error {}
 
@@ -52,19 +55,19 @@ export interface DuckDbQuery {
   fields: Field[];
   /** the DuckDB type each result column must have (D.*) */
   duckTypes: number[];
-  /** rows of each unit read, in order: batches never cross them, and DuckDB must return exactly their sum; null: unknown, batches of batchSize to the end */
+  /**
+   * Rows of each unit read, in order: batches never cross them, and DuckDB
+   * must return exactly their sum. null: unknown, batches of batchSize to the
+   * end, and the query is run with an end marker (see streamDuckDbBatches).
+   */
   groupRows: number[] | null;
   nulls: NullLayout;
-  /**
-   * The query's last column (not in `fields`) is a BOOLEAN, true only on one
-   * final row that is not data. node-api's streaming fetch ends a failed query
-   * as if it were done (an empty chunk, no error): without a count of rows to
-   * expect, that row is the only proof the query ran to its end.
-   */
-  endMarker?: boolean;
 }
 
-/** A streaming query that ended without its end marker (it failed in DuckDB). */
+/**
+ * A streaming query that ended short: fewer rows than groupRows, or no end
+ * marker (it failed in DuckDB).
+ */
 export class DuckDbStreamBroken extends Error {}
 
 interface ColumnBuilder {
@@ -203,20 +206,31 @@ function finish(field: Field, b: ColumnBuilder, rows: number, capacity: number, 
  * cross a unit (groupRows), holding one batch of column buffers plus DuckDB's
  * current chunk. Throws DuckDbNotEligible before any batch when DuckDB types a
  * column differently from q.duckTypes.
+ *
+ * node-api's streaming fetch ends a query that fails past its first chunks as
+ * if it were done (an empty chunk, no error), so every read must prove it ran
+ * to its end, or throws DuckDbStreamBroken: by its row count where groupRows
+ * gives one, else by an end marker, a last column (BOOLEAN) appended here,
+ * true only on one final row of nulls that is not data.
  */
 export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number): AsyncGenerator<RecordBatch> {
   const total = q.groupRows ? q.groupRows.reduce((a, b) => a + b, 0) : Infinity;
   if (total === 0) return;
+  const endMarker = q.groupRows === null;
+  const sql = endMarker
+    ? `SELECT *, false FROM (${q.sql}) UNION ALL SELECT ${q.duckTypes.map((d) => `NULL::${SQL_TYPE[d]}`).join(', ')}, true`
+    : q.sql;
+  if (endMarker && q.duckTypes.some((d) => !SQL_TYPE[d])) throw new DuckDbNotEligible('a column type the end marker has no SQL name for');
   const con = await duckDbConnect();
   ddb ??= (await import('@duckdb/node-bindings')).default;
   let pending: Promise<DuckDBDataChunk | null> | null = null;
   try {
-    const prepared = await con.prepare(q.sql);
+    const prepared = await con.prepare(sql);
     q.params.forEach((p, i) => prepared.bindVarchar(i + 1, p));
     const result: DuckDBResult = await prepared.stream();
-    const width = q.fields.length + (q.endMarker ? 1 : 0);
+    const width = q.fields.length + (endMarker ? 1 : 0);
     if (result.columnCount !== width) throw new DuckDbNotEligible(`DuckDB returned ${result.columnCount} columns, ${width} expected`);
-    if (q.endMarker && (result.columnTypeId(width - 1) as number) !== D.BOOLEAN) throw new DuckDbNotEligible('the end marker is not a BOOLEAN');
+    if (endMarker && (result.columnTypeId(width - 1) as number) !== D.BOOLEAN) throw new DuckDbNotEligible('the end marker is not a BOOLEAN');
     for (let c = 0; c < q.fields.length; c++) {
       const got = result.columnTypeId(c) as number;
       if (got !== q.duckTypes[c]) throw new DuckDbNotEligible(`column "${q.fields[c].name}": DuckDB type ${got}, ${q.duckTypes[c]} expected`);
@@ -248,7 +262,7 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number): A
       let size = chunk ? chunk.rowCount : 0;
       if (size === 0) break;
       if (ended) throw new DuckDbStreamBroken('rows after the end marker');
-      if (q.endMarker) {
+      if (endMarker) {
         const at = ddb.vector_get_data(ddb.data_chunk_get_vector(chunk!.chunk, width - 1), size).subarray(0, size).indexOf(1);
         if (at >= 0) {
           if (at !== size - 1) throw new DuckDbStreamBroken('rows after the end marker');
@@ -276,9 +290,9 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number): A
         }
       }
     }
-    if (q.endMarker && !ended) throw new DuckDbStreamBroken('DuckDB ended the query before its end marker: it failed');
+    if (endMarker && !ended) throw new DuckDbStreamBroken('DuckDB ended the query before its end marker: it failed');
     if (q.groupRows) {
-      if (seen !== total) throw new Error(`read ${seen} rows where the footer says ${total}`);
+      if (seen !== total) throw new DuckDbStreamBroken(`read ${seen} rows where the footer says ${total}: DuckDB ended the query early (it failed)`);
     } else if (fill > 0) {
       yield batchOf(fill);
     }

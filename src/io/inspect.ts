@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { RecordBatchReader, type Schema } from 'apache-arrow';
 import { registerIpcCodecs } from './codecs.js';
 import { asInputError } from './corrupt.js';
@@ -40,11 +41,15 @@ const LAYOUTS_KEPT = 32;
 const layouts = new Map<string, Promise<InputLayout>>();
 
 /**
- * The footer's layout of a Parquet file, parsed once per path, size and mtime
- * in this process (the reader needs it for every shard of the file).
+ * The footer's layout of a Parquet file, parsed once per path, size, mtime
+ * and inode in this process (the reader needs it for every shard of the file).
+ * The key is the file's own stat, not `file`'s fields: the shard runner's
+ * InputFile carries the planned size and no mtime, so a file replaced by
+ * another of the same size would otherwise keep the old footer.
  */
-export function parquetLayout(file: InputFile): Promise<InputLayout> {
-  const key = `${file.size}:${file.mtimeMs}:${file.path}`;
+export async function parquetLayout(file: InputFile): Promise<InputLayout> {
+  const st = await stat(file.path);
+  const key = `${st.size}:${st.mtimeMs}:${st.ino}:${file.path}`;
   let p = layouts.get(key);
   if (!p) {
     p = inspectParquet(file.path);

@@ -13,6 +13,7 @@ import { closeParquetWorkers } from '../../src/io/parquet-host.js';
 import { duckDbPlan } from '../../src/io/parquet-duckdb.js';
 import { parquetReads, type ReadOptions } from '../../src/io/read.js';
 import { createPartWriter } from '../../src/io/write.js';
+import { makeTable, writeTable } from '../helpers/datasets.js';
 import { inputFile, INTEROP, readAll } from './helpers.js';
 
 /**
@@ -198,6 +199,31 @@ describe('DuckDB Parquet reader = parquet-wasm reader', () => {
     }
     expect(seen.get('ORTQ_INPUT_CORRUPT')).toBeGreaterThan(0);
     for (const keep of [0.5, 0.99]) expect(await outcome(good.subarray(0, Math.floor(good.length * keep)), `cut-${keep}.parquet`)).toBe('ORTQ_INPUT_CORRUPT');
+  });
+});
+
+describe('the footer layout cache', () => {
+  it('a file replaced under the same InputFile (planned size, no mtime, as the shard runner passes) is read as it is now', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ortq-pq-layout-'));
+    try {
+      const path = join(dir, 'in.parquet');
+      const file = { path, format: 'parquet' as const, size: 1, mtimeMs: 0 };
+      process.env.ORTQ_PARQUET_READER = 'duckdb';
+      await writeTable(path, makeTable({ rows: 3000, features: 2 }), 'parquet', { rowGroupSize: 1000 });
+      expect((await parquetLayout(file)).unitRows).toEqual([1000, 1000, 1000]);
+      // makeTable's `cat` is a dictionary column, which DuckDB does not read here
+      const opts = { unitStart: 1, unitEnd: 2, columns: ['id', 'f0'] };
+      expect((await readAll(file, opts)).reduce((a, b) => a + b.numRows, 0)).toBe(1000);
+      await writeTable(path, makeTable({ rows: 2500, features: 2, startId: 7 }), 'parquet', { rowGroupSize: 500 });
+      expect((await parquetLayout(file)).unitRows).toEqual([500, 500, 500, 500, 500]);
+      const before = parquetReads.duckdb;
+      const batches = await readAll(file, opts);
+      expect(parquetReads.duckdb).toBe(before + 1);
+      expect(batches.reduce((a, b) => a + b.numRows, 0)).toBe(500);
+      expect(batches[0].getChild('id')!.get(0)).toBe(507n);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,13 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDuckDb } from '../../src/io/duckdb-host.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { csvReads } from '../../src/io/read.js';
-import { linearModel } from '../../src/onnx/model-zoo.js';
 import { parseJob } from '../../src/predict/job-spec.js';
 import { runLocal } from '../../src/predict/local-run.js';
-import { ModelRepository } from '../../src/repo/model-repository.js';
+import { cols, partFiles, readerOutputsFixture, ROWS } from './reader-outputs-fixture.js';
 
 /**
  * A predict job over CSV gives the same output files whether DuckDB or
@@ -16,13 +13,7 @@ import { ModelRepository } from '../../src/repo/model-repository.js';
  * zero, empty cells (nulls in features and passthrough), quoted strings with
  * commas and line breaks, CRLF line endings and a BOM.
  */
-const F = 4;
-const ROWS = 5000;
-const cols = Array.from({ length: F }, (_, j) => `f${j}`);
-let dir: string;
-let repo: ModelRepository;
-const home = process.env.ORTQ_HOME;
-const engine = process.env.ORTQ_CSV_READER;
+const fx = readerOutputsFixture('ortq-csv-out-', 'ORTQ_CSV_READER');
 
 function csv(crlf: boolean): string {
   const nl = crlf ? '\r\n' : '\n';
@@ -41,21 +32,8 @@ function csv(crlf: boolean): string {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ortq-csv-out-'));
-  process.env.ORTQ_HOME = join(dir, 'home');
-  repo = new ModelRepository({ root: join(dir, 'repo') });
-  await writeFile(join(dir, 'm.onnx'), linearModel({ features: F, seed: 5 }).bytes);
-  await repo.save('m', join(dir, 'm.onnx'));
-  await writeFile(join(dir, 'lf.csv'), csv(false));
-  await writeFile(join(dir, 'crlf.csv'), csv(true));
-});
-afterAll(async () => {
-  if (home === undefined) delete process.env.ORTQ_HOME;
-  else process.env.ORTQ_HOME = home;
-  if (engine === undefined) delete process.env.ORTQ_CSV_READER;
-  else process.env.ORTQ_CSV_READER = engine;
-  await closeDuckDb();
-  await rm(dir, { recursive: true, force: true });
+  await writeFile(join(fx.dir, 'lf.csv'), csv(false));
+  await writeFile(join(fx.dir, 'crlf.csv'), csv(true));
 });
 
 async function run(input: string, format: string, reader: 'js' | 'duckdb'): Promise<Map<string, Buffer>> {
@@ -63,16 +41,14 @@ async function run(input: string, format: string, reader: 'js' | 'duckdb'): Prom
   const job = parseJob({
     name: 'csv', model: 'm', input: { path: input }, features: { input: cols }, passthrough: ['id', 'name', 'w'],
     nulls: { fill: 0 }, output: { path: `out-${input}-${format}-${reader}`, format }, batchSize: 512,
-  }, { baseDir: dir });
+  }, { baseDir: fx.dir });
   const before = { ...csvReads };
-  const { manifest, plan } = await runLocal(job, { repo });
+  const { manifest, plan } = await runLocal(job, { repo: fx.repo });
   // read by the reader asked for, never handed over
   expect(csvReads[reader] - before[reader]).toBeGreaterThan(0);
   expect(csvReads.resumed).toBe(before.resumed);
   expect(manifest.rows).toEqual({ read: ROWS, written: ROWS, skipped: 0 });
-  const files = new Map<string, Buffer>();
-  for (const name of (await readdir(plan.runDir)).filter((n) => n.startsWith('part-')).sort()) files.set(name, await readFile(join(plan.runDir, name)));
-  return files;
+  return partFiles(plan.runDir);
 }
 
 describe('CSV input: DuckDB reader vs csv-parse, end to end', () => {

@@ -1,16 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bool, Float32, Float64, Int64, makeData, RecordBatch, Schema, Field, Struct, Table, tableFromIPC, Utf8, vectorFromArray, type Data } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDuckDb } from '../../src/io/duckdb-host.js';
-import { closeParquetWorkers } from '../../src/io/parquet-host.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parquetReads } from '../../src/io/read.js';
-import { linearModel } from '../../src/onnx/model-zoo.js';
 import { parseJob } from '../../src/predict/job-spec.js';
 import { runLocal } from '../../src/predict/local-run.js';
-import { ModelRepository } from '../../src/repo/model-repository.js';
 import { writeTable } from '../helpers/datasets.js';
+import { cols, F, partFiles, readerOutputsFixture, ROWS } from './reader-outputs-fixture.js';
 
 /**
  * A predict job over Parquet gives the same output files whether DuckDB or
@@ -18,13 +13,7 @@ import { writeTable } from '../helpers/datasets.js';
  * output format, with Int64 ids above 2^53, nulls in features and passthrough
  * columns of several types, across several shards (row groups).
  */
-const F = 4;
-const ROWS = 5000;
-const cols = Array.from({ length: F }, (_, j) => `f${j}`);
-let dir: string;
-let repo: ModelRepository;
-const home = process.env.ORTQ_HOME;
-const engine = process.env.ORTQ_PARQUET_READER;
+const fx = readerOutputsFixture('ortq-pq-out-', 'ORTQ_PARQUET_READER');
 
 function table(passthroughNulls: boolean): Table {
   const fields: Field[] = [new Field('id', new Int64(), false)];
@@ -47,22 +36,8 @@ function table(passthroughNulls: boolean): Table {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ortq-pq-out-'));
-  process.env.ORTQ_HOME = join(dir, 'home');
-  repo = new ModelRepository({ root: join(dir, 'repo') });
-  await writeFile(join(dir, 'm.onnx'), linearModel({ features: F, seed: 5 }).bytes);
-  await repo.save('m', join(dir, 'm.onnx'));
-  await writeTable(join(dir, 'dense.parquet'), table(false), 'parquet', { rowGroupSize: 1200 });
-  await writeTable(join(dir, 'sparse.parquet'), table(true), 'parquet', { rowGroupSize: 1200 });
-});
-afterAll(async () => {
-  if (home === undefined) delete process.env.ORTQ_HOME;
-  else process.env.ORTQ_HOME = home;
-  if (engine === undefined) delete process.env.ORTQ_PARQUET_READER;
-  else process.env.ORTQ_PARQUET_READER = engine;
-  closeParquetWorkers();
-  await closeDuckDb();
-  await rm(dir, { recursive: true, force: true });
+  await writeTable(join(fx.dir, 'dense.parquet'), table(false), 'parquet', { rowGroupSize: 1200 });
+  await writeTable(join(fx.dir, 'sparse.parquet'), table(true), 'parquet', { rowGroupSize: 1200 });
 });
 
 async function run(input: string, format: string, reader: 'wasm' | 'duckdb'): Promise<{ files: Map<string, Buffer> }> {
@@ -70,16 +45,14 @@ async function run(input: string, format: string, reader: 'wasm' | 'duckdb'): Pr
   const job = parseJob({
     name: 'pq', model: 'm', input: { path: input }, features: { input: cols }, passthrough: ['id', 'name', 'flag', 'w'],
     nulls: { fill: 0 }, output: { path: `out-${input}-${format}-${reader}`, format }, batchSize: 512,
-  }, { baseDir: dir });
+  }, { baseDir: fx.dir });
   const before = { ...parquetReads };
-  const { plan, manifest } = await runLocal(job, { repo, shardRows: 2000 });
+  const { plan, manifest } = await runLocal(job, { repo: fx.repo, shardRows: 2000 });
   // every shard read through the decoder asked for (DuckDB did not fall back)
   expect(parquetReads[reader] - before[reader]).toBe(plan.shards.length);
   expect(plan.shards.length).toBeGreaterThan(1);
   expect(manifest.rows).toEqual({ read: ROWS, written: ROWS, skipped: 0 });
-  const files = new Map<string, Buffer>();
-  for (const name of (await readdir(plan.runDir)).filter((n) => n.startsWith('part-')).sort()) files.set(name, await readFile(join(plan.runDir, name)));
-  return { files };
+  return { files: await partFiles(plan.runDir) };
 }
 
 describe('Parquet input: DuckDB reader vs parquet-wasm reader, end to end', () => {

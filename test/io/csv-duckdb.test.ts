@@ -186,4 +186,19 @@ describe('CSV through DuckDB vs csv-parse', () => {
     expect(csvReaderSetting({ ORTQ_CSV_READER: 'js' })).toBe('js');
     expect(() => csvReaderSetting({ ORTQ_CSV_READER: 'polars' })).toThrow(/ORTQ_CSV_READER="polars"/);
   });
+  it('a wrong ORTQ_DUCKDB_THREADS fails a CSV read with ORTQ_CONFIG_INVALID (as a Parquet one), not silently read by csv-parse', async () => {
+    const path = join(dir, 'threads.csv');
+    await writeFile(path, 'a,b\n1,2\n');
+    const threads = process.env.ORTQ_DUCKDB_THREADS;
+    await closeDuckDb();
+    process.env.ORTQ_DUCKDB_THREADS = '0';
+    process.env.ORTQ_CSV_READER = 'duckdb';
+    try {
+      const err = await readAll(await inputFile(path)).catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('ORTQ_CONFIG_INVALID');
+    } finally {
+      if (threads === undefined) delete process.env.ORTQ_DUCKDB_THREADS;
+      else process.env.ORTQ_DUCKDB_THREADS = threads;
+    }
+  });
 });

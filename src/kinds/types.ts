@@ -166,6 +166,14 @@ export interface JobKind<
    */
   exclusive?(plan: Plan): string | null;
   /**
+   * Its steps act outside the run directory (a train run registers a model
+   * version), so an unfinished attempt is never thrown away: a failed or
+   * killed `--force` attempt is kept (hidden) and the next `--force` resumes
+   * it, and `--force` on an unfinished run resumes that run, instead of
+   * starting an attempt whose side effects would duplicate the first's.
+   */
+  effectsOutsideRun?: boolean;
+  /**
    * Does one step: writes its files into `plan.runDir` atomically (temp name,
    * fsync, rename) and returns the receipt. The core writes the receipt.
    */

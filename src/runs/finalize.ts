@@ -1,4 +1,4 @@
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../fs/atomic.js';
@@ -89,18 +89,21 @@ async function swapIntoPlace(staging: string, home: string): Promise<void> {
  * Under the run's lock, before anything else: completes a swap a kill
  * interrupted (a verified staging run with no `run=<id>` beside it moves
  * in; otherwise the trashed old run moves back), then removes hidden
- * leftovers of this run (staging and trash directories).
+ * leftovers of this run (staging and trash directories). With `keepAttempt`
+ * (kinds whose steps act outside the run directory), the newest unfinished
+ * staging directory that holds a plan is kept and returned, for a `--force`
+ * to resume; null when there is none.
  */
-export async function recoverRunDir(outputRoot: string, runId: string): Promise<void> {
+export async function recoverRunDir(outputRoot: string, runId: string, opts: { keepAttempt?: boolean } = {}): Promise<string | null> {
   const home = runLayout.runDir(outputRoot, runId);
   let names: string[] = [];
   try {
     names = await readdir(outputRoot);
   } catch {
-    return;
+    return null;
   }
   const leftovers = names.filter((n) => runLayout.isLeftoverOf(n, runId));
-  if (leftovers.length === 0) return;
+  if (leftovers.length === 0) return null;
   const homeExists = names.includes(runLayout.dirName(runId));
   if (!homeExists) {
     for (const n of leftovers.filter((x) => !runLayout.isTrashOf(x, runId))) {
@@ -115,5 +118,17 @@ export async function recoverRunDir(outputRoot: string, runId: string): Promise<
     if (trash) await rename(join(outputRoot, trash), home).catch(() => undefined);
   }
   const left = (await readdir(outputRoot)).filter((n) => runLayout.isLeftoverOf(n, runId));
-  await Promise.all(left.map((n) => rm(join(outputRoot, n), { recursive: true, force: true })));
+  const kept = opts.keepAttempt ? await newestAttempt(outputRoot, left.filter((n) => runLayout.isStagingOf(n, runId))) : null;
+  await Promise.all(left.filter((n) => n !== kept).map((n) => rm(join(outputRoot, n), { recursive: true, force: true })));
+  return kept === null ? null : join(outputRoot, kept);
+}
+
+/** The most recently planned of these staging directories that has a plan (an attempt that started), or null. */
+async function newestAttempt(outputRoot: string, staging: string[]): Promise<string | null> {
+  let best: { name: string; mtimeMs: number } | null = null;
+  for (const name of staging) {
+    const st = await stat(runLayout.planFile(join(outputRoot, name))).catch(() => null);
+    if (st && (!best || st.mtimeMs > best.mtimeMs)) best = { name, mtimeMs: st.mtimeMs };
+  }
+  return best?.name ?? null;
 }

@@ -54,6 +54,7 @@ export const runLayout = {
   isStaging: (runDir: string) => basename(runDir).startsWith('.'),
   /** hidden leftovers of a run (staging and trash directories) */
   isLeftoverOf: (name: string, runId: string) => name.startsWith(`.${runLayout.dirName(runId)}.next-`) || name.startsWith(`.${runLayout.dirName(runId)}.prev-`),
+  isStagingOf: (name: string, runId: string) => name.startsWith(`.${runLayout.dirName(runId)}.next-`),
   isTrashOf: (name: string, runId: string) => name.startsWith(`.${runLayout.dirName(runId)}.prev-`),
   /** temp files of atomic writes (src/fs/atomic.ts, part writers) */
   isTemp: (name: string) => name.startsWith('.') && name.includes('.tmp-'),

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import type { OrtqConfig } from '../config.js';
 import { OrtqError, toOrtqError } from '../errors.js';
@@ -58,17 +59,25 @@ export async function runJobLocally<P extends RunPlanBase, M extends RunManifest
   const model = plan.model?.tag ?? kind.recordModel?.(plan);
   const log = opts.logger?.child({ runId: plan.runId, ...(model ? { model } : {}) });
   try {
-    await recoverRunDir(outputRoot, plan.runId);
+    const keepsAttempts = kind.effectsOutsideRun === true;
+    const attempt = await recoverRunDir(outputRoot, plan.runId, { keepAttempt: keepsAttempts });
     const existing = await readRunManifest<M>(home);
     const repaired: string[] = [];
-    if (opts.force) {
+    if (opts.force && existing) {
       // beside the old run: until the new one is verified, the old one stays in place and listed
-      if (existing) plan = { ...plan, runDir: runLayout.stagingDir(outputRoot, plan.runId) };
-      else await rm(home, { recursive: true, force: true });
+      if (attempt) {
+        plan = (await inspectRun<P, M>(kind, { ...plan, runDir: attempt })).plan;
+        log?.info({ attempt: basename(attempt) }, 'resuming the unfinished --force attempt of this run');
+      } else {
+        plan = { ...plan, runDir: runLayout.stagingDir(outputRoot, plan.runId) };
+      }
+    } else if (opts.force && !keepsAttempts) {
+      await rm(home, { recursive: true, force: true });
     } else {
+      // (--force on an unfinished run of a kind that acts outside its directory resumes it too)
       const state = await inspectRun<P, M>(kind, plan);
       plan = state.plan;
-      if (state.intact && existing) {
+      if (state.intact && existing && !opts.force) {
         if ((await readLatestPointer(outputRoot)) === null) await writeLatestPointer(outputRoot, existing);
         await ledger.recordManifest(existing, home, { model: kind.recordModel?.(plan) });
         return { plan, manifest: existing, reused: true, repaired };
@@ -120,7 +129,7 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
       const e = toOrtqError(err);
       if (staged) {
         // a failed --force leaves the old run as it was, and listed as it was
-        await rm(plan.runDir, { recursive: true, force: true });
+        await dropAttempt(kind, plan.runDir);
         if (o.existing) await o.ledger.recordManifest(o.existing, o.home, { model: kind.recordModel?.(plan) });
       } else {
         await finalizeRun(kind, plan, { mode: 'local', startedAt, failures: [{ step: step.id, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }], ledger: o.ledger });
@@ -131,7 +140,7 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
   const manifest = await finalizeRun<M>(kind, plan, { mode: 'local', startedAt, ledger: o.ledger });
   if (manifest.status !== 'completed') {
     if (staged) {
-      await rm(plan.runDir, { recursive: true, force: true });
+      await dropAttempt(kind, plan.runDir);
       if (o.existing) await o.ledger.recordManifest(o.existing, o.home, { model: kind.recordModel?.(plan) });
     }
     const f = manifest.failures?.[0];
@@ -140,4 +149,9 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
   }
   o.log?.info({ rows: manifest.rows, durationMs: manifest.durationMs }, 'run finished');
   return manifest;
+}
+
+/** A failed --force attempt goes, unless its kind acts outside the run directory: then the next --force resumes it. */
+async function dropAttempt(kind: AnyJobKind, dir: string): Promise<void> {
+  if (kind.effectsOutsideRun !== true) await rm(dir, { recursive: true, force: true });
 }

@@ -38,6 +38,8 @@ export const trainKind: JobKind<TrainJob, TrainFacts, Plan, Manifest> = {
   steps: () => STEP_ORDER.map((id, index): StepPlan => ({ index, id, rows: null })),
   // one training per model at a time: two runs of the same model would evaluate against the same champion
   exclusive: (plan) => `train:${plan.job.model}`,
+  // registration happens in the model repository: an attempt, once it may have registered, is resumed, never redone
+  effectsOutsideRun: true,
   async runStep(plan, step, ctx) {
     const startedAt = new Date().toISOString();
     const detail = await runTrainStep(plan, step.id as StepName, {

@@ -1,0 +1,66 @@
+/**
+ * The floor under the Parquet and CSV rows of `npm run bench` (issue 10):
+ * how fast DuckDB, ortq's reader for both, gets through the same file alone,
+ * on one thread, with nothing copied out and nothing checked. No pipeline
+ * that reads the file through DuckDB can score faster than this, so
+ * `floor / bare` bounds the ratio those rows can reach on this machine.
+ *
+ *   Parquet: every column of every row fetched (a streaming query, each 2048-row chunk decoded, none copied)
+ *   CSV:     the file split into cells (`count(*)` over VARCHAR columns: no value parsed, none copied)
+ *
+ *   node dist/bench/reader-floor.js FILE...   prints {"rowsPerSec", "seconds", "cpuSeconds", ...} as one JSON line
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+
+function cpuSeconds(): number {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
+}
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+async function main(): Promise<void> {
+  const files = process.argv.slice(2);
+  if (files.length === 0) throw new Error('usage: reader-floor.js FILE...');
+  const db = await DuckDBInstance.create(':memory:', { threads: '1', enable_external_file_cache: 'false', temp_directory: '' });
+  const con = await db.connect();
+  const list = `[${files.map(sqlString).join(', ')}]`;
+  const csv = files[0].endsWith('.csv');
+  let columns = 0;
+  if (csv) {
+    const head = await con.runAndReadAll(`SELECT * FROM read_csv(${sqlString(files[0])}, header = true) LIMIT 0`);
+    columns = head.columnCount;
+  }
+  const cols = `{${Array.from({ length: columns }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ')}}`;
+  const query = csv
+    ? `SELECT count(*) FROM read_csv(${list}, columns = ${cols}, auto_detect = false, header = true, delim = ',', quote = '"', escape = '"')`
+    : `SELECT * FROM read_parquet(${list})`;
+  // two passes, the second reported: the first pays for DuckDB's start and the footers (ortq's reader caches them too)
+  let best = { rows: 0, seconds: 0, cpu: 0 };
+  for (let pass = 0; pass < 2; pass++) {
+    const cpu0 = cpuSeconds();
+    const t0 = performance.now();
+    let rows = 0;
+    if (csv) {
+      rows = Number((await con.runAndReadAll(query)).getRows()[0][0]);
+    } else {
+      const result = await (await con.prepare(query)).stream();
+      let pending = result.fetchChunk();
+      for (;;) {
+        const chunk = await pending;
+        if (!chunk || chunk.rowCount === 0) break;
+        pending = result.fetchChunk();
+        rows += chunk.rowCount;
+      }
+    }
+    best = { rows, seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds() - cpu0 };
+  }
+  const { rows, seconds, cpu } = best;
+  con.closeSync();
+  process.stdout.write(`${JSON.stringify({ rowsPerSec: rows / seconds, seconds, cpuSeconds: cpu, rowsPerCpuSec: rows / cpu, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

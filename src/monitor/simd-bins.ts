@@ -15,6 +15,7 @@
  * compares columns j..j+3 of each row against their own edges, reading the
  * matrix in place, so model outputs need no de-interleaving.
  */
+import { SIMD_BINS_WASM_BASE64 } from './simd-bins-wasm.js';
 
 /** Most inner edges a kernel takes (16 bins); more fall back to the scalar binary search. */
 export const MAX_SIMD_EDGES = 15;
@@ -422,11 +423,16 @@ export class SimdBins {
 
 let shared: SimdBins | null | undefined;
 
-/** This thread's kernel, or null where WebAssembly SIMD is unavailable (then callers count in JavaScript). */
+/**
+ * This thread's kernel, or null where WebAssembly SIMD is unavailable (then
+ * callers count in JavaScript). The module is the emitter's output stored as
+ * base64 (simd-bins-wasm.ts, made by scripts/gen-simd-bins.mjs): running the
+ * emitter in every process cost about 0.15 CPU-s, 15% of a 1M-row MLP run.
+ */
 export function simdBins(): SimdBins | null {
   if (shared === undefined) {
     try {
-      shared = new SimdBins(new WebAssembly.Module(binsModuleBytes()));
+      shared = new SimdBins(new WebAssembly.Module(Buffer.from(SIMD_BINS_WASM_BASE64, 'base64')));
     } catch {
       shared = null;
     }

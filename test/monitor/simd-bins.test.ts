@@ -3,6 +3,7 @@ import { NumericBinner } from '../../src/monitor/binner.js';
 import { DriftAccumulator } from '../../src/monitor/histograms.js';
 import { argmax } from '../../src/monitor/columns.js';
 import { ProfileBuilder } from '../../src/monitor/profile-builder.js';
+import { SIMD_BINS_WASM_BASE64 } from '../../src/monitor/simd-bins-wasm.js';
 import { binsModuleBytes, ceilFloat32, kernelEdges, MAX_SIMD_EDGES, simdBins } from '../../src/monitor/simd-bins.js';
 import { vectorFromArray, makeData, makeVector, Float32, Float64, RecordBatch, Schema, Field, Struct } from 'apache-arrow';
 
@@ -54,6 +55,8 @@ const EDGE_CASES: number[][] = [
 describe('SIMD drift bins', () => {
   it('the emitted module is valid WebAssembly and loads here', () => {
     expect(WebAssembly.validate(binsModuleBytes())).toBe(true);
+    // the stored module is the emitter's output (else: npm run build && npm run gen:simd-bins)
+    expect(Buffer.from(SIMD_BINS_WASM_BASE64, 'base64').equals(Buffer.from(binsModuleBytes()))).toBe(true);
     expect(simdBins()).not.toBeNull();
   });
 

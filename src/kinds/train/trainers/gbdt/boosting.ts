@@ -4,7 +4,7 @@ import { binColumns, fitBinMapper, type BinMapper } from './binning.js';
 import { TreeGrower } from './grower.js';
 import { lossFor } from './loss.js';
 import type { GbdtParams } from './params.js';
-import { histogramWidth } from './histogram.js';
+import { histogramSize } from './histogram.js';
 import { HistogramThreads, shareBins } from './parallel.js';
 import { addBinned, addRaw, type Tree } from './tree.js';
 
@@ -53,7 +53,7 @@ export function fitGbdt(columns: Float64Array[], y: Float64Array, opts: FitOptio
   const h = loss.constantHessian ? null : floats(n * K);
   const stride = mapper.missingBin + 1;
   const threads = parallel
-    ? new HistogramThreads(bins, g, h, n, p.maxLeaves! + 2, bins.length * stride * histogramWidth(loss.constantHessian), stride, opts.threads!)
+    ? new HistogramThreads(bins, g, h, n, p.maxLeaves! + 2, histogramSize(bins.length, stride, loss.constantHessian), stride, opts.threads!)
     : null;
   try {
     return boost(columns, y, opts, loss, mapper, yt, g, h, new TreeGrower(bins, mapper, n, { ...p, constantHessian: loss.constantHessian }, threads), split);

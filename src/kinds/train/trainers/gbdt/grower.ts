@@ -1,5 +1,5 @@
 import type { BinMapper } from './binning.js';
-import { buildHistogram, histogramWidth, packQuads, subtractInto } from './histogram.js';
+import { buildHistogram, histogramSize, histogramWidth, packCodes, sparseScratch, subtractInto, type Codes } from './histogram.js';
 import type { HistogramThreads } from './parallel.js';
 import { findSplit, nodeValue, SplitOut, type SplitContext } from './split.js';
 import { allocTree, type Tree } from './tree.js';
@@ -23,8 +23,10 @@ export interface GrowerOptions {
  */
 export class TreeGrower {
   private readonly idx: Uint32Array;
-  /** bin codes four features to a word (histogram.ts packQuads) */
-  private readonly quads: Uint32Array[];
+  /** bin codes four features to a word (histogram.ts packCodes) */
+  private readonly codes: Codes;
+  /** node-order scratch for the codes of sparse nodes (histogram.ts histogramWords) */
+  private readonly cq: Uint32Array;
   private readonly tmp: Uint32Array;
   private readonly og: Float32Array;
   private readonly oh: Float32Array;
@@ -60,12 +62,13 @@ export class TreeGrower {
     private readonly opts: GrowerOptions, private readonly threads: HistogramThreads | null = null) {
     const stride = mapper.missingBin + 1;
     const width = histogramWidth(opts.constantHessian);
-    this.histSize = bins.length * stride * width;
+    this.histSize = histogramSize(bins.length, stride, opts.constantHessian);
     this.tmp = new Uint32Array(rows);
     if (threads) {
       // shared buffers: the histogram threads read the row partition and write the slots
       this.idx = threads.idx;
-      this.quads = threads.quads;
+      this.codes = threads.codes;
+      this.cq = new Uint32Array(0);
       this.og = threads.og;
       this.oh = threads.oh;
       for (let i = threads.slots - 1; i >= 0; i--) {
@@ -74,7 +77,8 @@ export class TreeGrower {
       }
     } else {
       this.idx = new Uint32Array(rows);
-      this.quads = packQuads(bins);
+      this.codes = packCodes(bins);
+      this.cq = new Uint32Array(sparseScratch(rows, this.codes.words));
       this.og = new Float32Array(rows);
       this.oh = new Float32Array(rows);
     }
@@ -111,7 +115,7 @@ export class TreeGrower {
     if (n >= 2 * o.minSamplesLeaf && H >= 1e-3) {
       const s = this.take();
       if (this.threads) this.threads.build(s, g, h, false, 0, n);
-      else buildHistogram(this.pool[s], this.bins, this.quads, this.ctx.stride, g, h, null, 0, n, this.og, this.oh);
+      else buildHistogram(this.pool[s], this.codes, this.ctx.stride, g, h, null, 0, n, this.og, this.oh, this.cq);
       this.slot[root] = s;
       this.evaluate(root);
     }
@@ -200,7 +204,7 @@ export class TreeGrower {
       const large = small === L ? R : L;
       const s = this.take();
       if (this.threads) this.threads.build(s, g, h, true, this.start[small], this.end[small]);
-      else buildHistogram(this.pool[s], this.bins, this.quads, this.ctx.stride, g, h, this.idx, this.start[small], this.end[small], this.og, this.oh);
+      else buildHistogram(this.pool[s], this.codes, this.ctx.stride, g, h, this.idx, this.start[small], this.end[small], this.og, this.oh, this.cq);
       this.slot[small] = s;
       subtractInto(this.pool[this.slot[node]], this.pool[s]);
       this.slot[large] = this.slot[node];

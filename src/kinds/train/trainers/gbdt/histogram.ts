@@ -4,31 +4,45 @@
  * with `stride` = bins per feature including the missing-value bin. With a
  * constant hessian (squared error) there is no hessian slot: width 2, and
  * the row count stands in for the hessian sum (as scikit-learn does). Width
- * 3 otherwise; `histogramWidth` says which.
+ * 3 otherwise; `histogramWidth` says which. The feature count is padded to a
+ * multiple of four (`histogramSize`); the padding features are never read.
  *
- * The loops take four features per pass over the rows: one read of the row
- * index and gradient feeds four independent accumulations, and the four bin
- * codes come from one 32-bit word per row (`packQuads`), so a node's sparse
- * rows touch one cache line per row instead of four.
+ * The loops take four features per pass over the rows, two rows per
+ * iteration: one read of the gradient feeds four independent accumulations,
+ * and the four bin codes come from one 32-bit word per row (`packCodes`).
+ * A node with few rows (under 1/16 of all) reads them scattered over
+ * the whole data, one cache line per row and word; its rows' words are
+ * first gathered from the row-major copy (one cache line per row for all
+ * features) into node order, then summed like the root's.
  */
 
-/**
- * Bin codes of features 4q..4q+3 packed into one word per row, feature 4q in
- * the low byte: `quads[q][i]`, for every whole group of four features.
- * `alloc` makes the arrays (shared memory for histogram threads).
- */
-export function packQuads(bins: Uint8Array[], alloc: (n: number) => Uint32Array = (n) => new Uint32Array(n)): Uint32Array[] {
+/** Bin codes, four features to a word (feature 4w + j in byte j; the last word padded with bin 0), in two layouts. */
+export interface Codes {
+  /** words per row: ceil(features / 4) */
+  words: number;
+  /** column-major: `quads[w][row]` */
+  quads: Uint32Array[];
+  /** row-major: `rowWords[row * ws + w]`, ws = words rounded up to a power of two (≤ 16) or a multiple of 16, so a row shares no cache line */
+  rowWords: Uint32Array;
+  ws: number;
+}
+
+/** `alloc` makes the arrays (shared memory for histogram threads). */
+export function packCodes(bins: Uint8Array[], alloc: (n: number) => Uint32Array = (n) => new Uint32Array(n)): Codes {
+  const n = bins[0]?.length ?? 0;
+  const words = Math.ceil(bins.length / 4);
+  const ws = words <= 16 ? 2 ** Math.ceil(Math.log2(Math.max(1, words))) : Math.ceil(words / 16) * 16;
+  const zero = new Uint8Array(n);
   const quads: Uint32Array[] = [];
-  for (let f = 0; f + 4 <= bins.length; f += 4) {
-    const c0 = bins[f];
-    const c1 = bins[f + 1];
-    const c2 = bins[f + 2];
-    const c3 = bins[f + 3];
-    const p = alloc(c0.length);
-    for (let i = 0; i < c0.length; i++) p[i] = (c0[i] | (c1[i] << 8) | (c2[i] << 16) | (c3[i] << 24)) >>> 0;
+  const rowWords = alloc(n * ws);
+  for (let w = 0; w < words; w++) {
+    const [c0, c1, c2, c3] = [0, 1, 2, 3].map((j) => bins[4 * w + j] ?? zero);
+    const p = alloc(n);
+    for (let i = 0; i < n; i++) p[i] = (c0[i] | (c1[i] << 8) | (c2[i] << 16) | (c3[i] << 24)) >>> 0;
+    for (let i = 0; i < n; i++) rowWords[i * ws + w] = p[i];
     quads.push(p);
   }
-  return quads;
+  return { words, quads, rowWords, ws };
 }
 
 /** Doubles per histogram bin: 2 (gradients, rows) with a constant hessian, else 3 (gradients, rows, hessians). */
@@ -36,19 +50,31 @@ export function histogramWidth(constantHessian: boolean): number {
   return constantHessian ? 2 : 3;
 }
 
+/** Doubles in one histogram of `features` features (padded to a multiple of four). */
+export function histogramSize(features: number, stride: number, constantHessian: boolean): number {
+  return 4 * Math.ceil(features / 4) * stride * histogramWidth(constantHessian);
+}
+
+/** Words of node-order scratch (`cq`) that histogramWords needs for `words` words of n rows. */
+export function sparseScratch(n: number, words: number): number {
+  return Math.ceil(n / 16) * words;
+}
+
 /**
  * The rows `idx[start..end)`, or every row in order when `idx` is null (the
  * root). Gradients are first gathered into node order (`og`, `oh`: scratch
- * of at least end - start) so that the feature loops read them sequentially.
+ * of at least end - start) so that the feature loops read them sequentially;
+ * `cq`: sparseScratch(rows, codes.words) words.
  */
 export function buildHistogram(
-  hist: Float64Array, bins: Uint8Array[], quads: Uint32Array[], stride: number, g: Float32Array, h: Float32Array | null,
-  idx: Uint32Array | null, start: number, end: number, og: Float32Array, oh: Float32Array,
+  hist: Float64Array, codes: Codes, stride: number, g: Float32Array, h: Float32Array | null,
+  idx: Uint32Array | null, start: number, end: number, og: Float32Array, oh: Float32Array, cq: Uint32Array,
 ): void {
   hist.fill(0);
   const m = end - start;
   if (idx) gather(g, h, idx, start, m, og, oh);
-  histogramFeatures(hist, bins, quads, stride * histogramWidth(h === null), idx ? og : g, h ? (idx ? oh : h) : null, idx, start, m, 0, bins.length);
+  histogramWords(hist, codes.quads, codes.rowWords, codes.ws, cq, stride * histogramWidth(h === null),
+    idx ? og : g, h ? (idx ? oh : h) : null, idx, start, m, 0, codes.words);
 }
 
 /** Gradients (and hessians) of rows idx[start..start+m) into node order. */
@@ -58,107 +84,116 @@ export function gather(g: Float32Array, h: Float32Array | null, idx: Uint32Array
 }
 
 /**
- * Features [lo, hi) of a histogram (`sw`: stride × width, width 3 when
- * `hs` is given, else 2): `gs`/`hs` are the m gradients in node
- * order; rows are idx[start..start+m), or 0..m-1 when idx is null; `quads`
- * from packQuads(bins), and `lo` a multiple of 4. Also run
- * by histogram threads (parallel.ts), so it and the loops it calls use
- * nothing from outside their own text.
+ * Words [lo, hi) (features 4lo..4hi) of a histogram (`sw`: stride × width,
+ * width 3 when `hs` is given, else 2): `gs`/`hs` are the m gradients in node
+ * order; rows are idx[start..start+m), or 0..m-1 when idx is null. A sparse
+ * node (m < n/16) gathers its words into `cq` (sparseScratch(n, hi - lo)
+ * words) first. Also run by histogram threads (parallel.ts), so it and the
+ * loops it calls use nothing from outside their own text.
  */
-export function histogramFeatures(hist: Float64Array, bins: Uint8Array[], quads: Uint32Array[], sw: number, gs: Float32Array, hs: Float32Array | null,
-  idx: Uint32Array | null, start: number, m: number, lo: number, hi: number): void {
-  let f = lo;
-  for (; f + 4 <= hi; f += 4) {
-    if (idx) quadRows(hist, quads[f >> 2], f * sw, sw, gs, hs, idx, start, m);
-    else quadAll(hist, quads[f >> 2], f * sw, sw, gs, hs, m);
-  }
-  for (; f < hi; f++) {
-    if (idx) oneRows(hist, bins[f], f * sw, gs, hs, idx, start, m);
-    else oneAll(hist, bins[f], f * sw, gs, hs, m);
+export function histogramWords(hist: Float64Array, quads: Uint32Array[], rowWords: Uint32Array, ws: number, cq: Uint32Array, sw: number,
+  gs: Float32Array, hs: Float32Array | null, idx: Uint32Array | null, start: number, m: number, lo: number, hi: number): void {
+  const sw4 = 4 * sw;
+  if (idx === null) {
+    for (let w = lo; w < hi; w++) quadAll(hist, quads[w], 0, w * sw4, sw, gs, hs, m);
+  } else if (m * 16 >= quads[lo].length) {
+    for (let w = lo; w < hi; w++) quadRows(hist, quads[w], w * sw4, sw, gs, hs, idx, start, m);
+  } else {
+    gatherWords(rowWords, ws, idx, start, m, lo, hi, cq);
+    for (let w = lo; w < hi; w++) quadAll(hist, cq, (w - lo) * m, w * sw4, sw, gs, hs, m);
   }
 }
 
-export function quadAll(hist: Float64Array, p: Uint32Array, b0: number, sw: number,
+/** Words [lo, hi) of rows idx[start..start+m) into node order: `cq[(w - lo) * m + i]`. */
+export function gatherWords(rowWords: Uint32Array, ws: number, idx: Uint32Array, start: number, m: number, lo: number, hi: number, cq: Uint32Array): void {
+  const k = hi - lo;
+  for (let i = 0; i < m; i++) {
+    const b = idx[start + i] * ws + lo;
+    for (let w = 0; w < k; w++) cq[w * m + i] = rowWords[b + w];
+  }
+}
+
+/** Four features of m rows in order: codes p[off + i], gradients g[i] (hessians h[i]). */
+export function quadAll(hist: Float64Array, p: Uint32Array, off: number, b0: number, sw: number,
   g: Float32Array, h: Float32Array | null, m: number): void {
   const b1 = b0 + sw;
   const b2 = b1 + sw;
   const b3 = b2 + sw;
+  const m2 = m & ~1;
   if (h) {
-    for (let i = 0; i < m; i++) {
-      const gi = g[i];
-      const hi = h[i];
-      const c = p[i];
-      const k0 = b0 + (c & 255) * 3; hist[k0] += gi; hist[k0 + 1]++; hist[k0 + 2] += hi;
-      const k1 = b1 + ((c >>> 8) & 255) * 3; hist[k1] += gi; hist[k1 + 1]++; hist[k1 + 2] += hi;
-      const k2 = b2 + ((c >>> 16) & 255) * 3; hist[k2] += gi; hist[k2 + 1]++; hist[k2 + 2] += hi;
-      const k3 = b3 + (c >>> 24) * 3; hist[k3] += gi; hist[k3 + 1]++; hist[k3 + 2] += hi;
+    for (let i = 0; i < m2; i += 2) {
+      const ga = g[i]; const ha = h[i]; const a = p[off + i];
+      const gb = g[i + 1]; const hb = h[i + 1]; const b = p[off + i + 1];
+      let k = b0 + (a & 255) * 3; hist[k] += ga; hist[k + 1]++; hist[k + 2] += ha;
+      k = b1 + ((a >>> 8) & 255) * 3; hist[k] += ga; hist[k + 1]++; hist[k + 2] += ha;
+      k = b2 + ((a >>> 16) & 255) * 3; hist[k] += ga; hist[k + 1]++; hist[k + 2] += ha;
+      k = b3 + (a >>> 24) * 3; hist[k] += ga; hist[k + 1]++; hist[k + 2] += ha;
+      k = b0 + (b & 255) * 3; hist[k] += gb; hist[k + 1]++; hist[k + 2] += hb;
+      k = b1 + ((b >>> 8) & 255) * 3; hist[k] += gb; hist[k + 1]++; hist[k + 2] += hb;
+      k = b2 + ((b >>> 16) & 255) * 3; hist[k] += gb; hist[k + 1]++; hist[k + 2] += hb;
+      k = b3 + (b >>> 24) * 3; hist[k] += gb; hist[k + 1]++; hist[k + 2] += hb;
     }
   } else {
-    for (let i = 0; i < m; i++) {
-      const gi = g[i];
-      const c = p[i];
-      const k0 = b0 + (c & 255) * 2; hist[k0] += gi; hist[k0 + 1]++;
-      const k1 = b1 + ((c >>> 8) & 255) * 2; hist[k1] += gi; hist[k1 + 1]++;
-      const k2 = b2 + ((c >>> 16) & 255) * 2; hist[k2] += gi; hist[k2 + 1]++;
-      const k3 = b3 + (c >>> 24) * 2; hist[k3] += gi; hist[k3 + 1]++;
+    for (let i = 0; i < m2; i += 2) {
+      const ga = g[i]; const a = p[off + i];
+      const gb = g[i + 1]; const b = p[off + i + 1];
+      let k = b0 + (a & 255) * 2; hist[k] += ga; hist[k + 1]++;
+      k = b1 + ((a >>> 8) & 255) * 2; hist[k] += ga; hist[k + 1]++;
+      k = b2 + ((a >>> 16) & 255) * 2; hist[k] += ga; hist[k + 1]++;
+      k = b3 + (a >>> 24) * 2; hist[k] += ga; hist[k + 1]++;
+      k = b0 + (b & 255) * 2; hist[k] += gb; hist[k + 1]++;
+      k = b1 + ((b >>> 8) & 255) * 2; hist[k] += gb; hist[k + 1]++;
+      k = b2 + ((b >>> 16) & 255) * 2; hist[k] += gb; hist[k + 1]++;
+      k = b3 + (b >>> 24) * 2; hist[k] += gb; hist[k + 1]++;
     }
   }
+  if (m2 < m) quadOne(hist, p[off + m2], b0, sw, g[m2], h ? h[m2] : 0, h !== null);
 }
 
+/** Four features of rows idx[start..start+m): codes p[row], gradients g[i] (hessians h[i]) in node order. */
 export function quadRows(hist: Float64Array, p: Uint32Array, b0: number, sw: number,
   g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number): void {
   const b1 = b0 + sw;
   const b2 = b1 + sw;
   const b3 = b2 + sw;
+  const m2 = m & ~1;
   if (h) {
-    for (let i = 0; i < m; i++) {
-      const r = idx[start + i];
-      const gi = g[i];
-      const hi = h[i];
-      const c = p[r];
-      const k0 = b0 + (c & 255) * 3; hist[k0] += gi; hist[k0 + 1]++; hist[k0 + 2] += hi;
-      const k1 = b1 + ((c >>> 8) & 255) * 3; hist[k1] += gi; hist[k1 + 1]++; hist[k1 + 2] += hi;
-      const k2 = b2 + ((c >>> 16) & 255) * 3; hist[k2] += gi; hist[k2 + 1]++; hist[k2 + 2] += hi;
-      const k3 = b3 + (c >>> 24) * 3; hist[k3] += gi; hist[k3 + 1]++; hist[k3 + 2] += hi;
+    for (let i = 0; i < m2; i += 2) {
+      const ga = g[i]; const ha = h[i]; const a = p[idx[start + i]];
+      const gb = g[i + 1]; const hb = h[i + 1]; const b = p[idx[start + i + 1]];
+      let k = b0 + (a & 255) * 3; hist[k] += ga; hist[k + 1]++; hist[k + 2] += ha;
+      k = b1 + ((a >>> 8) & 255) * 3; hist[k] += ga; hist[k + 1]++; hist[k + 2] += ha;
+      k = b2 + ((a >>> 16) & 255) * 3; hist[k] += ga; hist[k + 1]++; hist[k + 2] += ha;
+      k = b3 + (a >>> 24) * 3; hist[k] += ga; hist[k + 1]++; hist[k + 2] += ha;
+      k = b0 + (b & 255) * 3; hist[k] += gb; hist[k + 1]++; hist[k + 2] += hb;
+      k = b1 + ((b >>> 8) & 255) * 3; hist[k] += gb; hist[k + 1]++; hist[k + 2] += hb;
+      k = b2 + ((b >>> 16) & 255) * 3; hist[k] += gb; hist[k + 1]++; hist[k + 2] += hb;
+      k = b3 + (b >>> 24) * 3; hist[k] += gb; hist[k + 1]++; hist[k + 2] += hb;
     }
   } else {
-    for (let i = 0; i < m; i++) {
-      const r = idx[start + i];
-      const gi = g[i];
-      const c = p[r];
-      const k0 = b0 + (c & 255) * 2; hist[k0] += gi; hist[k0 + 1]++;
-      const k1 = b1 + ((c >>> 8) & 255) * 2; hist[k1] += gi; hist[k1 + 1]++;
-      const k2 = b2 + ((c >>> 16) & 255) * 2; hist[k2] += gi; hist[k2 + 1]++;
-      const k3 = b3 + (c >>> 24) * 2; hist[k3] += gi; hist[k3 + 1]++;
+    for (let i = 0; i < m2; i += 2) {
+      const ga = g[i]; const a = p[idx[start + i]];
+      const gb = g[i + 1]; const b = p[idx[start + i + 1]];
+      let k = b0 + (a & 255) * 2; hist[k] += ga; hist[k + 1]++;
+      k = b1 + ((a >>> 8) & 255) * 2; hist[k] += ga; hist[k + 1]++;
+      k = b2 + ((a >>> 16) & 255) * 2; hist[k] += ga; hist[k + 1]++;
+      k = b3 + (a >>> 24) * 2; hist[k] += ga; hist[k + 1]++;
+      k = b0 + (b & 255) * 2; hist[k] += gb; hist[k + 1]++;
+      k = b1 + ((b >>> 8) & 255) * 2; hist[k] += gb; hist[k + 1]++;
+      k = b2 + ((b >>> 16) & 255) * 2; hist[k] += gb; hist[k + 1]++;
+      k = b3 + (b >>> 24) * 2; hist[k] += gb; hist[k + 1]++;
     }
   }
+  if (m2 < m) quadOne(hist, p[idx[start + m2]], b0, sw, g[m2], h ? h[m2] : 0, h !== null);
 }
 
-export function oneAll(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h: Float32Array | null, m: number): void {
-  if (h) {
-    for (let i = 0; i < m; i++) {
-      const k = b + c[i] * 3;
-      hist[k] += g[i]; hist[k + 1]++; hist[k + 2] += h[i];
-    }
-  } else {
-    for (let i = 0; i < m; i++) {
-      const k = b + c[i] * 2;
-      hist[k] += g[i]; hist[k + 1]++;
-    }
-  }
-}
-
-export function oneRows(hist: Float64Array, c: Uint8Array, b: number, g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number): void {
-  if (h) {
-    for (let i = 0; i < m; i++) {
-      const k = b + c[idx[start + i]] * 3;
-      hist[k] += g[i]; hist[k + 1]++; hist[k + 2] += h[i];
-    }
-  } else {
-    for (let i = 0; i < m; i++) {
-      const k = b + c[idx[start + i]] * 2;
-      hist[k] += g[i]; hist[k + 1]++;
-    }
+/** One row of four features (the odd row after the two-row loops). */
+export function quadOne(hist: Float64Array, c: number, b0: number, sw: number, gi: number, hi: number, hasH: boolean): void {
+  const w = hasH ? 3 : 2;
+  for (let j = 0; j < 4; j++) {
+    const k = b0 + j * sw + ((c >>> (8 * j)) & 255) * w;
+    hist[k] += gi; hist[k + 1]++;
+    if (hasH) hist[k + 2] += hi;
   }
 }
 

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { gather, histogramFeatures, histogramWidth, oneAll, oneRows, packQuads, quadAll, quadRows } from './histogram.js';
+import { gather, gatherWords, histogramWidth, histogramWords, packCodes, quadAll, quadOne, quadRows, sparseScratch, type Codes } from './histogram.js';
 
 // control words (Int32Array over a SharedArrayBuffer)
 const SEQ = 0;
@@ -14,11 +14,12 @@ const DONE = 8;
 /** A histogram thread that has not answered in this long is taken for dead. */
 const WAIT_MS = 120_000;
 
-function workerLoop(run: typeof histogramFeatures, d: {
-  ctrl: Int32Array; bins: Uint8Array[]; quads: Uint32Array[]; hist: Float64Array; g: Float32Array; h: Float32Array | null;
+function workerLoop(run: typeof histogramWords, scratch: typeof sparseScratch, d: {
+  ctrl: Int32Array; quads: Uint32Array[]; rowWords: Uint32Array; ws: number; hist: Float64Array; g: Float32Array; h: Float32Array | null;
   idx: Uint32Array; og: Float32Array; oh: Float32Array; lo: number; hi: number; histSize: number; sw: number;
 }): void {
   let seq = 0;
+  const cq = new Uint32Array(scratch(d.idx.length, d.hi - d.lo));
   for (;;) {
     Atomics.wait(d.ctrl, 0, seq);
     seq = Atomics.load(d.ctrl, 0);
@@ -32,7 +33,7 @@ function workerLoop(run: typeof histogramFeatures, d: {
     const hist = d.hist.subarray(slot * d.histSize, (slot + 1) * d.histSize);
     const gs = useIdx ? d.og : d.g.subarray(gOff, gOff + m);
     const hs = hOff < 0 || !d.h ? null : useIdx ? d.oh : d.h.subarray(hOff, hOff + m);
-    run(hist, d.bins, d.quads, d.sw, gs, hs, useIdx ? d.idx : null, start, m, d.lo, d.hi);
+    run(hist, d.quads, d.rowWords, d.ws, cq, d.sw, gs, hs, useIdx ? d.idx : null, start, m, d.lo, d.hi);
     Atomics.add(d.ctrl, 8, 1);
     Atomics.notify(d.ctrl, 8);
   }
@@ -40,8 +41,8 @@ function workerLoop(run: typeof histogramFeatures, d: {
 
 const SOURCE = [
   "const { workerData } = require('node:worker_threads');",
-  ...[histogramFeatures, quadAll, quadRows, oneAll, oneRows].map((f) => f.toString()),
-  `(${workerLoop.toString()})(${histogramFeatures.name}, workerData);`,
+  ...[histogramWords, gatherWords, quadAll, quadRows, quadOne, sparseScratch].map((f) => f.toString()),
+  `(${workerLoop.toString()})(${histogramWords.name}, ${sparseScratch.name}, workerData);`,
 ].join('\n');
 
 function shared<T extends Float32Array | Float64Array | Uint32Array | Uint8Array | Int32Array>(
@@ -69,8 +70,10 @@ export function shareBins(bins: Uint8Array[]): Uint8Array[] {
  */
 export class HistogramThreads {
   readonly idx: Uint32Array;
-  /** bin codes four features to a word (histogram.ts packQuads), shared */
-  readonly quads: Uint32Array[];
+  /** bin codes four features to a word (histogram.ts packCodes), shared */
+  readonly codes: Codes;
+  /** this thread's node-order scratch for sparse nodes */
+  private readonly cq: Uint32Array;
   readonly og: Float32Array;
   readonly oh: Float32Array;
   readonly hist: Float64Array;
@@ -81,25 +84,26 @@ export class HistogramThreads {
   /** stride × doubles per bin (histogram.ts): 3 with hessians, 2 without */
   private readonly sw: number;
 
-  constructor(private readonly bins: Uint8Array[], private readonly g: Float32Array, private readonly h: Float32Array | null,
+  constructor(bins: Uint8Array[], private readonly g: Float32Array, private readonly h: Float32Array | null,
     rows: number, readonly slots: number, readonly histSize: number, readonly stride: number, threads: number) {
     this.idx = shared(Uint32Array, rows);
-    this.quads = packQuads(bins, (n) => shared(Uint32Array, n));
+    this.codes = packCodes(bins, (n) => shared(Uint32Array, n));
     this.og = shared(Float32Array, rows);
     this.oh = shared(Float32Array, rows);
     this.hist = shared(Float64Array, slots * histSize);
     this.sw = stride * histogramWidth(h === null);
-    const F = bins.length;
-    // whole groups of four features per thread; this thread takes the first range
-    const per = Math.ceil(F / threads / 4) * 4;
-    this.lo = Math.min(F, per);
+    const W = this.codes.words;
+    // whole words (four features) per thread; this thread takes the first range
+    const per = Math.ceil(W / threads);
+    this.lo = Math.min(W, per);
+    this.cq = new Uint32Array(sparseScratch(rows, this.lo));
     for (let t = 1; t < threads; t++) {
-      const lo = Math.min(F, t * per);
-      const hi = Math.min(F, (t + 1) * per);
+      const lo = Math.min(W, t * per);
+      const hi = Math.min(W, (t + 1) * per);
       if (lo >= hi) break;
       const w = new Worker(SOURCE, {
         eval: true,
-        workerData: { ctrl: this.ctrl, bins, quads: this.quads, hist: this.hist, g, h, idx: this.idx, og: this.og, oh: this.oh, lo, hi, histSize, sw: this.sw },
+        workerData: { ctrl: this.ctrl, quads: this.codes.quads, rowWords: this.codes.rowWords, ws: this.codes.ws, hist: this.hist, g, h, idx: this.idx, og: this.og, oh: this.oh, lo, hi, histSize, sw: this.sw },
       });
       w.unref();
       this.workers.push(w);
@@ -126,7 +130,7 @@ export class HistogramThreads {
     Atomics.store(c, DONE, 0);
     Atomics.store(c, SEQ, ++this.seq);
     Atomics.notify(c, SEQ);
-    histogramFeatures(hist, this.bins, this.quads, this.sw, useIdx ? this.og : gk.subarray(0, m), hk ? (useIdx ? this.oh : hk.subarray(0, m)) : null,
+    histogramWords(hist, this.codes.quads, this.codes.rowWords, this.codes.ws, this.cq, this.sw, useIdx ? this.og : gk.subarray(0, m), hk ? (useIdx ? this.oh : hk.subarray(0, m)) : null,
       useIdx ? this.idx : null, start, m, 0, this.lo);
     for (;;) {
       const done = Atomics.load(c, DONE);

@@ -16,6 +16,13 @@ const ConfigSchema = z.strictObject({
     executionProvider: z.enum(['cpu', 'cuda']).default('cpu'),
     intraOpThreads: z.number().int().min(0).default(0),
     interOpThreads: z.number().int().min(0).default(1),
+    /**
+     * let onnxruntime's idle threads spin (busy-wait) for work instead of
+     * sleeping. Spinning only saves wake-ups between a run's operators; in a
+     * batch pipeline it burns a core the reader, writer and drift counting
+     * need (docs/performance.md § Drift histograms). @defaultValue false
+     */
+    allowSpinning: z.boolean().default(false),
   }).prefault({}),
   redis: z.strictObject({
     url: z.string().default('redis://127.0.0.1:6379'), // DEFAULT_REDIS_URL in queue/redis-url.ts
@@ -50,6 +57,7 @@ const ENV_OVERRIDES: Array<[string, string[], (v: string) => unknown]> = [
   ['ORTQ_REQUIRE_SIGNATURE', ['repository', 'trust', 'requireSignature'], (v) => v === '1' || v === 'true'],
   ['ORTQ_EXECUTION_PROVIDER', ['inference', 'executionProvider'], String],
   ['ORTQ_INTRA_OP_THREADS', ['inference', 'intraOpThreads'], Number],
+  ['ORTQ_ALLOW_SPINNING', ['inference', 'allowSpinning'], (v) => v === '1' || v === 'true'],
   ['REDIS_URL', ['redis', 'url'], String],
   ['ORTQ_REDIS_PREFIX', ['redis', 'prefix'], String],
   ['ORTQ_WORKER_CONCURRENCY', ['queue', 'workerConcurrency'], Number],

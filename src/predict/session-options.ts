@@ -2,11 +2,20 @@ import type ort from 'onnxruntime-node';
 import type { OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
 
-/** Session options from config: intra-op threads and the execution provider (CUDA falls back to CPU per op). */
+/**
+ * Session options from config: intra-op threads, spinning, and the execution
+ * provider (CUDA falls back to CPU per op). Spinning is off unless
+ * `allowSpinning`: onnxruntime's threads then sleep between operators and
+ * between batches instead of busy-waiting (session.intra_op.allow_spinning,
+ * onnxruntime_session_options_config_keys.h; the Node binding takes it
+ * through `extra`).
+ */
 export function sessionOptions(inference?: OrtqConfig['inference']): ort.InferenceSession.SessionOptions {
+  const spin = inference?.allowSpinning === true ? '1' : '0';
   const opts: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     executionProviders: inference?.executionProvider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
   };
   if (inference?.intraOpThreads) opts.intraOpNumThreads = inference.intraOpThreads;
   if (inference?.interOpThreads) opts.interOpNumThreads = inference.interOpThreads;

@@ -74,13 +74,41 @@ export class DriftAccumulator {
     this.outputs = countersFor(profile.outputs);
   }
 
-  /** Counts the profiled columns of an input batch; columns the batch lacks are left as they are. */
-  addBatch(batch: RecordBatch): void {
+  /** digest of the profile whose bins these are */
+  get profile(): string {
+    return this.profileDigest;
+  }
+
+  /** The inner edges of a profiled input column binned as numbers, or null (not profiled, or binned as categories). */
+  featureEdges(name: string): Float64Array | null {
+    return this.features.get(name)?.binner?.edges ?? null;
+  }
+
+  /**
+   * Counts the profiled columns of an input batch; columns the batch lacks
+   * are left as they are, and so are the columns in `except` (counted
+   * elsewhere: addFeatureCounts).
+   */
+  addBatch(batch: RecordBatch, except?: ReadonlySet<string>): void {
     for (const [name, counter] of this.features) {
+      if (except?.has(name)) continue;
       const vec = batch.getChild(name);
       if (vec) for (const chunk of arrowChunks(vec)) counter.add(chunk);
     }
     this.rows += batch.numRows;
+  }
+
+  /**
+   * Adds counts of an input column counted elsewhere against this column's
+   * edges (src/monitor/feed-counts.ts, on the inference thread): the bins,
+   * then the null slot. Rows are counted by addBatch.
+   */
+  addFeatureCounts(name: string, counts: ArrayLike<number>): void {
+    const c = this.features.get(name);
+    if (!c || c.counts.length !== counts.length) {
+      throw new OrtqError('ORTQ_INTERNAL', `drift counts for input column ${name}: ${counts.length} bins, the profile has ${c ? c.counts.length : 'no such column'}`, { column: name });
+    }
+    for (let i = 0; i < counts.length; i++) c.counts[i] += counts[i];
   }
 
   /** Counts input columns given as chunks (typed-array buffers), `rows` rows each. */

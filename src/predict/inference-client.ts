@@ -9,7 +9,8 @@ import 'onnxruntime-node';
 import type { OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
 import type { ColumnMajorFeed } from '../onnx/column-major.js';
-import type { ThreadReady, ThreadReply, ThreadTensor } from './inference-thread.js';
+import type { FeedCountRequest, FeedCounts } from '../monitor/feed-counts.js';
+import type { ThreadCounted, ThreadReady, ThreadReply, ThreadTensor } from './inference-thread.js';
 import { sessionLoadError, sessionOptions } from './session-options.js';
 
 /** The compiled inference-thread entry (dist/ when running from src/ under vitest). */
@@ -21,7 +22,19 @@ function threadFile(): string {
 }
 
 export interface SessionFacts { outputNames: string[]; inputNames: string[]; columnMajor: Record<string, ColumnMajorFeed> }
-export type ThreadResult = Extract<ThreadReply, { outputs: unknown }>;
+/** The counts a run's `count` asked for and the feeds, handed back once the inference thread has counted them. */
+export interface FeedCountResult { counted: FeedCounts[]; feeds: Record<string, ThreadTensor> }
+export type ThreadResult = Extract<ThreadReply, { outputs: unknown }> & {
+  /** with `count`: settles when the feeds are counted (`feeds` above is then empty) */
+  counted?: Promise<FeedCountResult>;
+};
+
+interface Pending {
+  resolve: (r: ThreadResult) => void;
+  reject: (e: Error) => void;
+  /** with `count`: the second reply's */
+  counted?: { promise: Promise<FeedCountResult>; resolve: (r: FeedCountResult) => void; reject: (e: Error) => void };
+}
 
 /**
  * A model's onnxruntime session in its own worker thread. run() posts the
@@ -31,7 +44,9 @@ export type ThreadResult = Extract<ThreadReply, { outputs: unknown }>;
  */
 export class InferenceThread {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (r: ThreadResult) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, Pending>();
+  /** count plans this thread was sent (FeedCountRequest.plan) */
+  private readonly plans = new Set<number>();
   private nextId = 1;
   private failure: Error | null = null;
   readonly ready: Promise<SessionFacts>;
@@ -46,7 +61,7 @@ export class InferenceThread {
     let readyReject!: (e: Error) => void;
     this.ready = new Promise((res, rej) => { readyResolve = res; readyReject = rej; });
     this.ready.catch(() => undefined);
-    this.worker.on('message', (msg: ThreadReply | ThreadReady | { id: 0; error: string }) => {
+    this.worker.on('message', (msg: ThreadReply | ThreadCounted | ThreadReady | { id: 0; error: string }) => {
       if (msg.id === 0) {
         if ('error' in msg) readyReject(sessionLoadError(msg.error, this.inference));
         else if ('outputNames' in msg) readyResolve({ outputNames: msg.outputNames, inputNames: msg.inputNames, columnMajor: msg.columnMajor });
@@ -54,16 +69,34 @@ export class InferenceThread {
         return;
       }
       const p = this.pending.get(msg.id);
-      this.pending.delete(msg.id);
-      this.idle();
       if (!p) return;
-      if ('error' in msg) p.reject(new OrtqError('ORTQ_INFERENCE_FAILED', `onnxruntime failed: ${msg.error}`));
-      else if ('outputs' in msg) p.resolve(msg);
+      if ('counted' in msg || 'countError' in msg) {
+        this.pending.delete(msg.id);
+        this.idle();
+        if ('countError' in msg) p.counted?.reject(new OrtqError('ORTQ_INTERNAL', `drift counting on the inference thread failed: ${msg.countError}`));
+        else p.counted?.resolve({ counted: msg.counted, feeds: msg.feeds });
+        return;
+      }
+      // a reply that says counting follows keeps its entry for the counts
+      if (!('outputs' in msg && msg.counting && p.counted)) {
+        this.pending.delete(msg.id);
+        this.idle();
+      }
+      if ('error' in msg) {
+        const err = new OrtqError('ORTQ_INFERENCE_FAILED', `onnxruntime failed: ${msg.error}`);
+        p.reject(err);
+        p.counted?.reject(err);
+      } else if ('outputs' in msg) {
+        p.resolve(msg.counting && p.counted ? { ...msg, counted: p.counted.promise } : msg);
+      }
     });
     const die = (err: Error) => {
       this.failure ??= err;
       readyReject(err);
-      for (const p of this.pending.values()) p.reject(err);
+      for (const p of this.pending.values()) {
+        p.reject(err);
+        p.counted?.reject(err);
+      }
       this.pending.clear();
     };
     this.worker.on('error', (err) => die(new OrtqError('ORTQ_INFERENCE_FAILED', `inference thread crashed: ${err.message}`)));
@@ -77,8 +110,11 @@ export class InferenceThread {
   /**
    * Scores one batch. `finite` is false when an input fed column-major held a
    * NaN or ±Infinity (always true for other inputs: nothing is checked there).
+   * With `count`, the thread also counts those feeds' columns into drift bins
+   * after replying: the result's `counted` settles with the counts and the
+   * feeds (see src/monitor/feed-counts.ts).
    */
-  async run(feeds: Record<string, ThreadTensor>): Promise<ThreadResult> {
+  async run(feeds: Record<string, ThreadTensor>, count?: FeedCountRequest[]): Promise<ThreadResult> {
     await this.ready;
     if (this.failure) throw this.failure;
     const id = this.nextId++;
@@ -87,10 +123,24 @@ export class InferenceThread {
       const b = (t.data as { buffer?: unknown }).buffer;
       if (b instanceof ArrayBuffer && !transfer.includes(b)) transfer.push(b);
     }
+    // a plan's columns go to the thread once; messages arrive in order, so later requests name it only
+    const sent = count?.map((c) => {
+      if (this.plans.has(c.plan)) return { plan: c.plan, feed: c.feed, rows: c.rows };
+      this.plans.add(c.plan);
+      return c;
+    });
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      const entry: Pending = { resolve, reject };
+      if (sent && sent.length > 0) {
+        let res!: (r: FeedCountResult) => void;
+        let rej!: (e: Error) => void;
+        const promise = new Promise<FeedCountResult>((a, b) => { res = a; rej = b; });
+        promise.catch(() => undefined); // the caller awaits it; a failed run rejects it too
+        entry.counted = { promise, resolve: res, reject: rej };
+      }
+      this.pending.set(id, entry);
       this.worker.ref();
-      this.worker.postMessage({ id, feeds }, transfer);
+      this.worker.postMessage({ id, feeds, ...(sent && sent.length > 0 ? { count: sent } : {}) }, transfer);
     });
   }
 

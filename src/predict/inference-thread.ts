@@ -13,12 +13,20 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { columnMajorModel, type ColumnMajorFeed } from '../onnx/column-major.js';
+import { FeedCounter, type FeedCountRequest, type FeedCounts } from '../monitor/feed-counts.js';
 
 export interface ThreadTensor { type: string; data: ArrayLike<unknown> & { buffer?: ArrayBufferLike }; dims: number[] }
-export type ThreadRequest = { id: number; feeds: Record<string, ThreadTensor> };
+/** `count`: drift histograms of feed columns, counted here after the reply (src/monitor/feed-counts.ts) */
+export type ThreadRequest = { id: number; feeds: Record<string, ThreadTensor>; count?: FeedCountRequest[] };
+/**
+ * A request with `count` gets two replies: the outputs (`feeds` empty,
+ * `counting` true), then, once the feeds are counted, a ThreadCounted with
+ * the counts per request of `count` and the feeds handed back.
+ */
 export type ThreadReply =
-  | { id: number; outputs: Record<string, ThreadTensor>; feeds: Record<string, ThreadTensor>; finite: boolean }
+  | { id: number; outputs: Record<string, ThreadTensor>; feeds: Record<string, ThreadTensor>; finite: boolean; counting?: boolean }
   | { id: number; error: string };
+export type ThreadCounted = { id: number; counted: FeedCounts[]; feeds: Record<string, ThreadTensor> } | { id: number; countError: string };
 export interface ThreadReady { id: 0; outputNames: string[]; inputNames: string[]; columnMajor: Record<string, ColumnMajorFeed> }
 
 const port = parentPort!;
@@ -53,6 +61,30 @@ function transferable(a: unknown): ArrayBuffer | null {
   return buf instanceof ArrayBuffer ? buf : null;
 }
 
+const counter = new FeedCounter();
+
+/** The feed buffers to hand back, each once. */
+function feedBuffers(feeds: Record<string, ThreadTensor>): ArrayBuffer[] {
+  const transfer: ArrayBuffer[] = [];
+  for (const t of Object.values(feeds)) {
+    const b = transferable(t.data);
+    if (b && !transfer.includes(b)) transfer.push(b);
+  }
+  return transfer;
+}
+
+/** Counts the feeds a request asked for, after its outputs went back, then hands the feeds back with the counts. */
+function countFeeds(req: ThreadRequest & { count: FeedCountRequest[] }): void {
+  let counted: FeedCounts[];
+  try {
+    counted = req.count.map((c) => counter.count(c, req.feeds[c.feed]?.data));
+  } catch (err) {
+    port.postMessage({ id: req.id, countError: (err as Error).message } satisfies ThreadCounted);
+    return;
+  }
+  port.postMessage({ id: req.id, counted, feeds: req.feeds } satisfies ThreadCounted, [...feedBuffers(req.feeds), ...counted.flat().map((c) => c.buffer as ArrayBuffer)]);
+}
+
 port.on('message', async (req: ThreadRequest) => {
   try {
     const session = await ready;
@@ -64,23 +96,24 @@ port.on('message', async (req: ThreadRequest) => {
       if (f.check && results[f.check] && !Number.isFinite(Number((results[f.check] as ort.Tensor).data[0]))) finite = false;
     }
     const outputs: Record<string, ThreadTensor> = {};
-    const transfer: ArrayBuffer[] = [];
     for (const name of session.outputNames) {
       if (hidden.has(name)) continue;
       const t = results[name] as ort.Tensor;
       outputs[name] = { type: t.type, data: t.data as ThreadTensor['data'], dims: [...t.dims] };
     }
-    for (const t of Object.values(req.feeds)) {
-      const b = transferable(t.data);
-      if (b && !transfer.includes(b)) transfer.push(b);
-    }
+    // with drift counts to make, the feeds stay here until they are counted
+    const counting = req.count !== undefined && req.count.length > 0;
+    const handBack = counting ? {} : req.feeds;
+    const transfer = feedBuffers(handBack);
+    const reply: ThreadReply = { id: req.id, outputs, feeds: handBack, finite, ...(counting ? { counting } : {}) };
     try {
       const outBufs = Object.values(outputs).map((o) => transferable(o.data)).filter((b): b is ArrayBuffer => b !== null && !transfer.includes(b));
-      port.postMessage({ id: req.id, outputs, feeds: req.feeds, finite } satisfies ThreadReply, [...transfer, ...outBufs]);
+      port.postMessage(reply, [...transfer, ...outBufs]);
     } catch {
       // onnxruntime's output buffers may not be transferable: send them as copies
-      port.postMessage({ id: req.id, outputs, feeds: req.feeds, finite } satisfies ThreadReply, transfer);
+      port.postMessage(reply, transfer);
     }
+    if (counting) countFeeds(req as ThreadRequest & { count: FeedCountRequest[] });
   } catch (err) {
     port.postMessage({ id: req.id, error: (err as Error).message } satisfies ThreadReply);
   }

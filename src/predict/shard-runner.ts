@@ -8,6 +8,7 @@ import { readBatches } from '../io/read.js';
 import type { ModelRepository, ResolvedModel } from '../repo/model-repository.js';
 import { buildFeatures, FeatureScratch, type FeatureBatch, type InputSpec } from './features.js';
 import { inferenceThreadFor, type InferenceThread, type ThreadResult } from './inference-client.js';
+import { FeedCountPlanner, type FeedCountPlan } from './drift-feed.js';
 import type { ThreadTensor } from './inference-thread.js';
 import { batchFromColumns, outputColumns } from './outputs.js';
 import type { StepReceipt } from '../kinds/types.js';
@@ -121,6 +122,9 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   const scratch = new FeatureScratch();
   // drift histograms counted in the same pass, against the profile the run was planned with
   const drift = plan.profile ? new DriftAccumulator(plan.profile.profile, plan.profile.digest, model.manifest.classLabels ?? {}) : null;
+  // plain float32 columns fed column-major are counted by the inference thread, from the feed (drift-feed.ts)
+  const feedCounts = drift ? new FeedCountPlanner(drift, plan.job.features, inputs, columnMajor) : null;
+  const counting: Array<Promise<void>> = [];
   // scored batches are written strictly in order: each step waits for the one before
   let tail: Promise<void> = Promise.resolve();
   const inflight: Array<Promise<void>> = [];
@@ -130,23 +134,32 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
       const file = { path: input.path, format: input.format, size: input.size, mtimeMs: 0 };
       for await (const batch of readAhead(readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize }))) {
         const rowBase = rowsRead;
-        drift?.addBatch(batch);
         const featureArgs = { batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: input.path, rowBase, scratch, columnMajor };
         const fb = buildFeatures(featureArgs);
+        const toCount = feedCounts?.plan(batch, fb) ?? null;
+        drift?.addBatch(batch, toCount?.columns);
         rowsRead += batch.numRows;
         batches++;
-        const score = async (f: FeatureBatch): Promise<ThreadResult> => {
-          const r = await thread.run(Object.fromEntries([...f.tensors].map(([name, t]) => [name, t as ThreadTensor]))).catch((err: Error) => {
+        const score = async (f: FeatureBatch, count: FeedCountPlan | null = null): Promise<ThreadResult> => {
+          const r = await thread.run(Object.fromEntries([...f.tensors].map(([name, t]) => [name, t as ThreadTensor])), count?.requests).catch((err: Error) => {
             throw new OrtqError('ORTQ_INFERENCE_FAILED', `${input.path}: rows ${rowBase}..${rowBase + batch.numRows - 1}: ${err.message}`);
           });
           for (const [name, t] of Object.entries(r.feeds)) scratch.give(name, t.data);
+          if (r.counted && count) {
+            const counted = r.counted.then((c) => {
+              for (const [name, t] of Object.entries(c.feeds)) scratch.give(name, t.data);
+              feedCounts!.add(count, c.counted);
+            });
+            counted.catch(() => undefined); // awaited before the receipt
+            counting.push(counted);
+          }
           return r;
         };
         // The fast path does not look at values; when the model saw a NaN or
         // ±Infinity the batch is built again by the careful path, which applies
         // the null policy, and scored again.
         if (fb.rows === 0) rowsSkipped += fb.skipped;
-        const scored = fb.rows === 0 ? null : score(fb).then(async (r) => {
+        const scored = fb.rows === 0 ? null : score(fb, toCount).then(async (r) => {
           if (r.finite || fb.valuesSeen) return { r, fb };
           const again = buildFeatures({ ...featureArgs, careful: true });
           return { r: again.rows > 0 ? await score(again) : null, fb: again };
@@ -170,6 +183,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
       }
     }
     await tail;
+    await Promise.all(counting);
     const w = writer as PartWriter | null; // assigned inside the pipeline steps
     const committed = w ? await w.commit() : null;
     const receipt: StepReceipt = {
@@ -185,7 +199,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
     log?.debug({ rows: rowsWritten }, 'shard committed');
     return receipt;
   } catch (err) {
-    await Promise.allSettled(inflight);
+    await Promise.allSettled([...inflight, ...counting]);
     await (writer as PartWriter | null)?.abort().catch(() => undefined);
     throw err;
   }

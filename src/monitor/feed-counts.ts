@@ -1,0 +1,45 @@
+/**
+ * Drift counting of input columns straight from a model feed, on the
+ * inference thread. A batch the fast path built column-major (`[k, rows]`,
+ * src/predict/features.ts) holds each float32 source column unchanged as one
+ * contiguous run of the feed, so the thread that already has the feed counts
+ * it after replying with the outputs, while the caller's thread reads and
+ * assembles the next batch. The counts are exactly those the caller would
+ * have counted from the Arrow column (the same NumericBinner).
+ */
+import { OrtqError } from '../errors.js';
+import { NumericBinner } from './binner.js';
+
+/** One column of a feed: its index in the feed's first dimension and its profile's inner edges. */
+export interface FeedColumn { index: number; edges: number[] }
+
+/**
+ * What to count in one feed. `plan` names a column list the thread keeps:
+ * `columns` is sent with a plan's first request only.
+ */
+export interface FeedCountRequest { plan: number; feed: string; rows: number; columns?: FeedColumn[] }
+
+/** Counts per column of a request's plan, in the plan's order (bins, then the null slot for NaN). */
+export type FeedCounts = Float64Array[];
+
+/** The inference thread's side: plans by id, each column's binner made once. */
+export class FeedCounter {
+  private readonly plans = new Map<number, Array<{ index: number; binner: NumericBinner }>>();
+
+  count(req: FeedCountRequest, data: unknown): FeedCounts {
+    let cols = this.plans.get(req.plan);
+    if (!cols) {
+      if (!req.columns) throw new OrtqError('ORTQ_INTERNAL', `drift count plan ${req.plan} was never sent to this thread`);
+      cols = req.columns.map((c) => ({ index: c.index, binner: new NumericBinner(c.edges) }));
+      this.plans.set(req.plan, cols);
+    }
+    if (!(data instanceof Float32Array)) throw new OrtqError('ORTQ_INTERNAL', `drift counts of feed ${req.feed}: expected float32 data`);
+    const { rows } = req;
+    return cols.map(({ index, binner }) => {
+      if ((index + 1) * rows > data.length) throw new OrtqError('ORTQ_INTERNAL', `drift counts of feed ${req.feed}: column ${index} is beyond its ${data.length} values`);
+      const counts = new Float64Array(binner.bins + 1);
+      binner.count(data.subarray(index * rows, (index + 1) * rows), rows, counts);
+      return counts;
+    });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Which drift histograms the inference thread counts. A batch the fast path
+ * built column-major holds each plain float32 source column unchanged in the
+ * feed (features.ts copyColumnMajor: one TypedArray.set), so the inference
+ * thread, which has the feed and otherwise waits for the next batch, counts
+ * those columns after replying (src/monitor/feed-counts.ts) while this
+ * thread reads and assembles the next batch. Every other profiled column is
+ * counted here from the Arrow batch, as before. The counts are the same
+ * either way: the same values against the same NumericBinner.
+ */
+import { Precision, Type, type RecordBatch, type Vector } from 'apache-arrow';
+import type { FeedCountRequest } from '../monitor/feed-counts.js';
+import type { DriftAccumulator } from '../monitor/histograms.js';
+import { fixedListInfo, type InputSpec } from './feature-schema.js';
+import type { FeatureBatch } from './features.js';
+
+/** What one batch asks the inference thread to count. */
+export interface FeedCountPlan {
+  requests: FeedCountRequest[];
+  /** per request, the input column of each count the thread returns */
+  names: string[][];
+  /** every column in `names`: addBatch leaves them to the thread */
+  columns: ReadonlySet<string>;
+}
+
+/** Plan ids by profile, feed and columns, shared by every shard of this process (the thread keeps a plan's edges by id). */
+const planIds = new Map<string, number>();
+
+function isPlainFloat32(vec: Vector): boolean {
+  const t = vec.type as unknown as { typeId: Type; precision?: Precision };
+  return t.typeId === Type.Float && t.precision === Precision.SINGLE && vec.data.length === 1 && vec.nullCount === 0;
+}
+
+export class FeedCountPlanner {
+  private readonly cache = new Map<string, { plan: number; columns: FeedCountRequest['columns'] }>();
+
+  constructor(
+    private readonly drift: DriftAccumulator,
+    private readonly features: Record<string, string[]>,
+    private readonly inputs: readonly InputSpec[],
+    private readonly columnMajor: ReadonlySet<string>,
+  ) {}
+
+  /** The counts the inference thread can make for this batch, or null (then addBatch counts every column). */
+  plan(batch: RecordBatch, fb: FeatureBatch): FeedCountPlan | null {
+    // valuesSeen is false only for a batch the fast column-major path built
+    if (fb.valuesSeen || fb.keep || fb.rows === 0 || fb.rows !== batch.numRows) return null;
+    const rows = batch.numRows;
+    const requests: FeedCountRequest[] = [];
+    const names: string[][] = [];
+    const taken = new Set<string>();
+    for (const spec of this.inputs) {
+      const tensor = fb.tensors.get(spec.name);
+      if (spec.elemType !== 'float32' || !this.columnMajor.has(spec.name) || !tensor || !(tensor.data instanceof Float32Array)) continue;
+      const cols: Array<{ name: string; index: number }> = [];
+      const here = new Set<string>();
+      let index = 0;
+      for (const name of this.features[spec.name] ?? []) {
+        const vec = batch.getChild(name);
+        if (!vec) return null;
+        const width = fixedListInfo(vec.type)?.size ?? 1;
+        if (width === 1 && !taken.has(name) && !here.has(name) && isPlainFloat32(vec) && this.drift.featureEdges(name)) {
+          cols.push({ name, index });
+          here.add(name);
+        }
+        index += width;
+      }
+      if (tensor.dims[0] !== index || tensor.dims[1] !== rows || cols.length === 0) continue;
+      for (const c of cols) taken.add(c.name);
+      const key = `${spec.name}\0${cols.map((c) => `${c.name}\0${c.index}`).join('\0')}`;
+      let cached = this.cache.get(key);
+      if (!cached) {
+        const globalKey = `${this.drift.profile}\0${key}`;
+        let plan = planIds.get(globalKey);
+        if (plan === undefined) planIds.set(globalKey, (plan = planIds.size + 1));
+        cached = { plan, columns: cols.map((c) => ({ index: c.index, edges: Array.from(this.drift.featureEdges(c.name)!) })) };
+        this.cache.set(key, cached);
+      }
+      requests.push({ plan: cached.plan, feed: spec.name, rows, columns: cached.columns });
+      names.push(cols.map((c) => c.name));
+    }
+    return requests.length > 0 ? { requests, names, columns: taken } : null;
+  }
+
+  /** Adds the counts the thread returned for a plan. */
+  add(plan: FeedCountPlan, counted: ArrayLike<ArrayLike<number>>[]): void {
+    plan.names.forEach((cols, i) => cols.forEach((name, j) => this.drift.addFeatureCounts(name, counted[i][j])));
+  }
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildHistogram, histogramSize, histogramWidth, packCodes, sparseScratch } from '../../../src/kinds/train/trainers/gbdt/histogram.js';
+import { Workspace } from '../../../src/kinds/train/trainers/gbdt/workspace.js';
 
 /** Per-bin sums the slow way: gradients, rows and (when given) hessians; `features` with the padding. */
 function naive(bins: Uint8Array[], features: number, stride: number, g: Float32Array, h: Float32Array | null, rows: number[]): Float64Array {
@@ -41,21 +42,34 @@ describe('gbdt histograms', () => {
   });
 
   for (const hessian of [false, true]) {
-    it(`${hessian ? 'with' : 'without'} hessians: width ${hessian ? 3 : 2}, same sums as one row at a time (root, dense and sparse nodes)`, () => {
-      const hs = hessian ? h : null;
-      const size = histogramSize(F, stride, !hessian);
-      expect(size).toBe(8 * stride * histogramWidth(!hessian));
-      const hist = new Float64Array(size);
-      buildHistogram(hist, codes, stride, g, hs, null, 0, n, og, oh, cq);
-      expect(Array.from(hist)).toEqual(Array.from(naive(bins, 8, stride, g, hs, Array.from({ length: n }, (_, i) => i))));
-      const all = Uint32Array.from({ length: n }, (_, i) => i);
-      for (const keep of [(i: number) => i % 3 !== 0, (i: number) => i % 20 === 7]) {
-        const idx = all.filter(keep);
-        // a node that starts inside the partition
-        const part = Uint32Array.of(5, 6, ...idx);
-        buildHistogram(hist, codes, stride, g, hs, part, 2, part.length, og, oh, cq);
-        expect(Array.from(hist)).toEqual(Array.from(naive(bins, 8, stride, g, hs, Array.from(idx))));
-      }
-    });
+    for (const wasm of [false, true]) {
+      it(`${hessian ? 'with' : 'without'} hessians, ${wasm ? 'WebAssembly' : 'JavaScript'} loops: width ${hessian ? 3 : 2}, same sums as one row at a time (root, dense and sparse nodes)`, () => {
+        const size = histogramSize(F, stride, !hessian);
+        expect(size).toBe(8 * stride * histogramWidth(!hessian));
+        // the WebAssembly loops read everything from the workspace's memory
+        const ws = wasm ? new Workspace(bins, n, 1, hessian, 1, size) : null;
+        if (ws) {
+          expect(ws.kernels).not.toBeNull();
+          ws.g.set(g);
+          ws.h?.set(h);
+        }
+        const gs = ws ? ws.g : g;
+        const hs = hessian ? (ws ? ws.h : h) : null;
+        const hist = ws ? ws.slots[0] : new Float64Array(size);
+        const run = (idx: Uint32Array | null, start: number, end: number) =>
+          ws ? buildHistogram(hist, ws.codes, stride, gs, hs, idx, start, end, ws.og, ws.oh, ws.cq, ws.kernels) : buildHistogram(hist, codes, stride, gs, hs, idx, start, end, og, oh, cq);
+        run(null, 0, n);
+        expect(Array.from(hist)).toEqual(Array.from(naive(bins, 8, stride, g, hessian ? h : null, Array.from({ length: n }, (_, i) => i))));
+        const all = Uint32Array.from({ length: n }, (_, i) => i);
+        for (const keep of [(i: number) => i % 3 !== 0, (i: number) => i % 20 === 7]) {
+          const idx = all.filter(keep);
+          // a node that starts inside the partition
+          const part = ws ? ws.idx : new Uint32Array(n);
+          part.set([5, 6, ...idx]);
+          run(part, 2, idx.length + 2);
+          expect(Array.from(hist)).toEqual(Array.from(naive(bins, 8, stride, g, hessian ? h : null, Array.from(idx))));
+        }
+      });
+    }
   }
 });

@@ -5,8 +5,9 @@ import { TreeGrower } from './grower.js';
 import { lossFor } from './loss.js';
 import type { GbdtParams } from './params.js';
 import { histogramSize } from './histogram.js';
-import { HistogramThreads, shareBins } from './parallel.js';
+import { HistogramThreads } from './parallel.js';
 import { addBinned, addRaw, type Tree } from './tree.js';
+import { Workspace } from './workspace.js';
 
 /** Fewer training rows than this are not worth starting histogram threads for. */
 export const PARALLEL_MIN_ROWS = 20_000;
@@ -47,16 +48,15 @@ export function fitGbdt(columns: Float64Array[], y: Float64Array, opts: FitOptio
   const n = yt.length;
   const K = loss.outputs;
   const parallel = (opts.threads ?? 1) > 1 && p.maxLeaves !== null && n >= PARALLEL_MIN_ROWS;
-  const bins = parallel ? shareBins(binColumns(mapper, columns, rows)) : binColumns(mapper, columns, rows);
-  const floats = (len: number) => (parallel ? new Float32Array(new SharedArrayBuffer(len * 4)) : new Float32Array(len));
-  const g = floats(n * K);
-  const h = loss.constantHessian ? null : floats(n * K);
+  const bins = binColumns(mapper, columns, rows);
   const stride = mapper.missingBin + 1;
-  const threads = parallel
-    ? new HistogramThreads(bins, g, h, n, p.maxLeaves! + 2, histogramSize(bins.length, stride, loss.constantHessian), stride, opts.threads!)
-    : null;
+  // at most maxLeaves + 1 histograms are held at once; no leaf bound: allocated as needed
+  const slots = p.maxLeaves !== null ? p.maxLeaves + 2 : null;
+  const ws = new Workspace(bins, n, K, !loss.constantHessian, slots, histogramSize(bins.length, stride, loss.constantHessian));
+  const { g, h } = ws;
+  const threads = parallel ? new HistogramThreads(ws, n, stride, opts.threads!) : null;
   try {
-    return boost(columns, y, opts, loss, mapper, yt, g, h, new TreeGrower(bins, mapper, n, { ...p, constantHessian: loss.constantHessian }, threads), split);
+    return boost(columns, y, opts, loss, mapper, yt, g, h, new TreeGrower(bins, mapper, n, { ...p, constantHessian: loss.constantHessian }, ws, threads), split);
   } finally {
     threads?.close();
   }

@@ -1,8 +1,9 @@
 import type { BinMapper } from './binning.js';
-import { buildHistogram, histogramSize, histogramWidth, packCodes, sparseScratch, subtractInto, type Codes } from './histogram.js';
+import { buildHistogram, histogramWidth, subtractInto } from './histogram.js';
 import type { HistogramThreads } from './parallel.js';
 import { findSplit, nodeValue, SplitOut, type SplitContext } from './split.js';
 import { allocTree, type Tree } from './tree.js';
+import type { Workspace } from './workspace.js';
 
 export interface GrowerOptions {
   maxLeaves: number | null;
@@ -23,13 +24,7 @@ export interface GrowerOptions {
  */
 export class TreeGrower {
   private readonly idx: Uint32Array;
-  /** bin codes four features to a word (histogram.ts packCodes) */
-  private readonly codes: Codes;
-  /** node-order scratch for the codes of sparse nodes (histogram.ts histogramWords) */
-  private readonly cq: Uint32Array;
   private readonly tmp: Uint32Array;
-  private readonly og: Float32Array;
-  private readonly oh: Float32Array;
   private readonly pool: Float64Array[] = [];
   private readonly free: number[] = [];
   private readonly ctx: SplitContext;
@@ -59,28 +54,15 @@ export class TreeGrower {
   private nFinalLeaves = 0;
 
   constructor(private readonly bins: Uint8Array[], private readonly mapper: BinMapper, private readonly rows: number,
-    private readonly opts: GrowerOptions, private readonly threads: HistogramThreads | null = null) {
+    private readonly opts: GrowerOptions, private readonly ws: Workspace, private readonly threads: HistogramThreads | null = null) {
     const stride = mapper.missingBin + 1;
     const width = histogramWidth(opts.constantHessian);
-    this.histSize = histogramSize(bins.length, stride, opts.constantHessian);
+    this.histSize = ws.histSize;
     this.tmp = new Uint32Array(rows);
-    if (threads) {
-      // shared buffers: the histogram threads read the row partition and write the slots
-      this.idx = threads.idx;
-      this.codes = threads.codes;
-      this.cq = new Uint32Array(0);
-      this.og = threads.og;
-      this.oh = threads.oh;
-      for (let i = threads.slots - 1; i >= 0; i--) {
-        this.pool[i] = threads.slot(i);
-        this.free.push(i);
-      }
-    } else {
-      this.idx = new Uint32Array(rows);
-      this.codes = packCodes(bins);
-      this.cq = new Uint32Array(sparseScratch(rows, this.codes.words));
-      this.og = new Float32Array(rows);
-      this.oh = new Float32Array(rows);
+    this.idx = ws.idx;
+    for (let i = ws.slots.length - 1; i >= 0; i--) {
+      this.pool[i] = ws.slots[i];
+      this.free.push(i);
     }
     this.ctx = {
       nBinsNonMissing: mapper.nBinsNonMissing, hasMissing: mapper.hasMissing, missingBin: mapper.missingBin,
@@ -115,7 +97,7 @@ export class TreeGrower {
     if (n >= 2 * o.minSamplesLeaf && H >= 1e-3) {
       const s = this.take();
       if (this.threads) this.threads.build(s, g, h, false, 0, n);
-      else buildHistogram(this.pool[s], this.codes, this.ctx.stride, g, h, null, 0, n, this.og, this.oh, this.cq);
+      else this.build(s, g, h, null, 0, n);
       this.slot[root] = s;
       this.evaluate(root);
     }
@@ -133,9 +115,14 @@ export class TreeGrower {
 
   private take(): number {
     if (this.free.length > 0) return this.free.pop()!;
-    if (this.threads) throw new Error('gbdt: out of shared histogram slots');
+    if (this.ws.slots.length > 0) throw new Error('gbdt: out of histogram slots');
     this.pool.push(new Float64Array(this.histSize));
     return this.pool.length - 1;
+  }
+
+  private build(s: number, g: Float32Array, h: Float32Array | null, idx: Uint32Array | null, start: number, end: number): void {
+    const ws = this.ws;
+    buildHistogram(this.pool[s], ws.codes, this.ctx.stride, g, h, idx, start, end, ws.og, ws.oh, ws.cq, ws.kernels);
   }
 
   private release(node: number): void {
@@ -204,7 +191,7 @@ export class TreeGrower {
       const large = small === L ? R : L;
       const s = this.take();
       if (this.threads) this.threads.build(s, g, h, true, this.start[small], this.end[small]);
-      else buildHistogram(this.pool[s], this.codes, this.ctx.stride, g, h, this.idx, this.start[small], this.end[small], this.og, this.oh, this.cq);
+      else this.build(s, g, h, this.idx, this.start[small], this.end[small]);
       this.slot[small] = s;
       subtractInto(this.pool[this.slot[node]], this.pool[s]);
       this.slot[large] = this.slot[node];

@@ -1,3 +1,5 @@
+import type { WasmKernels } from './wasm.js';
+
 /**
  * Gradient/hessian histograms. One histogram holds every feature:
  * `hist[(f * stride + bin) * width + {0: sum of gradients, 1: rows, 2: sum of hessians}]`
@@ -22,16 +24,21 @@ export interface Codes {
   words: number;
   /** column-major: `quads[w][row]` */
   quads: Uint32Array[];
-  /** row-major: `rowWords[row * ws + w]`, ws = words rounded up to a power of two (≤ 16) or a multiple of 16, so a row shares no cache line */
+  /** row-major: `rowWords[row * ws + w]`, ws = rowStride(words) */
   rowWords: Uint32Array;
   ws: number;
 }
 
-/** `alloc` makes the arrays (shared memory for histogram threads). */
+/** Words a row takes in `rowWords`: `words` rounded up to a power of two (≤ 16) or a multiple of 16, so a row shares no cache line. */
+export function rowStride(words: number): number {
+  return words <= 16 ? 2 ** Math.ceil(Math.log2(Math.max(1, words))) : Math.ceil(words / 16) * 16;
+}
+
+/** `alloc` makes the arrays (workspace.ts: in the WebAssembly memory). */
 export function packCodes(bins: Uint8Array[], alloc: (n: number) => Uint32Array = (n) => new Uint32Array(n)): Codes {
   const n = bins[0]?.length ?? 0;
   const words = Math.ceil(bins.length / 4);
-  const ws = words <= 16 ? 2 ** Math.ceil(Math.log2(Math.max(1, words))) : Math.ceil(words / 16) * 16;
+  const ws = rowStride(words);
   const zero = new Uint8Array(n);
   const quads: Uint32Array[] = [];
   const rowWords = alloc(n * ws);
@@ -68,13 +75,13 @@ export function sparseScratch(n: number, words: number): number {
  */
 export function buildHistogram(
   hist: Float64Array, codes: Codes, stride: number, g: Float32Array, h: Float32Array | null,
-  idx: Uint32Array | null, start: number, end: number, og: Float32Array, oh: Float32Array, cq: Uint32Array,
+  idx: Uint32Array | null, start: number, end: number, og: Float32Array, oh: Float32Array, cq: Uint32Array, k: WasmKernels | null = null,
 ): void {
   hist.fill(0);
   const m = end - start;
   if (idx) gather(g, h, idx, start, m, og, oh);
   histogramWords(hist, codes.quads, codes.rowWords, codes.ws, cq, stride * histogramWidth(h === null),
-    idx ? og : g, h ? (idx ? oh : h) : null, idx, start, m, 0, codes.words);
+    idx ? og : g, h ? (idx ? oh : h) : null, idx, start, m, 0, codes.words, k);
 }
 
 /** Gradients (and hessians) of rows idx[start..start+m) into node order. */
@@ -88,18 +95,27 @@ export function gather(g: Float32Array, h: Float32Array | null, idx: Uint32Array
  * width 3 when `hs` is given, else 2): `gs`/`hs` are the m gradients in node
  * order; rows are idx[start..start+m), or 0..m-1 when idx is null. A sparse
  * node (m < n/16) gathers its words into `cq` (sparseScratch(n, hi - lo)
- * words) first. Also run by histogram threads (parallel.ts), so it and the
- * loops it calls use nothing from outside their own text.
+ * words) first. With `k` (wasm.ts) every array is in k's memory and the
+ * WebAssembly loops sum. Also run by histogram threads (parallel.ts), so it
+ * and the loops it calls use nothing from outside their own text.
  */
 export function histogramWords(hist: Float64Array, quads: Uint32Array[], rowWords: Uint32Array, ws: number, cq: Uint32Array, sw: number,
-  gs: Float32Array, hs: Float32Array | null, idx: Uint32Array | null, start: number, m: number, lo: number, hi: number): void {
+  gs: Float32Array, hs: Float32Array | null, idx: Uint32Array | null, start: number, m: number, lo: number, hi: number, k: WasmKernels | null): void {
   const sw4 = 4 * sw;
-  if (idx === null) {
+  const sparse = idx !== null && m * 16 < quads[lo].length;
+  if (sparse) gatherWords(rowWords, ws, idx, start, m, lo, hi, cq);
+  if (k) {
+    const run = idx !== null && !sparse ? (hs ? k.rows3 : k.rows2) : hs ? k.all3 : k.all2;
+    const at = idx ? idx.byteOffset + 4 * start : 0;
+    for (let w = lo; w < hi; w++) {
+      const p = sparse ? cq.byteOffset + 4 * (w - lo) * m : quads[w].byteOffset;
+      run(hist.byteOffset + 8 * w * sw4, p, gs.byteOffset, hs ? hs.byteOffset : 0, at, m, 8 * sw);
+    }
+  } else if (idx === null) {
     for (let w = lo; w < hi; w++) quadAll(hist, quads[w], 0, w * sw4, sw, gs, hs, m);
-  } else if (m * 16 >= quads[lo].length) {
+  } else if (!sparse) {
     for (let w = lo; w < hi; w++) quadRows(hist, quads[w], w * sw4, sw, gs, hs, idx, start, m);
   } else {
-    gatherWords(rowWords, ws, idx, start, m, lo, hi, cq);
     for (let w = lo; w < hi; w++) quadAll(hist, cq, (w - lo) * m, w * sw4, sw, gs, hs, m);
   }
 }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { gather, gatherWords, histogramWidth, histogramWords, packCodes, quadAll, quadOne, quadRows, sparseScratch, type Codes } from './histogram.js';
+import { gather, gatherWords, histogramWidth, histogramWords, quadAll, quadOne, quadRows, sparseScratch } from './histogram.js';
+import type { Workspace } from './workspace.js';
 
 // control words (Int32Array over a SharedArrayBuffer)
 const SEQ = 0;
@@ -15,11 +16,14 @@ const DONE = 8;
 const WAIT_MS = 120_000;
 
 function workerLoop(run: typeof histogramWords, scratch: typeof sparseScratch, d: {
-  ctrl: Int32Array; quads: Uint32Array[]; rowWords: Uint32Array; ws: number; hist: Float64Array; g: Float32Array; h: Float32Array | null;
-  idx: Uint32Array; og: Float32Array; oh: Float32Array; lo: number; hi: number; histSize: number; sw: number;
+  ctrl: Int32Array; quads: Uint32Array[]; rowWords: Uint32Array; ws: number; slots: Float64Array[]; g: Float32Array; h: Float32Array | null;
+  idx: Uint32Array; og: Float32Array; oh: Float32Array; cq: Uint32Array; lo: number; hi: number; sw: number;
+  module: WebAssembly.Module | null; memory: WebAssembly.Memory | null;
 }): void {
   let seq = 0;
-  const cq = new Uint32Array(scratch(d.idx.length, d.hi - d.lo));
+  const rows = d.idx.length;
+  const cq = d.cq.subarray(scratch(rows, d.lo), scratch(rows, d.hi));
+  const k = d.module && d.memory ? (new WebAssembly.Instance(d.module, { e: { m: d.memory } }).exports as unknown as Parameters<typeof run>[13]) : null;
   for (;;) {
     Atomics.wait(d.ctrl, 0, seq);
     seq = Atomics.load(d.ctrl, 0);
@@ -30,10 +34,9 @@ function workerLoop(run: typeof histogramWords, scratch: typeof sparseScratch, d
     const useIdx = d.ctrl[5] === 1;
     const start = d.ctrl[6];
     const m = d.ctrl[7] - start;
-    const hist = d.hist.subarray(slot * d.histSize, (slot + 1) * d.histSize);
     const gs = useIdx ? d.og : d.g.subarray(gOff, gOff + m);
     const hs = hOff < 0 || !d.h ? null : useIdx ? d.oh : d.h.subarray(hOff, hOff + m);
-    run(hist, d.quads, d.rowWords, d.ws, cq, d.sw, gs, hs, useIdx ? d.idx : null, start, m, d.lo, d.hi);
+    run(d.slots[slot], d.quads, d.rowWords, d.ws, cq, d.sw, gs, hs, useIdx ? d.idx : null, start, m, d.lo, d.hi, k);
     Atomics.add(d.ctrl, 8, 1);
     Atomics.notify(d.ctrl, 8);
   }
@@ -45,93 +48,69 @@ const SOURCE = [
   `(${workerLoop.toString()})(${histogramWords.name}, ${sparseScratch.name}, workerData);`,
 ].join('\n');
 
-function shared<T extends Float32Array | Float64Array | Uint32Array | Uint8Array | Int32Array>(
-  Ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number,
-): T {
-  return new Ctor(new SharedArrayBuffer(Math.max(1, n) * Ctor.BYTES_PER_ELEMENT));
-}
-
-/** Copies bin columns into shared memory (workers read them). */
-export function shareBins(bins: Uint8Array[]): Uint8Array[] {
-  return bins.map((b) => {
-    const s = shared(Uint8Array, b.length);
-    s.set(b);
-    return s;
-  });
-}
-
 /**
  * Histograms built by `threads` threads at once (this one included), each
- * taking a contiguous range of features; the subtraction trick and the
- * split search stay on this thread. Every buffer a histogram reads or writes
- * lives in shared memory: the bin columns, gradients, the row index
- * partition and `slots` histogram buffers. Callers block until all threads
- * are done (Atomics.wait), so results are identical to one thread.
+ * taking a contiguous range of words (four features each); the subtraction
+ * trick and the split search stay on this thread. Every buffer a histogram
+ * reads or writes lives in the workspace's shared memory (workspace.ts):
+ * codes, gradients, the row index partition, the scratch and the histogram
+ * slots. Callers block until all threads are done (Atomics.wait), so results
+ * are identical to one thread.
  */
 export class HistogramThreads {
-  readonly idx: Uint32Array;
-  /** bin codes four features to a word (histogram.ts packCodes), shared */
-  readonly codes: Codes;
-  /** this thread's node-order scratch for sparse nodes */
-  private readonly cq: Uint32Array;
-  readonly og: Float32Array;
-  readonly oh: Float32Array;
-  readonly hist: Float64Array;
-  private readonly ctrl = shared(Int32Array, 16);
+  readonly slots: number;
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(16 * 4));
   private readonly workers: Worker[] = [];
   private readonly lo: number;
+  private readonly cq: Uint32Array;
   private seq = 0;
   /** stride × doubles per bin (histogram.ts): 3 with hessians, 2 without */
   private readonly sw: number;
 
-  constructor(bins: Uint8Array[], private readonly g: Float32Array, private readonly h: Float32Array | null,
-    rows: number, readonly slots: number, readonly histSize: number, readonly stride: number, threads: number) {
-    this.idx = shared(Uint32Array, rows);
-    this.codes = packCodes(bins, (n) => shared(Uint32Array, n));
-    this.og = shared(Float32Array, rows);
-    this.oh = shared(Float32Array, rows);
-    this.hist = shared(Float64Array, slots * histSize);
-    this.sw = stride * histogramWidth(h === null);
-    const W = this.codes.words;
-    // whole words (four features) per thread; this thread takes the first range
+  constructor(private readonly ws: Workspace, rows: number, stride: number, threads: number) {
+    this.slots = ws.slots.length;
+    this.sw = stride * histogramWidth(ws.h === null);
+    const W = ws.codes.words;
+    // whole words per thread; this thread takes the first range
     const per = Math.ceil(W / threads);
     this.lo = Math.min(W, per);
-    this.cq = new Uint32Array(sparseScratch(rows, this.lo));
+    this.cq = ws.cq.subarray(0, sparseScratch(rows, this.lo));
+    const { quads, rowWords, ws: rowStride } = ws.codes;
     for (let t = 1; t < threads; t++) {
       const lo = Math.min(W, t * per);
       const hi = Math.min(W, (t + 1) * per);
       if (lo >= hi) break;
       const w = new Worker(SOURCE, {
         eval: true,
-        workerData: { ctrl: this.ctrl, quads: this.codes.quads, rowWords: this.codes.rowWords, ws: this.codes.ws, hist: this.hist, g, h, idx: this.idx, og: this.og, oh: this.oh, lo, hi, histSize, sw: this.sw },
+        workerData: {
+          ctrl: this.ctrl, quads, rowWords, ws: rowStride, slots: ws.slots, g: ws.g, h: ws.h, idx: ws.idx, og: ws.og, oh: ws.oh, cq: ws.cq,
+          lo, hi, sw: this.sw, module: ws.module, memory: ws.memory,
+        },
       });
       w.unref();
       this.workers.push(w);
     }
   }
 
-  slot(i: number): Float64Array {
-    return this.hist.subarray(i * this.histSize, (i + 1) * this.histSize);
-  }
-
-  /** Histogram of rows idx[start..end) (all rows in order when useIdx is false) into slot `slot`; `gk`/`hk` are views of the shared g/h. */
+  /** Histogram of rows idx[start..end) (all rows in order when useIdx is false) into slot `slot`; `gk`/`hk` are views of the workspace's g/h. */
   build(slot: number, gk: Float32Array, hk: Float32Array | null, useIdx: boolean, start: number, end: number): void {
-    const hist = this.slot(slot);
+    const ws = this.ws;
+    const hist = ws.slots[slot];
     hist.fill(0);
     const m = end - start;
-    if (useIdx) gather(gk, hk, this.idx, start, m, this.og, this.oh);
+    if (useIdx) gather(gk, hk, ws.idx, start, m, ws.og, ws.oh);
     const c = this.ctrl;
     c[SLOT] = slot;
-    c[G_OFF] = (gk.byteOffset - this.g.byteOffset) / 4;
-    c[H_OFF] = hk && this.h ? (hk.byteOffset - this.h.byteOffset) / 4 : -1;
+    c[G_OFF] = (gk.byteOffset - ws.g.byteOffset) / 4;
+    c[H_OFF] = hk && ws.h ? (hk.byteOffset - ws.h.byteOffset) / 4 : -1;
     c[USE_IDX] = useIdx ? 1 : 0;
     c[START] = start;
     c[END] = end;
     Atomics.store(c, DONE, 0);
     Atomics.store(c, SEQ, ++this.seq);
     Atomics.notify(c, SEQ);
-    histogramWords(hist, this.codes.quads, this.codes.rowWords, this.codes.ws, this.cq, this.sw, useIdx ? this.og : gk.subarray(0, m), hk ? (useIdx ? this.oh : hk.subarray(0, m)) : null,
-      useIdx ? this.idx : null, start, m, 0, this.lo);
+    histogramWords(hist, ws.codes.quads, ws.codes.rowWords, ws.codes.ws, this.cq, this.sw, useIdx ? ws.og : gk.subarray(0, m),
+      hk ? (useIdx ? ws.oh : hk.subarray(0, m)) : null, useIdx ? ws.idx : null, start, m, 0, this.lo, ws.kernels);
     for (;;) {
       const done = Atomics.load(c, DONE);
       if (done >= this.workers.length) break;

@@ -1,0 +1,142 @@
+/**
+ * The histogram loops of histogram.ts (quadAll, quadRows) in WebAssembly:
+ * the same sums in the same order (float32 gradients widened to float64,
+ * rows in node order), so the histograms are bit-identical, at about half
+ * the time of V8's code for the JavaScript loops (no bounds check per
+ * access). Every array they read or write lives in one WebAssembly.Memory
+ * (arena.ts) and is passed by byte address.
+ *
+ * The module is emitted below byte by byte (no toolchain; the opcodes are
+ * named where they are used) once per process and compiled once; histogram
+ * threads instantiate the same module over the same shared memory.
+ *
+ * Exports, all `(hist, p, g, h, idx, m, sw)` with byte addresses: hist =
+ * the histogram at the first of four features (sw bytes apart); m rows; for
+ * row i the codes word is p[i] (`all2`, `all3`) or p[idx[i]] (`rows2`,
+ * `rows3`), its gradient g[i] (and hessian h[i] for width 3).
+ */
+
+export interface WasmKernels {
+  all2: Kernel;
+  all3: Kernel;
+  rows2: Kernel;
+  rows3: Kernel;
+}
+type Kernel = (hist: number, p: number, g: number, h: number, idx: number, m: number, sw: number) => void;
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+}
+
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
+
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (d: number) => [0x0c, ...uleb(d)],
+  brIf: (d: number) => [0x0d, ...uleb(d)],
+  get: (i: number) => [0x20, ...uleb(i)],
+  set: (i: number) => [0x21, ...uleb(i)],
+  i32Const: (n: number) => [0x41, ...sleb(n)],
+  f64One: [0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f],
+  // memarg: alignment exponent, offset
+  i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
+  f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
+  f64Load: (offset: number) => [0x2b, 3, ...uleb(offset)],
+  f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
+  i32GeU: [0x4f],
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  i32And: [0x71],
+  i32Shl: [0x74],
+  i32ShrU: [0x76],
+  f64Add: [0xa0],
+  f64PromoteF32: [0xbb],
+};
+
+/** One kernel: `width` doubles a bin (2 or 3); codes read through idx when `rows`. */
+function kernelBody(width: 2 | 3, rows: boolean): number[] {
+  // params 0..6: hist, p, g, h, idx, m, sw; locals: end, c, k (i32), gi, hi (f64)
+  const HIST = 0, P = 1, G = 2, H = 3, IDX = 4, M = 5, SW = 6, END = 7, C = 8, K = 9, GI = 10, HI = 11;
+  const cursor = rows ? IDX : P; // the pointer that walks the rows
+  const code: number[] = [];
+  code.push(...op.get(cursor), ...op.get(M), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.set(END));
+  code.push(...op.block, ...op.loop);
+  code.push(...op.get(cursor), ...op.get(END), ...op.i32GeU, ...op.brIf(1));
+  if (rows) code.push(...op.get(P), ...op.get(IDX), ...op.i32Load(0), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load(0), ...op.set(C));
+  else code.push(...op.get(P), ...op.i32Load(0), ...op.set(C));
+  code.push(...op.get(G), ...op.f32Load(0), ...op.f64PromoteF32, ...op.set(GI));
+  if (width === 3) code.push(...op.get(H), ...op.f32Load(0), ...op.f64PromoteF32, ...op.set(HI));
+  for (let j = 0; j < 4; j++) {
+    // k = hist + j*sw + ((c >>> 8j) & 255) * 8 * width
+    code.push(...op.get(C));
+    if (j > 0) code.push(...op.i32Const(8 * j), ...op.i32ShrU);
+    if (j < 3) code.push(...op.i32Const(255), ...op.i32And);
+    code.push(...op.i32Const(8 * width), ...op.i32Mul, ...op.get(HIST), ...op.i32Add);
+    if (j > 0) code.push(...op.get(SW), ...op.i32Const(j), ...op.i32Mul, ...op.i32Add);
+    code.push(...op.set(K));
+    const bump = (offset: number, value: number[]) =>
+      code.push(...op.get(K), ...op.get(K), ...op.f64Load(offset), ...value, ...op.f64Add, ...op.f64Store(offset));
+    bump(0, op.get(GI));
+    bump(8, op.f64One);
+    if (width === 3) bump(16, op.get(HI));
+  }
+  code.push(...op.get(cursor), ...op.i32Const(4), ...op.i32Add, ...op.set(cursor));
+  code.push(...op.get(G), ...op.i32Const(4), ...op.i32Add, ...op.set(G));
+  if (width === 3) code.push(...op.get(H), ...op.i32Const(4), ...op.i32Add, ...op.set(H));
+  code.push(...op.br(0), ...op.end, ...op.end, ...op.end);
+  const body = [...vec([[3, I32], [2, F64]]), ...code];
+  return [...uleb(body.length), ...body];
+}
+
+const EXPORTS: Array<[keyof WasmKernels, 2 | 3, boolean]> = [['all2', 2, false], ['all3', 3, false], ['rows2', 2, true], ['rows3', 3, true]];
+
+/** The module's bytes: imports memory `e.m`, exports the four kernels. */
+export function histogramModuleBytes(): Uint8Array<ArrayBuffer> {
+  const kernelType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([kernelType])),
+    // memory import, shared (limits flag 3: min 0, max 65536 pages), so histogram threads share it
+    ...section(2, vec([[...name('e'), ...name('m'), 0x02, 0x03, ...uleb(0), ...uleb(65536)]])),
+    ...section(3, vec(EXPORTS.map(() => [0]))),
+    ...section(7, vec(EXPORTS.map(([n], i) => [...name(n), 0x00, ...uleb(i)]))),
+    ...section(10, vec(EXPORTS.map(([, w, rows]) => kernelBody(w, rows)))),
+  ]);
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+/** The compiled module, once per process; null where WebAssembly is not available. */
+export function histogramModule(): WebAssembly.Module | null {
+  if (compiled === null && typeof WebAssembly === 'object') compiled = new WebAssembly.Module(histogramModuleBytes());
+  return compiled;
+}
+
+/** The kernels over `memory` (shared; its byte addresses are those of the arena's arrays). */
+export function histogramKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): WasmKernels {
+  return new WebAssembly.Instance(module, { e: { m: memory } }).exports as unknown as WasmKernels;
+}

@@ -227,6 +227,22 @@ export function csvReaderSetting(env: NodeJS.ProcessEnv = process.env): 'duckdb'
   return v;
 }
 
+/**
+ * ORTQ_PREDICT_PATH: `shared` (default; Arrow inputs are read into shared
+ * buffers that the inference thread copies from, and outputs come back
+ * transposed so that their columns are views) or `copy` (the path before:
+ * the feature tensors built and transferred by the calling thread, outputs
+ * split into columns there). Both write the same bytes; `copy` is the
+ * fallback and the reference the tests compare against.
+ */
+export function predictPathSetting(env: NodeJS.ProcessEnv = process.env): 'shared' | 'copy' {
+  const v = env.ORTQ_PREDICT_PATH || 'shared';
+  if (v !== 'shared' && v !== 'copy') {
+    throw new OrtqError('ORTQ_CONFIG_INVALID', `ORTQ_PREDICT_PATH="${v}" is not a predict path: use one of shared, copy`, { variable: 'ORTQ_PREDICT_PATH', value: v });
+  }
+  return v;
+}
+
 /** ORTQ_DUCKDB_THREADS: DuckDB's threads for reading (default 1). */
 export function duckDbThreadsSetting(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.ORTQ_DUCKDB_THREADS;

@@ -3,6 +3,7 @@ import { MessageHeader, RecordBatchStreamReader, Type, type Field, type RecordBa
 import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
 import { Message } from 'apache-arrow/ipc/metadata/message';
 import { registerIpcCodecs } from './codecs.js';
+import type { SharedReadPool } from './shared-pool.js';
 import { checkBatchMessageBounds, checkFooterBounds, checkSchemaMessageBounds } from './ipc-verify.js';
 
 /** Thrown for structural damage; read.ts turns it into ORTQ_INPUT_CORRUPT naming the file. */
@@ -110,22 +111,33 @@ export class ArrowFileReader {
     return rows;
   }
 
-  /** Decodes record batch `index` (one pread of exactly its bytes). */
-  async readBatch(index: number): Promise<RecordBatch> {
+  /**
+   * Decodes record batch `index` (one pread of exactly its bytes). With
+   * `pool`, the bytes land in one of its shared buffers, counted out to the
+   * caller (SharedReadPool); a failure gives it back.
+   */
+  async readBatch(index: number, pool?: SharedReadPool): Promise<RecordBatch> {
     const b = this.blocks[index];
     const len = b.metaDataLength + b.bodyLength;
+    const size = this.prefix.length + len + EOS.length;
     // Not zero-filled: every byte is written below (readInto throws on a short read).
     // The batch's typed arrays are views into this buffer; the body starts 8-byte
     // aligned because the prefix and metaDataLength are multiples of 8.
-    const buf = Buffer.allocUnsafeSlow(this.prefix.length + len + EOS.length);
-    buf.set(this.prefix, 0);
-    await readInto(this.fh, buf, this.prefix.length, len, b.offset);
-    buf.set(EOS, this.prefix.length + len);
-    const reader = RecordBatchStreamReader.from(buf) as RecordBatchStreamReader;
-    const out: RecordBatch[] = [];
-    for (const batch of reader) out.push(batch);
-    if (out.length !== 1) throw new IpcFormatError(`block ${index} at offset ${b.offset} decodes to ${out.length} record batches`);
-    return out[0];
+    const sab = pool?.take(size);
+    const buf = sab ? Buffer.from(sab, 0, size) : Buffer.allocUnsafeSlow(size);
+    try {
+      buf.set(this.prefix, 0);
+      await readInto(this.fh, buf, this.prefix.length, len, b.offset);
+      buf.set(EOS, this.prefix.length + len);
+      const reader = RecordBatchStreamReader.from(buf) as RecordBatchStreamReader;
+      const out: RecordBatch[] = [];
+      for (const batch of reader) out.push(batch);
+      if (out.length !== 1) throw new IpcFormatError(`block ${index} at offset ${b.offset} decodes to ${out.length} record batches`);
+      return out[0];
+    } catch (err) {
+      if (sab) pool!.release(sab);
+      throw err;
+    }
   }
 
   close(): Promise<void> {

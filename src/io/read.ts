@@ -12,6 +12,7 @@ import { batchFromTransferred, schemaFromIpc, type TransferredColumn } from './p
 import { acquireParquetWorker, releaseParquetWorker } from './parquet-host.js';
 import { duckDbPlan, readParquetDuckDb } from './parquet-duckdb.js';
 import { parquetLayout } from './inspect.js';
+import { sharedBufferOf, type SharedReadPool } from './shared-pool.js';
 import { findBatchProblem } from './validate.js';
 
 export interface ReadOptions {
@@ -23,6 +24,13 @@ export interface ReadOptions {
   unitEnd?: number;
   /** target upper bound on rows per yielded batch @defaultValue 65536 (Parquet, CSV); IPC batches as stored */
   batchSize?: number;
+  /**
+   * Arrow IPC files: read into this pool's shared buffers. Each batch handed
+   * out is counted against its buffer until the consumer gives it back with
+   * `pool.releaseBatch(batch)`; only then is the buffer read into again.
+   * Other formats ignore it.
+   */
+  pool?: SharedReadPool;
 }
 
 const DEFAULT_BATCH = 65_536;
@@ -58,8 +66,19 @@ async function* guarded(file: InputFile, opts: ReadOptions): AsyncGenerator<Reco
       }
       if (r.done) return;
       const problem = findBatchProblem(r.value);
-      if (problem) throw asInputError(file.path, file.format, new Error(problem));
-      yield* slices(r.value, bs);
+      const sab = opts.pool ? sharedBufferOf(r.value) : null;
+      try {
+        if (problem) throw asInputError(file.path, file.format, new Error(problem));
+        for (const s of slices(r.value, bs)) {
+          // a slice handed out holds the buffer until the consumer releases it
+          const held = sab ? sharedBufferOf(s) : null;
+          if (held) opts.pool!.retain(held);
+          yield s;
+        }
+      } finally {
+        // the reader's own reference, taken by readBatch
+        if (sab) opts.pool!.release(sab);
+      }
     }
   } finally {
     // A consumer that stops early, or a batch that fails validation, leaves the
@@ -109,8 +128,8 @@ async function* readArrowFile(path: string, opts: ReadOptions): AsyncGenerator<R
     let next: Promise<RecordBatch> | null = null;
     try {
       for (let i = opts.unitStart ?? 0; i < end; i++) {
-        const batch = await (next ?? reader.readBatch(i));
-        next = i + 1 < end ? reader.readBatch(i + 1) : null;
+        const batch = await (next ?? reader.readBatch(i, opts.pool));
+        next = i + 1 < end ? reader.readBatch(i + 1, opts.pool) : null;
         next?.catch(() => undefined);
         yield project(batch, opts.columns);
       }

@@ -21,7 +21,15 @@ export interface ColumnMajorModel {
   bytes: Uint8Array;
   /** per original input name; inputs not listed are fed as before (`[N, k]` or `[N]`) */
   feeds: Record<string, ColumnMajorFeed>;
+  /**
+   * with `outputs: true`: per original output name, the graph output that now
+   * holds it transposed, `[k, N]` (outputs not listed are as before)
+   */
+  outputs: Record<string, string>;
 }
+
+/** Output element types transposed into columns (what outputs.ts makes Arrow columns of without a conversion). */
+const COLUMN_OUTPUTS = new Set<number>([T.FLOAT, T.DOUBLE, T.INT32, T.INT64, T.INT8, T.UINT8]);
 
 /**
  * Lets a model take its rank-2 numeric inputs column-major. Each such input
@@ -34,9 +42,17 @@ export interface ColumnMajorModel {
  *
  * Floating inputs also get an extra scalar output `x__ortq_sum = ReduceSum(x)`:
  * when it is finite the batch holds no NaN or ±Infinity, which spares the
- * feature builder a scan of every value. Returns null when no input qualifies.
+ * feature builder a scan of every value.
+ *
+ * With `outputs`, every rank-2 numeric graph output `y: [N, k]` is replaced
+ * by `y__ortq_t: [k, N] = Transpose(y)`: each of its k columns is then a
+ * contiguous run of the output buffer, an Arrow column without a copy
+ * (outputs.ts), where `[N, k]` had to be split element by element. A
+ * transpose moves values and changes none.
+ *
+ * Returns null when no input or output qualifies.
  */
-export function columnMajorModel(bytes: Uint8Array): ColumnMajorModel | null {
+export function columnMajorModel(bytes: Uint8Array, opts: { outputs?: boolean } = {}): ColumnMajorModel | null {
   const model = decodeModel(bytes);
   const graph = model.graph;
   if (!graph) return null;
@@ -71,9 +87,23 @@ export function columnMajorModel(bytes: Uint8Array): ColumnMajorModel | null {
       feeds[name].check = check;
     }
   }
-  if (head.length === 0) return null;
+  const outputs: Record<string, string> = {};
+  if (opts.outputs) {
+    const declared = graph.output ?? [];
+    graph.output = declared.map((out) => {
+      const name = out.name ?? '';
+      const tt = out.type?.tensorType;
+      const dims = tt?.shape?.dim;
+      if (!name || !tt || !dims || dims.length !== 2 || !COLUMN_OUTPUTS.has(toNumber(tt.elemType))) return out;
+      const t = fresh(`${name}__ortq_t`);
+      tail.push({ opType: 'Transpose', domain: '', name: fresh(`ortq_t_${name}`), input: [name], output: [t], attribute: [{ name: 'perm', type: AT.INTS, ints: [1, 0] }] });
+      outputs[name] = t;
+      return { ...out, name: t, type: { tensorType: { elemType: tt.elemType, shape: { dim: [dims[1], dims[0]] } } } };
+    });
+  }
+  if (head.length === 0 && Object.keys(outputs).length === 0) return null;
   graph.node = [...head, ...(graph.node ?? []), ...tail];
-  return { bytes: encodeModel(model), feeds };
+  return { bytes: encodeModel(model), feeds, outputs };
 }
 
 function usedNames(graph: OnnxNs.IGraphProto): Set<string> {

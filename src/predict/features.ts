@@ -1,6 +1,7 @@
 import { Type, type RecordBatch, type Vector } from 'apache-arrow';
 import { OrtqError } from '../errors.js';
 import { fixedListInfo, type InputSpec } from './feature-schema.js';
+import type { SharedFeed } from './inference-thread.js';
 import type { NullPolicy } from './types.js';
 
 export { checkFeatureSchema, type InputSpec } from './feature-schema.js';
@@ -174,6 +175,39 @@ function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, in
   }
   return { tensors, keep: null, rows, skipped: 0, valuesSeen };
 }
+
+/**
+ * The shared fast path (InferenceThread.runShared): every model input fed
+ * column-major, every feature column plain (float or ≤32-bit int), null-free
+ * and a view of a SharedArrayBuffer (src/io/shared-pool.ts). Returns each
+ * input's columns as they are, for the inference thread to copy; null when
+ * any of that does not hold, and buildFeatures takes the batch. Like the
+ * column-major fast path it looks at no value: the model's check output
+ * reports NaN and ±Infinity, and an integer input fed from a float column is
+ * left to buildFeatures (a NaN would become 0 unseen).
+ */
+export function sharedFeatures(batch: RecordBatch, features: Record<string, string[]>, inputs: InputSpec[], columnMajor: ReadonlySet<string>): Record<string, SharedFeed> | null {
+  const out: Record<string, SharedFeed> = {};
+  const rows = batch.numRows;
+  for (const spec of inputs) {
+    if (!columnMajor.has(spec.name) || !SHARED_ELEM.has(spec.elemType)) return null;
+    const float = isFloatElem(spec.elemType);
+    const columns: ArrayBufferView[] = [];
+    for (const c of features[spec.name]) {
+      const vec = batch.getChild(c);
+      if (!vec || vec.nullCount !== 0) return null;
+      const plain = plainNumbers(vec) as (ArrayLike<number> & ArrayBufferView) | null;
+      if (!plain || plain.length !== rows || !(plain.buffer instanceof SharedArrayBuffer)) return null;
+      if (!float && (plain instanceof Float32Array || plain instanceof Float64Array)) return null;
+      columns.push(plain);
+    }
+    out[spec.name] = { type: spec.elemType, rows, columns };
+  }
+  return out;
+}
+
+/** Input element types the inference thread builds from shared columns. */
+const SHARED_ELEM = new Set(['float32', 'float64', 'int32', 'int16', 'int8', 'uint8', 'uint16', 'uint32']);
 
 function isFloatElem(elemType: string): boolean {
   return elemType === 'float32' || elemType === 'float64';

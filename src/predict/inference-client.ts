@@ -10,7 +10,7 @@ import type { OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
 import type { ColumnMajorFeed } from '../onnx/column-major.js';
 import type { FeedCountRequest, FeedCounts } from '../monitor/feed-counts.js';
-import type { ThreadCounted, ThreadReady, ThreadReply, ThreadTensor } from './inference-thread.js';
+import type { SharedFeed, ThreadCounted, ThreadReady, ThreadReply, ThreadTensor } from './inference-thread.js';
 import { sessionLoadError, sessionOptions } from './session-options.js';
 
 /** The compiled inference-thread entry (dist/ when running from src/ under vitest). */
@@ -21,7 +21,13 @@ function threadFile(): string {
   return file;
 }
 
-export interface SessionFacts { outputNames: string[]; inputNames: string[]; columnMajor: Record<string, ColumnMajorFeed> }
+export interface SessionFacts {
+  outputNames: string[];
+  inputNames: string[];
+  columnMajor: Record<string, ColumnMajorFeed>;
+  /** outputs that come back transposed, `[k, N]` (thread option `transposeOutputs`) */
+  transposed: string[];
+}
 /** The counts a run's `count` asked for and the feeds, handed back once the inference thread has counted them. */
 export interface FeedCountResult { counted: FeedCounts[]; feeds: Record<string, ThreadTensor> }
 export type ThreadResult = Extract<ThreadReply, { outputs: unknown }> & {
@@ -54,9 +60,13 @@ export class InferenceThread {
   /**
    * @param opts.columnMajor - rewrite the model to take rank-2 numeric inputs as `[k, N]`
    *   (see src/onnx/column-major.ts); `ready` says which inputs it applies to. @defaultValue false
+   * @param opts.transposeOutputs - with columnMajor: return rank-2 numeric outputs as `[k, N]`,
+   *   each column contiguous; `ready.transposed` lists them. @defaultValue false
    */
-  constructor(bytes: Uint8Array, private readonly inference?: OrtqConfig['inference'], opts: { columnMajor?: boolean } = {}) {
-    this.worker = new Worker(threadFile(), { workerData: { bytes, options: sessionOptions(inference), columnMajor: opts.columnMajor ?? false } });
+  constructor(bytes: Uint8Array, private readonly inference?: OrtqConfig['inference'], opts: ThreadLayout = {}) {
+    this.worker = new Worker(threadFile(), {
+      workerData: { bytes, options: sessionOptions(inference), columnMajor: opts.columnMajor ?? false, transposeOutputs: opts.transposeOutputs ?? false },
+    });
     let readyResolve!: (v: SessionFacts) => void;
     let readyReject!: (e: Error) => void;
     this.ready = new Promise((res, rej) => { readyResolve = res; readyReject = rej; });
@@ -64,7 +74,7 @@ export class InferenceThread {
     this.worker.on('message', (msg: ThreadReply | ThreadCounted | ThreadReady | { id: 0; error: string }) => {
       if (msg.id === 0) {
         if ('error' in msg) readyReject(sessionLoadError(msg.error, this.inference));
-        else if ('outputNames' in msg) readyResolve({ outputNames: msg.outputNames, inputNames: msg.inputNames, columnMajor: msg.columnMajor });
+        else if ('outputNames' in msg) readyResolve({ outputNames: msg.outputNames, inputNames: msg.inputNames, columnMajor: msg.columnMajor, transposed: msg.transposed });
         this.idle();
         return;
       }
@@ -144,6 +154,30 @@ export class InferenceThread {
     });
   }
 
+  /**
+   * Scores one batch whose inputs are all fed column-major from views of
+   * shared buffers: the thread copies them (nothing is transferred, and the
+   * caller may reuse the buffers once this resolves). The outputs' data are
+   * views of shared buffers too: give them back with `release` once nothing
+   * reads them, or drop them.
+   */
+  async runShared(shared: Record<string, SharedFeed>): Promise<ThreadResult> {
+    await this.ready;
+    if (this.failure) throw this.failure;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, shared });
+    });
+  }
+
+  /** Hands the shared output buffers of runShared's results back to the thread for reuse. */
+  release(outputs: Record<string, ThreadTensor>): void {
+    const bufs = Object.values(outputs).map((t) => t.data.buffer).filter((b): b is SharedArrayBuffer => b instanceof SharedArrayBuffer);
+    if (bufs.length > 0 && !this.failure) this.worker.postMessage({ id: -1, release: bufs });
+  }
+
   async close(): Promise<void> {
     await this.worker.terminate();
   }
@@ -151,9 +185,11 @@ export class InferenceThread {
 
 const threads = new Map<string, InferenceThread>();
 
+export interface ThreadLayout { columnMajor?: boolean; transposeOutputs?: boolean }
+
 /** One inference thread per model digest (and feed layout) per process, created on first use. */
-export function inferenceThreadFor(digest: string, bytes: () => Uint8Array, inference?: OrtqConfig['inference'], opts: { columnMajor?: boolean } = {}): InferenceThread {
-  const key = `${digest}\0${opts.columnMajor ? 'cm' : 'rm'}`;
+export function inferenceThreadFor(digest: string, bytes: () => Uint8Array, inference?: OrtqConfig['inference'], opts: ThreadLayout = {}): InferenceThread {
+  const key = `${digest}\0${opts.columnMajor ? 'cm' : 'rm'}${opts.columnMajor && opts.transposeOutputs ? 't' : ''}`;
   let t = threads.get(key);
   if (!t) {
     t = new InferenceThread(bytes(), inference, opts);

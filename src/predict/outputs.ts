@@ -49,7 +49,27 @@ export function outputColumns(opts: {
   labels?: Array<string | number>;
   as?: 'columns' | 'list';
   rename?: string;
+  /**
+   * the tensor is the output transposed, `[k, N]` (src/onnx/column-major.ts):
+   * its columns become Arrow columns as views, without a copy
+   */
+  transposed?: boolean;
 }): Array<[string, Vector]> {
+  if (opts.transposed) {
+    const { tensor, rows } = opts;
+    const k = tensor.dims[0] ?? 1;
+    if (opts.as === 'list' && ArrayBuffer.isView(tensor.data)) return outputColumns({ ...opts, tensor: rowMajor(tensor), transposed: false });
+    if (opts.as !== 'list' && ArrayBuffer.isView(tensor.data) && DIRECT.has(tensor.type)) {
+      const base = opts.rename ?? opts.name;
+      const data = tensor.data as unknown as Float32Array;
+      if (k === 1) return [[base, makeVector(data)]];
+      return Array.from({ length: k }, (_, j): [string, Vector] => {
+        const label = opts.labels && opts.labels.length === k ? String(opts.labels[j]) : String(j);
+        return [`${base}_${label}`, makeVector(data.subarray(j * rows, (j + 1) * rows))];
+      });
+    }
+    return outputColumns({ ...opts, tensor: rowMajor(tensor), transposed: false });
+  }
   const { tensor, rows } = opts;
   const base = opts.rename ?? opts.name;
   const k = rows === 0 ? (tensor.dims.slice(1).reduce((a, b) => a * b, 1) || 1) : tensor.data.length / rows;
@@ -66,6 +86,16 @@ export function outputColumns(opts: {
     cols.push([`${base}_${label}`, columnFrom(tensor.type, strided(tensor.data, rows, k, j))]);
   }
   return cols;
+}
+
+/** A `[k, N]` (transposed) output as the model's own `[N, k]`: the values interleaved back, in a fresh array. */
+export function rowMajor(tensor: OutputTensor): OutputTensor {
+  const [k, rows] = tensor.dims.length === 2 ? tensor.dims : [1, tensor.data.length];
+  const src = tensor.data as unknown as Float32Array;
+  const Ctor = (Array.isArray(src) ? Array : src.constructor) as new (n: number) => Float32Array;
+  const out = new Ctor(src.length);
+  for (let j = 0; j < k; j++) for (let r = 0, p = j; r < rows; r++, p += k) out[p] = src[j * rows + r];
+  return { type: tensor.type, data: out, dims: [rows, k] };
 }
 
 /** Builds a record batch from named columns, in order. */

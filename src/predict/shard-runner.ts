@@ -1,12 +1,13 @@
 import { DriftAccumulator } from '../monitor/histograms.js';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { OrtqConfig } from '../config.js';
+import { predictPathSetting, type OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
 import { createPartWriter, type PartWriter } from '../io/write.js';
 import { readBatches } from '../io/read.js';
 import type { ModelRepository, ResolvedModel } from '../repo/model-repository.js';
-import { buildFeatures, FeatureScratch, type FeatureBatch, type InputSpec } from './features.js';
+import { shardReadPool } from '../io/shared-pool.js';
+import { buildFeatures, FeatureScratch, sharedFeatures, type FeatureBatch, type InputSpec } from './features.js';
 import { inferenceThreadFor, type InferenceThread, type ThreadResult } from './inference-client.js';
 import { FeedCountPlanner, type FeedCountPlan } from './drift-feed.js';
 import type { ThreadTensor } from './inference-thread.js';
@@ -38,19 +39,25 @@ interface Scorer {
   outputNames: string[];
   /** inputs the rewritten model takes column-major (`[k, N]`) */
   columnMajor: ReadonlySet<string>;
+  /** outputs the rewritten model returns transposed (`[k, N]`) */
+  transposed: ReadonlySet<string>;
 }
 
 /** The exact model version the plan resolved, verified, and its inference thread (one per digest per process). */
 export function scorerForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<Scorer> {
-  const key = `${opts.repo.root}\0${plan.model.digest}`;
+  // outputs come back transposed (columns without a copy) unless drift histograms
+  // count them, which read them as the model's [N, k]; a model version has a
+  // profile or not, so one process rarely holds both threads
+  const transposeOutputs = !plan.profile && predictPathSetting() === 'shared';
+  const key = `${opts.repo.root}\0${plan.model.digest}\0${transposeOutputs ? 't' : ''}`;
   let p = verified.get(key);
   if (!p) {
     p = (async () => {
       const model = await pinnedModel(opts.repo, plan.model);
       const { bytes } = await opts.repo.load(model);
-      const thread = inferenceThreadFor(model.digest, () => bytes, opts.inference, { columnMajor: true });
-      const { outputNames, columnMajor } = await thread.ready;
-      return { thread, model, outputNames, columnMajor: new Set(Object.keys(columnMajor)) };
+      const thread = inferenceThreadFor(model.digest, () => bytes, opts.inference, { columnMajor: true, transposeOutputs });
+      const { outputNames, columnMajor, transposed } = await thread.ready;
+      return { thread, model, outputNames, columnMajor: new Set(Object.keys(columnMajor)), transposed: new Set(transposed) };
     })();
     verified.set(key, p);
     // a failure (missing model, corrupt file) is not remembered: a later shard looks again
@@ -65,12 +72,12 @@ function takeRows(vec: Vector, keep: Uint32Array | null): Vector {
 }
 
 /** Assembles the output record batch: passthrough columns first, then each model output's columns. */
-function outputBatch(plan: RunPlan, model: ResolvedModel, outputNames: string[], batch: RecordBatch, fb: FeatureBatch, outputs: Record<string, ThreadTensor>): RecordBatch {
+function outputBatch(plan: RunPlan, scorer: Scorer, batch: RecordBatch, fb: FeatureBatch, outputs: Record<string, ThreadTensor>): RecordBatch {
   const columns: Array<[string, Vector]> = plan.job.passthrough.map((c) => [c, takeRows(batch.getChild(c)!, fb.keep)]);
-  const labels = model.manifest.classLabels ?? {};
-  for (const name of outputNames) {
+  const labels = scorer.model.manifest.classLabels ?? {};
+  for (const name of scorer.outputNames) {
     const opt = plan.job.outputs[name] ?? {};
-    columns.push(...outputColumns({ name, tensor: outputs[name], rows: fb.rows, labels: labels[name], as: opt.as, rename: opt.rename }));
+    columns.push(...outputColumns({ name, tensor: outputs[name], rows: fb.rows, labels: labels[name], as: opt.as, rename: opt.rename, transposed: scorer.transposed.has(name) }));
   }
   return batchFromColumns(columns, fb.rows);
 }
@@ -110,7 +117,8 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   if (!shard) throw new OrtqError('ORTQ_RUN_NOT_FOUND', `run ${plan.runId} has no shard ${shardIndex}`);
   const startedAt = new Date().toISOString();
   const log = opts.logger?.child({ runId: plan.runId, shardId: shard.id, model: plan.model.tag });
-  const { thread, model, outputNames, columnMajor } = await scorerForPlan(plan, opts);
+  const scorer = await scorerForPlan(plan, opts);
+  const { thread, model, columnMajor } = scorer;
   const inputs = model.manifest.signature.inputs as InputSpec[];
   const needed = [...new Set([...Object.values(plan.job.features).flat(), ...plan.job.passthrough])];
   const partName = partFileName(plan, shard.id);
@@ -120,6 +128,12 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   let rowsSkipped = 0;
   let batches = 0;
   const scratch = new FeatureScratch();
+  // Arrow inputs are read into shared buffers, reused once a batch is written
+  // and its shared outputs returned; not for Parquet parts (the encoder keeps
+  // every batch, passthrough columns and outputs, until the part ends), nor
+  // for runs that count drift histograms (they count from feeds this thread builds)
+  const recycle = plan.job.output.format !== 'parquet' && !plan.profile && predictPathSetting() === 'shared';
+  const pool = recycle ? shardReadPool : undefined;
   // drift histograms counted in the same pass, against the profile the run was planned with
   const drift = plan.profile ? new DriftAccumulator(plan.profile.profile, plan.profile.digest, model.manifest.classLabels ?? {}) : null;
   // plain float32 columns fed column-major are counted by the inference thread, from the feed (drift-feed.ts)
@@ -132,16 +146,19 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
     for (const piece of shard.pieces) {
       const input = plan.inputs[piece.input];
       const file = { path: input.path, format: input.format, size: input.size, mtimeMs: 0 };
-      for await (const batch of readAhead(readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize }))) {
+      for await (const batch of readAhead(readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize, pool }))) {
         const rowBase = rowsRead;
         const featureArgs = { batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: input.path, rowBase, scratch, columnMajor };
-        const fb = buildFeatures(featureArgs);
+        // columns in shared buffers go to the inference thread as they are; it copies them
+        const shared = pool && batch.numRows > 0 ? sharedFeatures(batch, plan.job.features, inputs, columnMajor) : null;
+        const fb: FeatureBatch = shared ? { tensors: new Map(), keep: null, rows: batch.numRows, skipped: 0, valuesSeen: false } : buildFeatures(featureArgs);
         const toCount = feedCounts?.plan(batch, fb) ?? null;
         drift?.addBatch(batch, toCount?.columns);
         rowsRead += batch.numRows;
         batches++;
         const score = async (f: FeatureBatch, count: FeedCountPlan | null = null): Promise<ThreadResult> => {
-          const r = await thread.run(Object.fromEntries([...f.tensors].map(([name, t]) => [name, t as ThreadTensor])), count?.requests).catch((err: Error) => {
+          const sent = f === fb && shared ? thread.runShared(shared) : thread.run(Object.fromEntries([...f.tensors].map(([name, t]) => [name, t as ThreadTensor])), count?.requests);
+          const r = await sent.catch((err: Error) => {
             throw new OrtqError('ORTQ_INFERENCE_FAILED', `${input.path}: rows ${rowBase}..${rowBase + batch.numRows - 1}: ${err.message}`);
           });
           for (const [name, t] of Object.entries(r.feeds)) scratch.give(name, t.data);
@@ -158,7 +175,10 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
         // The fast path does not look at values; when the model saw a NaN or
         // ±Infinity the batch is built again by the careful path, which applies
         // the null policy, and scored again.
-        if (fb.rows === 0) rowsSkipped += fb.skipped;
+        if (fb.rows === 0) {
+          rowsSkipped += fb.skipped;
+          pool?.releaseBatch(batch);
+        }
         const scored = fb.rows === 0 ? null : score(fb, toCount).then(async (r) => {
           if (r.finite || fb.valuesSeen) return { r, fb };
           const again = buildFeatures({ ...featureArgs, careful: true });
@@ -171,8 +191,11 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
             if (!r) return;
             writer ??= createPartWriter(runLayout.file(plan.runDir, partName), plan.job.output.format);
             drift?.addOutputs(r.outputs, built.rows);
-            await writer.write(outputBatch(plan, model, outputNames, batch, built, r.outputs));
+            await writer.write(outputBatch(plan, scorer, batch, built, r.outputs));
             rowsWritten += built.rows;
+            // written (and hashed): nothing reads the batch's columns or the outputs any more
+            if (recycle) thread.release(r.outputs);
+            pool?.releaseBatch(batch);
           });
           step.catch(() => undefined); // awaited below; this only silences the unhandled-rejection check
           tail = step;

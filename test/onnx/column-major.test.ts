@@ -51,6 +51,37 @@ describe('column-major model rewrite', () => {
     }
   });
 
+  it.each(Object.keys(MODELS))('%s, outputs transposed: each rank-2 output holds the original output transposed, bit for bit', async (name) => {
+    const { bytes, k } = MODELS[name];
+    const cm = columnMajorModel(bytes, { outputs: true })!;
+    const a = await ort.InferenceSession.create(bytes);
+    const b = await ort.InferenceSession.create(cm.bytes);
+    const input = a.inputNames[0];
+    for (const n of [1, 7, 2049]) {
+      const x = rows(n, k, n);
+      const ra = await a.run({ [input]: new ort.Tensor('float32', x, [n, k]) });
+      const rb = await b.run({ [cm.feeds[input].feed]: new ort.Tensor('float32', transpose(x, n, k), [k, n]) });
+      for (const o of a.outputNames) {
+        const t = cm.outputs[o];
+        if (ra[o].dims.length !== 2) {
+          expect(t).toBeUndefined();
+          expect(sameBits(ra[o].data, rb[o].data)).toBe(0);
+          continue;
+        }
+        expect(t).toBe(`${o}__ortq_t`);
+        const [rows2, cols2] = ra[o].dims;
+        expect(rb[t].dims).toEqual([cols2, rows2]);
+        expect(sameBits(transpose(ra[o].data as Float32Array, rows2, cols2), rb[t].data)).toBe(0);
+      }
+    }
+    expect(b.outputNames.filter((o) => !o.endsWith('__ortq_sum')).sort()).toEqual(a.outputNames.map((o) => cm.outputs[o] ?? o).sort());
+  });
+
+  it('transposes outputs of a model whose inputs it leaves alone', () => {
+    const flat = columnMajorModel(linearModel({ features: 1, seed: 1, flat: true }).bytes, { outputs: true });
+    expect(flat).not.toBeNull();
+  });
+
   it('the check output is not finite when any value is NaN or ±Infinity', async () => {
     const cm = columnMajorModel(MODELS.linear.bytes)!;
     const s = await ort.InferenceSession.create(cm.bytes);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { halfToFloat, outputColumns } from '../../src/predict/outputs.js';
+import { batchFromColumns, halfToFloat, outputColumns, rowMajor } from '../../src/predict/outputs.js';
+import { tableToIPC, Table } from 'apache-arrow';
 
 describe('output columns', () => {
   it('decodes float16 bits into numbers', () => {
@@ -16,5 +17,23 @@ describe('output columns', () => {
     expect(Array.from(cols[1][1].toArray() as Float32Array)).toEqual([Math.fround(0.9), Math.fround(0.3)]);
     const [[, ints]] = outputColumns({ name: 'l', tensor: { type: 'int64', data: BigInt64Array.of(3n, 4n), dims: [2] }, rows: 2 });
     expect(ints.toArray()).toBeInstanceOf(BigInt64Array);
+  });
+
+  it('a transposed [K,N] output gives the same columns (views, no copy) and the same IPC bytes as [N,K]', () => {
+    const rows = 5;
+    const rm = Float32Array.from({ length: rows * 3 }, (_, i) => Math.sin(i) * 4);
+    const tr = new Float32Array(rows * 3);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < 3; c++) tr[c * rows + r] = rm[r * 3 + c];
+    for (const opts of [{}, { labels: ['x', 'y', 'z'] }, { rename: 's' }, { as: 'list' as const }]) {
+      const a = outputColumns({ name: 'p', tensor: { type: 'float32', data: rm, dims: [rows, 3] }, rows, ...opts });
+      const b = outputColumns({ name: 'p', tensor: { type: 'float32', data: tr, dims: [3, rows] }, rows, transposed: true, ...opts });
+      expect(b.map(([n]) => n)).toEqual(a.map(([n]) => n));
+      const ipc = (c: typeof a) => tableToIPC(new Table([batchFromColumns(c, rows)]), 'file');
+      expect(Buffer.from(ipc(b)).equals(Buffer.from(ipc(a)))).toBe(true);
+      if (!opts.as) expect((b[1][1].data[0].values as Float32Array).buffer).toBe(tr.buffer);
+    }
+    expect(Array.from(rowMajor({ type: 'float32', data: tr, dims: [3, rows] }).data as Float32Array)).toEqual(Array.from(rm));
+    const one = outputColumns({ name: 'y', tensor: { type: 'int64', data: BigInt64Array.of(1n, 2n), dims: [1, 2] }, rows: 2, transposed: true });
+    expect(one.map(([n]) => n)).toEqual(['y']);
   });
 });

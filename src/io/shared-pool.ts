@@ -1,0 +1,85 @@
+import type { RecordBatch } from 'apache-arrow';
+
+/**
+ * Read buffers in SharedArrayBuffers, reused across batches. A fresh
+ * multi-MB buffer per record batch cost page faults and garbage collections
+ * ("external memory pressure") that outweighed the read itself, and a view of
+ * an ordinary buffer cannot reach the inference thread without being copied
+ * or transferred away; a shared one is seen by both threads as it is.
+ *
+ * A buffer is counted out: the reader holds one reference while it decodes
+ * and slices a batch, and takes one more per slice it hands out
+ * (`retain`); the consumer gives each slice back (`releaseBatch`) once
+ * nothing reads its columns any more. At zero the buffer is free for the next
+ * read. A batch never given back is simply garbage collected with its buffer.
+ */
+export class SharedReadPool {
+  private free: SharedArrayBuffer[] = [];
+  private readonly refs = new Map<SharedArrayBuffer, number>();
+  private idle: NodeJS.Timeout | null = null;
+
+  /**
+   * @param keep - free buffers kept for reuse at most
+   * @param idleMs - free buffers are dropped once none has been counted out for this long
+   */
+  constructor(private readonly keep = 4, private readonly idleMs = 2000) {}
+
+  /** A buffer of at least `bytes`, counted once (the caller's reference). */
+  take(bytes: number): SharedArrayBuffer {
+    if (this.idle) { clearTimeout(this.idle); this.idle = null; }
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i];
+      if (b.byteLength >= bytes && b.byteLength <= bytes * 2 && (best < 0 || b.byteLength < this.free[best].byteLength)) best = i;
+    }
+    const sab = best >= 0 ? this.free.splice(best, 1)[0] : new SharedArrayBuffer(bytes);
+    this.refs.set(sab, 1);
+    return sab;
+  }
+
+  retain(sab: SharedArrayBuffer): void {
+    const n = this.refs.get(sab);
+    if (n !== undefined) this.refs.set(sab, n + 1);
+  }
+
+  release(sab: SharedArrayBuffer): void {
+    const n = this.refs.get(sab);
+    if (n === undefined) return;
+    if (n > 1) { this.refs.set(sab, n - 1); return; }
+    this.refs.delete(sab);
+    if (this.free.length < this.keep) this.free.push(sab);
+    if (this.refs.size === 0 && !this.idle) {
+      // a long-lived process does not keep a run's buffers after it
+      this.idle = setTimeout(() => { this.idle = null; this.free = []; }, this.idleMs);
+      this.idle.unref();
+    }
+  }
+
+  /** Gives back a batch handed out by a reader that used this pool (others are ignored). */
+  releaseBatch(batch: RecordBatch): void {
+    const sab = sharedBufferOf(batch);
+    if (sab) this.release(sab);
+  }
+
+  /** buffers counted out now (tests) */
+  get inUse(): number {
+    return this.refs.size;
+  }
+}
+
+/** The SharedArrayBuffer a batch's columns are views of, or null. */
+export function sharedBufferOf(batch: RecordBatch): SharedArrayBuffer | null {
+  for (const child of batch.data.children) {
+    for (const b of [child.values, child.nullBitmap, child.valueOffsets] as Array<ArrayBufferView | undefined>) {
+      if (b && b.byteLength > 0 && b.buffer instanceof SharedArrayBuffer) return b.buffer;
+    }
+  }
+  return null;
+}
+
+/**
+ * The process's pool for predict shards: consecutive shards (and the shards
+ * of concurrent runs) reuse one set of buffers; a pool per shard left each
+ * shard's buffers to the garbage collector, which reclaims shared memory late.
+ */
+export const shardReadPool = new SharedReadPool();

@@ -1,0 +1,69 @@
+import { Float32, Field, makeData, RecordBatch, Schema, Struct, Table, tableToIPC } from 'apache-arrow';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBatches } from '../../src/io/read.js';
+import { sharedBufferOf, SharedReadPool } from '../../src/io/shared-pool.js';
+
+function batch(rows: number, seed: number): RecordBatch {
+  const fields = [new Field('a', new Float32(), false), new Field('b', new Float32(), false)];
+  const children = fields.map((_, j) => makeData({ type: new Float32(), length: rows, data: Float32Array.from({ length: rows }, (_, i) => seed * 1000 + i + j / 2) }));
+  return new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: rows, nullCount: 0, children }));
+}
+
+describe('shared read buffers', () => {
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ortq-pool-'));
+    file = join(dir, 'x.arrow');
+    await writeFile(file, tableToIPC(new Table([batch(100, 1), batch(100, 2), batch(100, 3), batch(37, 4)]), 'file'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('counts a buffer out per slice handed out and reuses it once every slice is given back', async () => {
+    const pool = new SharedReadPool();
+    const seen: Array<{ values: number[]; sab: SharedArrayBuffer }> = [];
+    const all = readBatches({ path: file, format: 'arrow', size: 0, mtimeMs: 0 }, { pool, batchSize: 30 });
+    for await (const b of all) {
+      const sab = sharedBufferOf(b)!;
+      expect(sab).toBeInstanceOf(SharedArrayBuffer);
+      seen.push({ values: Array.from(b.getChild('a')!.toArray() as Float32Array), sab });
+      pool.releaseBatch(b);
+    }
+    // 4 slices of each 100-row batch, 2 of the last; contents right
+    expect(seen.length).toBe(14);
+    expect(seen[0].values[0]).toBe(1000);
+    expect(seen[4].values[0]).toBe(2000);
+    expect(seen[13].values.at(-1)).toBe(4036);
+    expect(pool.inUse).toBe(0);
+    // read-ahead holds two buffers at most: the rest are reused
+    expect(new Set(seen.map((s) => s.sab)).size).toBeLessThanOrEqual(2);
+  });
+
+  it('never reads into a buffer while a slice of it is held', async () => {
+    const pool = new SharedReadPool();
+    const held: RecordBatch[] = [];
+    for await (const b of readBatches({ path: file, format: 'arrow', size: 0, mtimeMs: 0 }, { pool, batchSize: 30 })) held.push(b);
+    expect(held.map((b) => (b.getChild('a')!.toArray() as Float32Array)[0])).toEqual([1000, 1030, 1060, 1090, 2000, 2030, 2060, 2090, 3000, 3030, 3060, 3090, 4000, 4030]);
+    expect(new Set(held.map((b) => sharedBufferOf(b))).size).toBe(4);
+    expect(pool.inUse).toBe(4);
+    for (const b of held) pool.releaseBatch(b);
+    expect(pool.inUse).toBe(0);
+  });
+
+  it('take/retain/release', () => {
+    const pool = new SharedReadPool(1, 10);
+    const a = pool.take(1000);
+    pool.retain(a);
+    pool.release(a);
+    expect(pool.inUse).toBe(1);
+    pool.release(a);
+    expect(pool.inUse).toBe(0);
+    expect(pool.take(900)).toBe(a);
+    // much smaller requests do not pin a large buffer
+    pool.release(a);
+    expect(pool.take(100)).not.toBe(a);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * One measurement in its own process: `bare MODEL FEATURES ROWS BATCH`,
+ * One measurement in its own process: `bare MODEL FEATURES ROWS BATCH [ortq-options]`,
  * `ortq MODEL FEATURES FILE DIR BATCH [warm|cold] [REPO]` or
  * `drift - FEATURES ROWS BATCH`. `warm` fingerprints the input (the sha256
  * cache) before the clock starts, as a rerun over a known file would; REPO
@@ -19,6 +19,8 @@ import { ModelRepository } from '../repo/model-repository.js';
 import { seededRandom } from '../onnx/builder.js';
 import { profileFromData } from '../monitor/profile-data.js';
 import { measureDriftCounting } from './drift-cost.js';
+import { loadConfig } from '../config.js';
+import { sessionOptions } from '../predict/session-options.js';
 
 const [mode, modelPath, featuresArg, a, b, c, d, e] = process.argv.slice(2);
 const features = Number(featuresArg);
@@ -46,7 +48,8 @@ if (mode === 'profile') {
 } else if (mode === 'bare') {
   const rows = Number(a);
   const batch = Number(b);
-  const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all' });
+  // `ortq-options`: the session options ortq's inference thread uses (the floor model's bare run)
+  const session = await ort.InferenceSession.create(modelPath, c === 'ortq-options' ? sessionOptions(loadConfig().inference) : { graphOptimizationLevel: 'all' });
   const rnd = seededRandom(1);
   // a few distinct batches so caches don't flatter the ceiling
   const tensors = Array.from({ length: 4 }, () => {

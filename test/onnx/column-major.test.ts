@@ -39,7 +39,7 @@ describe('column-major model rewrite', () => {
     const b = await ort.InferenceSession.create(cm.bytes);
     const input = a.inputNames[0];
     expect(cm.feeds[input].feed).toBe(`${input}__ortq_cm`);
-    for (const n of [1, 7, 2049]) {
+    for (const n of [1, 7, 2049, 16387]) {
       const x = rows(n, k, n);
       const ra = await a.run({ [input]: new ort.Tensor('float32', x, [n, k]) });
       const rb = await b.run({ [cm.feeds[input].feed]: new ort.Tensor('float32', transpose(x, n, k), [k, n]) });
@@ -57,7 +57,7 @@ describe('column-major model rewrite', () => {
     const a = await ort.InferenceSession.create(bytes);
     const b = await ort.InferenceSession.create(cm.bytes);
     const input = a.inputNames[0];
-    for (const n of [1, 7, 2049]) {
+    for (const n of [1, 7, 2049, 16387]) {
       const x = rows(n, k, n);
       const ra = await a.run({ [input]: new ort.Tensor('float32', x, [n, k]) });
       const rb = await b.run({ [cm.feeds[input].feed]: new ort.Tensor('float32', transpose(x, n, k), [k, n]) });

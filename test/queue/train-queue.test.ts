@@ -48,7 +48,7 @@ interface TrainFixture extends QueueFixture {
  * (every 5th row), a model repository, ORTQ_HOME, and an env pointing at
  * the test's Redis with a prefix of its own.
  */
-function makeTrainFixture(repeat = 20): TrainFixture {
+function makeTrainFixture(repeat: number): TrainFixture {
   const dir = mkdtempSync(join(tmpdir(), 'ortq-trainq-'));
   dirs.push(dir);
   const [header, ...rows] = readFileSync(DATA, 'utf8').trimEnd().split('\n');
@@ -116,7 +116,8 @@ function span(runDir: string): [number, number] {
 
 describe('train runs through the train queue (real redis-server, two workers, built-in gbdt, onnxruntime)', () => {
   it('one run, one registered version, the alias moved; the same job again is a no-op; status and runs list show the verdict', async () => {
-    const fx = makeTrainFixture();
+    // enough rows that the fit outlasts the lock duration several times over, even as the trainer gets faster
+    const fx = makeTrainFixture(100);
     const qc = await client(fx);
     const ws = await Promise.all([worker(fx), worker(fx)]);
     const metrics = await dashboard(fx);

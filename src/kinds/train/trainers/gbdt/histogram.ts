@@ -79,13 +79,19 @@ export function buildHistogram(
 ): void {
   hist.fill(0);
   const m = end - start;
-  if (idx) gather(g, h, idx, start, m, og, oh);
+  if (idx) gather(g, h, idx, start, m, og, oh, k);
   histogramWords(hist, codes.quads, codes.rowWords, codes.ws, cq, stride * histogramWidth(h === null),
     idx ? og : g, h ? (idx ? oh : h) : null, idx, start, m, 0, codes.words, k);
 }
 
-/** Gradients (and hessians) of rows idx[start..start+m) into node order. */
-export function gather(g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number, og: Float32Array, oh: Float32Array): void {
+/** Gradients (and hessians) of rows idx[start..start+m) into node order; with `k` (wasm.ts) all in k's memory. */
+export function gather(g: Float32Array, h: Float32Array | null, idx: Uint32Array, start: number, m: number, og: Float32Array, oh: Float32Array,
+  k: WasmKernels | null): void {
+  if (k) {
+    k.gather32(g.byteOffset, idx.byteOffset + 4 * start, m, og.byteOffset);
+    if (h) k.gather32(h.byteOffset, idx.byteOffset + 4 * start, m, oh.byteOffset);
+    return;
+  }
   for (let i = 0; i < m; i++) og[i] = g[idx[start + i]];
   if (h) for (let i = 0; i < m; i++) oh[i] = h[idx[start + i]];
 }
@@ -103,7 +109,8 @@ export function histogramWords(hist: Float64Array, quads: Uint32Array[], rowWord
   gs: Float32Array, hs: Float32Array | null, idx: Uint32Array | null, start: number, m: number, lo: number, hi: number, k: WasmKernels | null): void {
   const sw4 = 4 * sw;
   const sparse = idx !== null && m * 16 < quads[lo].length;
-  if (sparse) gatherWords(rowWords, ws, idx, start, m, lo, hi, cq);
+  if (sparse && k) k.gatherWords(rowWords.byteOffset + 4 * lo, 4 * ws, idx.byteOffset + 4 * start, m, hi - lo, cq.byteOffset);
+  else if (sparse) gatherWords(rowWords, ws, idx, start, m, lo, hi, cq);
   if (k) {
     const run = idx !== null && !sparse ? (hs ? k.rows3 : k.rows2) : hs ? k.all3 : k.all2;
     const at = idx ? idx.byteOffset + 4 * start : 0;

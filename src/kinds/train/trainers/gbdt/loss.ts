@@ -81,13 +81,17 @@ export function multinomialLogLoss(k: number): Loss {
     },
     gradients(y, raw, g, h) {
       const n = y.length;
+      const e = new Float64Array(k);
       for (let i = 0; i < n; i++) {
         let max = -Infinity;
         for (let c = 0; c < k; c++) max = Math.max(max, raw[c * n + i]);
         let sum = 0;
-        for (let c = 0; c < k; c++) sum += Math.exp(raw[c * n + i] - max);
         for (let c = 0; c < k; c++) {
-          const p = Math.exp(raw[c * n + i] - max) / sum;
+          e[c] = Math.exp(raw[c * n + i] - max);
+          sum += e[c];
+        }
+        for (let c = 0; c < k; c++) {
+          const p = e[c] / sum;
           g[c * n + i] = p - (y[i] === c ? 1 : 0);
           h[c * n + i] = p * (1 - p);
         }

@@ -98,7 +98,7 @@ export class HistogramThreads {
     const hist = ws.slots[slot];
     hist.fill(0);
     const m = end - start;
-    if (useIdx) gather(gk, hk, ws.idx, start, m, ws.og, ws.oh);
+    if (useIdx) gather(gk, hk, ws.idx, start, m, ws.og, ws.oh, ws.kernels);
     const c = this.ctrl;
     c[SLOT] = slot;
     c[G_OFF] = (gk.byteOffset - ws.g.byteOffset) / 4;

@@ -10,10 +10,14 @@
  * named where they are used) once per process and compiled once; histogram
  * threads instantiate the same module over the same shared memory.
  *
- * Exports, all `(hist, p, g, h, idx, m, sw)` with byte addresses: hist =
- * the histogram at the first of four features (sw bytes apart); m rows; for
- * row i the codes word is p[i] (`all2`, `all3`) or p[idx[i]] (`rows2`,
- * `rows3`), its gradient g[i] (and hessian h[i] for width 3).
+ * Exports (byte addresses, counts, strides in bytes):
+ * - `all2`, `all3`, `rows2`, `rows3` `(hist, p, g, h, idx, m, sw)`: hist =
+ *   the histogram at the first of four features (sw bytes apart); m rows;
+ *   for row i the codes word is p[i] (`all*`) or p[idx[i]] (`rows*`), its
+ *   gradient g[i] (and hessian h[i] for width 3);
+ * - `gather32(src, idx, m, dst)`: dst[i] = src[idx[i]], 32-bit words;
+ * - `gatherWords(rows, rowBytes, idx, m, k, cq)`: cq[w * m + i] = word w of
+ *   row idx[i] (at rows + idx[i] * rowBytes) for w < k.
  */
 
 export interface WasmKernels {
@@ -21,6 +25,8 @@ export interface WasmKernels {
   all3: Kernel;
   rows2: Kernel;
   rows3: Kernel;
+  gather32: (src: number, idx: number, m: number, dst: number) => void;
+  gatherWords: (rows: number, rowBytes: number, idx: number, m: number, k: number, cq: number) => void;
 }
 type Kernel = (hist: number, p: number, g: number, h: number, idx: number, m: number, sw: number) => void;
 
@@ -64,6 +70,7 @@ const op = {
   f64One: [0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f],
   // memarg: alignment exponent, offset
   i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
+  i32Store: (offset: number) => [0x36, 2, ...uleb(offset)],
   f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
   f64Load: (offset: number) => [0x2b, 3, ...uleb(offset)],
   f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
@@ -112,19 +119,65 @@ function kernelBody(width: 2 | 3, rows: boolean): number[] {
   return [...uleb(body.length), ...body];
 }
 
-const EXPORTS: Array<[keyof WasmKernels, 2 | 3, boolean]> = [['all2', 2, false], ['all3', 3, false], ['rows2', 2, true], ['rows3', 3, true]];
+/** gather32(src, idx, m, dst) */
+function gather32Body(): number[] {
+  const SRC = 0, IDX = 1, M = 2, DST = 3, END = 4;
+  const code = [
+    ...op.get(IDX), ...op.get(M), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.set(END),
+    ...op.block, ...op.loop,
+    ...op.get(IDX), ...op.get(END), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(DST), ...op.get(SRC), ...op.get(IDX), ...op.i32Load(0), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load(0), ...op.i32Store(0),
+    ...op.get(IDX), ...op.i32Const(4), ...op.i32Add, ...op.set(IDX),
+    ...op.get(DST), ...op.i32Const(4), ...op.i32Add, ...op.set(DST),
+    ...op.br(0), ...op.end, ...op.end, ...op.end,
+  ];
+  const body = [...vec([[1, I32]]), ...code];
+  return [...uleb(body.length), ...body];
+}
+
+/** gatherWords(rows, rowBytes, idx, m, k, cq) */
+function gatherWordsBody(): number[] {
+  const ROWS = 0, ROW_BYTES = 1, IDX = 2, M = 3, K = 4, CQ = 5, END = 6, B = 7, Q = 8, B_END = 9, M4 = 10;
+  const code = [
+    ...op.get(M), ...op.i32Const(2), ...op.i32Shl, ...op.set(M4),
+    ...op.get(IDX), ...op.get(M4), ...op.i32Add, ...op.set(END),
+    ...op.block, ...op.loop,
+    ...op.get(IDX), ...op.get(END), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(ROWS), ...op.get(IDX), ...op.i32Load(0), ...op.get(ROW_BYTES), ...op.i32Mul, ...op.i32Add, ...op.set(B),
+    ...op.get(B), ...op.get(K), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.set(B_END),
+    ...op.get(CQ), ...op.set(Q),
+    ...op.block, ...op.loop,
+    ...op.get(B), ...op.get(B_END), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(Q), ...op.get(B), ...op.i32Load(0), ...op.i32Store(0),
+    ...op.get(B), ...op.i32Const(4), ...op.i32Add, ...op.set(B),
+    ...op.get(Q), ...op.get(M4), ...op.i32Add, ...op.set(Q),
+    ...op.br(0), ...op.end, ...op.end,
+    ...op.get(IDX), ...op.i32Const(4), ...op.i32Add, ...op.set(IDX),
+    ...op.get(CQ), ...op.i32Const(4), ...op.i32Add, ...op.set(CQ),
+    ...op.br(0), ...op.end, ...op.end, ...op.end,
+  ];
+  const body = [...vec([[5, I32]]), ...code];
+  return [...uleb(body.length), ...body];
+}
+
+/** name, parameter count (all i32, no result), body */
+const EXPORTS: Array<[keyof WasmKernels, number, number[]]> = [
+  ['all2', 7, kernelBody(2, false)], ['all3', 7, kernelBody(3, false)], ['rows2', 7, kernelBody(2, true)], ['rows3', 7, kernelBody(3, true)],
+  ['gather32', 4, gather32Body()], ['gatherWords', 6, gatherWordsBody()],
+];
 
 /** The module's bytes: imports memory `e.m`, exports the four kernels. */
 export function histogramModuleBytes(): Uint8Array<ArrayBuffer> {
-  const kernelType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0];
+  // one function type per export: (i32 × count) -> ()
+  const types = EXPORTS.map(([, count]) => [0x60, ...vec(Array.from({ length: count }, () => [I32])), 0]);
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([kernelType])),
+    ...section(1, vec(types)),
     // memory import, shared (limits flag 3: min 0, max 65536 pages), so histogram threads share it
     ...section(2, vec([[...name('e'), ...name('m'), 0x02, 0x03, ...uleb(0), ...uleb(65536)]])),
-    ...section(3, vec(EXPORTS.map(() => [0]))),
+    ...section(3, vec(EXPORTS.map((_, i) => uleb(i)))),
     ...section(7, vec(EXPORTS.map(([n], i) => [...name(n), 0x00, ...uleb(i)]))),
-    ...section(10, vec(EXPORTS.map(([, w, rows]) => kernelBody(w, rows)))),
+    ...section(10, vec(EXPORTS.map(([, , body]) => body))),
   ]);
 }
 

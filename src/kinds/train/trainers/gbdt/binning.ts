@@ -107,18 +107,41 @@ function subsample(rows: Uint32Array | null, n: number, size: number, seed: numb
   return perm.slice(0, size).sort();
 }
 
-/** Bin codes, column-major: `codes[j][i]` for row i (of `rows` when given) of feature j. */
+/** Buckets of binColumns' lookup table (per feature). */
+const BUCKETS = 1024;
+
+/**
+ * Bin codes, column-major: `codes[j][i]` for row i (of `rows` when given) of
+ * feature j. The code of x is the first b with x <= thresholds[b]; a table
+ * over equal-width buckets of [first, last threshold] narrows it to the
+ * thresholds in x's bucket (about one with quantile edges), then a binary
+ * search. Monotone bucketing keeps it exact: every threshold in an earlier
+ * bucket is < x, every one in a later bucket is > x.
+ */
 export function binColumns(mapper: BinMapper, columns: Float64Array[], rows: Uint32Array | null): Uint8Array[] {
+  const first = new Int32Array(BUCKETS + 1);
   return columns.map((col, j) => {
     const thr = mapper.thresholds[j];
     const n = rows ? rows.length : col.length;
     const out = new Uint8Array(n);
     const nt = thr.length;
+    const base = nt > 0 ? thr[0] : 0;
+    const span = nt > 1 ? thr[nt - 1] - base : 0;
+    const scale = span > 0 ? BUCKETS / span : 0;
+    const bucket = (x: number) => {
+      const t = (x - base) * scale;
+      return t > 0 ? (t < BUCKETS ? t | 0 : BUCKETS - 1) : 0;
+    };
+    // first[b]: thresholds in buckets before b
+    first.fill(0);
+    for (let i = 0; i < nt; i++) first[bucket(thr[i]) + 1]++;
+    for (let b = 0; b < BUCKETS; b++) first[b + 1] += first[b];
     for (let i = 0; i < n; i++) {
       const v = Math.fround(col[rows ? rows[i] : i]);
       if (v !== v) { out[i] = mapper.missingBin; continue; }
-      let lo = 0;
-      let hi = nt;
+      const b = bucket(v);
+      let lo = first[b];
+      let hi = first[b + 1];
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         if (v <= thr[mid]) hi = mid;

@@ -7,6 +7,10 @@
  * "bench" with a reference profile of DATA, made in its own process so that
  * none of its work or memory lands in the timed run), so that the run counts
  * drift histograms; `drift` times the histograms alone (src/bench/drift-cost.ts).
+ * `local REPO FEATURES WARM FILE OUT BATCH TAG` is the queue benchmark's local
+ * baseline (src/bench/queue.ts): a run over WARM first, so that the inference
+ * thread and session are up as in a warm worker, then the timed run over FILE
+ * in one shard; its seconds are the manifest's duration, as the queue's are.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,6 +49,20 @@ if (mode === 'profile') {
 } else if (mode === 'drift') {
   const r = measureDriftCounting(Number(a), features, Number(b));
   process.stdout.write(`${JSON.stringify({ rowsPerSec: r.rows / r.seconds, seconds: r.seconds, cpuSeconds: r.cpuSeconds, rowsPerCpuSec: r.rows / r.cpuSeconds, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+} else if (mode === 'local') {
+  const [warmFile, file, out, batch, tag] = [a, b, c, Number(d), e];
+  const repo = new ModelRepository({ root: modelPath });
+  const inputName = (await repo.resolve(tag)).manifest.signature.inputs[0].name;
+  const jobFor = (input: string, dir: string) => parseJob({
+    name: 'qbench-local', model: tag, input: { path: input },
+    features: { [inputName]: Array.from({ length: features }, (_, j) => `f${j}`) },
+    output: { path: dir, format: 'arrow' }, batchSize: batch,
+  }, { baseDir: out });
+  await runLocal(jobFor(warmFile, join(out, 'warmup')), { repo, shardRows: 1_000_000 });
+  await cachedSha256s([file]);
+  const cpu0 = cpuSeconds();
+  const { manifest } = await runLocal(jobFor(file, join(out, 'timed')), { repo, shardRows: 1_000_000_000 });
+  report(manifest.rows.read, manifest.durationMs / 1000, cpu0);
 } else if (mode === 'bare') {
   const rows = Number(a);
   const batch = Number(b);

@@ -6,9 +6,10 @@
  * is its own. scikit-learn's in-memory predict is shown where a python3 with
  * scikit-learn exists. docs/performance.md says how to read it.
  *
- *   node dist/bench/main.js [--quick] [--only mlp-warm,forest,rss,drift,…] [--dir .ortq/bench] [--queue]
+ *   node dist/bench/main.js [--quick] [--only mlp-warm,forest,rss,drift,queue,…] [--dir .ortq/bench] [--queue]
  *                           [--fit-rows N] [--fit-threads T]   (fit rows: src/bench/fit.ts; --only fit for those alone)
  *                           [--no-floor]   (skip the floor runs of the Arrow rows)
+ *                           [--queue-runs local,q100,count,one,many,w1,w2] [--queue-repeat N]   (src/bench/queue.ts)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { linearModel, mlpModel, treeEnsembleModel } from '../onnx/model-zoo.js';
 import { writeFeatureDataset } from './datasets.js';
 import { FIT_HEADER, fitCells, runFitBench } from './fit.js';
+import type { RunName } from './queue.js';
 import { sklearnRates, type SklearnCase } from './sklearn.js';
 
 export const BENCH_MODELS = {
@@ -106,6 +108,8 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       dir: { type: 'string', default: '.ortq/bench' },
       queue: { type: 'boolean', default: false },
+      'queue-runs': { type: 'string' },
+      'queue-repeat': { type: 'string', default: '1' },
       'no-hugepages': { type: 'boolean', default: false },
       'no-sklearn': { type: 'boolean', default: false },
       'no-floor': { type: 'boolean', default: false },
@@ -123,6 +127,8 @@ async function main(): Promise<void> {
   const todo = cases(quick).filter((c) => !only || only.has(c.id));
   const withRss = !only || only.has('rss');
   const withDrift = !only || only.has('drift');
+  // the queue row (src/bench/queue.ts) with `--queue` or `--only queue`: its own Redis, workers and local run
+  const withQueue = values.queue! || (only?.has('queue') ?? false);
   const models = [...new Set([...todo.map((c) => c.model), ...(withRss ? ['mlp' as const] : [])])];
   for (const m of new Set([...models, ...(withDrift ? ['mlp' as const] : [])])) await writeFile(join(dir, `${m}.onnx`), BENCH_MODELS[m].build());
   const withFloor = !values['no-floor'];
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
   // with ortq's own session options (no spin-waiting), so that the difference is the pipeline's
   for (const m of floorModels) bareFloor.set(m, child(['bare', join(dir, `${m}-floor.onnx`), String(BENCH_MODELS[m].features), bareRows, String(BATCH), 'ortq-options']));
   const cores = availableParallelism();
-  const sk = values['no-sklearn'] ? null : sklearnRates(quick ? 100_000 : 500_000);
+  const sk = values['no-sklearn'] || !todo.some((c) => c.sklearn) ? null : sklearnRates(quick ? 100_000 : 500_000);
 
   const dataset = async (model: BenchModel, format: Case['format'], rows: number): Promise<string> => {
     const f = BENCH_MODELS[model].features;
@@ -239,11 +245,20 @@ async function main(): Promise<void> {
       `${inRun >= 0 ? '+' : ''}${inRun.toFixed(1)}% in run`, `${share.toFixed(1)}%`, '-', '-', '≤ 5%', share <= 5 ? 'pass' : 'FAIL', '-', '-', String(profiled.maxRssMb)]);
     process.stderr.write(`${table[table.length - 1].join('  ')}\n`);
   }
+  if (withQueue) {
+    const { runQueueBench } = await import('./queue.js');
+    const q = await runQueueBench({ dir, only: values['queue-runs']?.split(',') as RunName[] | undefined, repeat: Number(values['queue-repeat']) || 1 });
+    if (q) {
+      table.push([`queue: 1 worker, ${q.shards} shards vs local (per-shard overhead ${q.perShardMs.toFixed(2)} ms)`, num(q.rows), `${num(q.localRowsPerSec)} local`, num(q.queueRowsPerSec),
+        `${q.ratio.toFixed(2)}× local`, `${q.cpuRatio.toFixed(2)}×`, '-', '-', q.target, q.pass ? 'pass' : 'FAIL', '-', '-', '-']);
+    }
+  }
   if (table.length > 0) printTable(['case', 'rows', 'bare rows/s', 'ortq rows/s', 'ratio', 'ratio (CPU)', 'floor', 'floor (CPU)', 'target', 'result', 'sklearn rows/s', 'ortq/sklearn', 'peak RSS MB'], table);
   if (table.length > 0) process.stdout.write(`\nratio = ortq/bare wall-clock rows/s (gbdt: ortq/scikit-learn); ratio (CPU) = the same per CPU-second, steadier on a shared machine.\n`);
   if (table.length > 0 && withFloor) process.stdout.write(`floor = the best ratio reachable with this pipeline on ${cores} cores: bare time per row ÷ max(bare time per row, (bare CPU + pipeline CPU per row) / cores), pipeline CPU = ortq minus bare on a one-MatMul model of the same shapes (Parquet, CSV: DuckDB reading the file alone on one thread, nothing copied or checked, src/bench/reader-floor.ts, which also bounds the time per row; gradient boosting: bare onnxruntime over scikit-learn, onnxruntime's tree kernel being fixed); floor (CPU) = bare CPU ÷ (bare CPU + pipeline CPU) per row, to read beside ratio (CPU); FAIL (floor) = the target is above the floor (docs/performance.md).\n`);
   if (withDrift) process.stdout.write('drift row: ortq rows/s with a reference profile; ratio = CPU of that run over the same run without one (noisy); ratio (CPU), judged = CPU of the histograms counted alone over the run without a profile.\n');
-  if (!sk) process.stdout.write('scikit-learn figures skipped (no python3 with scikit-learn; Debian: apt-get install python3-sklearn).\n');
+  if (withQueue) process.stdout.write('queue row: bare rows/s is a local run of the same rows in one shard; ratio = queue/local rows/s from the runs\' manifests; per-shard overhead = (queue s − local s) / shards; breakdown printed above the table.\n');
+  if (!sk && todo.some((c) => c.sklearn)) process.stdout.write('scikit-learn figures skipped (no python3 with scikit-learn; Debian: apt-get install python3-sklearn).\n');
   // fit time of the built-in trainers vs scikit-learn (issue 8)
   const fitIds = (id: string) => !only || only.has('fit') || only.has(id);
   const fitRows = values['fit-rows'] ? Number(values['fit-rows']) : null;
@@ -254,10 +269,6 @@ async function main(): Promise<void> {
   if (fits.length > 0) {
     printTable(FIT_HEADER, fits.map(fitCells));
     process.stdout.write(`\nratio = ortq/scikit-learn fit seconds (lower is better); result judged on ratio (CPU), both sides on ${values['fit-threads']} thread(s).\n`);
-  }
-  if (values.queue) {
-    const { runQueueBench } = await import('./queue.js');
-    await runQueueBench({ dir });
   }
 }
 

@@ -1,5 +1,8 @@
 /**
  * Queue benchmarks (`node dist/bench/main.js --queue`, or this file alone):
+ *  - per-shard cost (issue 10): 1 worker, the rows in 100 shards vs a local run of them in one shard
+ *    (`local`, a warm process: src/bench/child.ts), target ≥ 0.9× of local and ≤ 3 ms per shard; then the
+ *    same 100-shard run again with Redis MONITOR and strace attached, to count round trips and fsyncs per shard;
  *  - overhead: a 1M-row run in 1,000 shards vs 1 shard on the same single worker (target ≤ 10% slower);
  *  - scale-out: two worker processes vs one, one intra-op thread each, on the MLP (target ≥ 1.7×).
  * A private redis-server is started on a free port; times are the runs' own
@@ -10,12 +13,14 @@
  * reports the CPU seconds of every process involved and the Redis commands it
  * cost per shard, which is where the overhead shows.
  *
- * Flags: `--rows N`, `--only one,many,w1,w2` (a subset of the four runs).
+ * Flags: `--rows N`, `--only local,q100,count,one,many,w1,w2` (a subset of the runs), `--repeat N` (local and
+ * q100 alternated N times, the least time of each compared).
  * `ORTQ_BENCH_MONITOR=FILE` writes the timed run's Redis commands (MONITOR) to FILE.
+ * `ORTQ_BENCH_WORKER_LOG=FILE` appends the workers' log lines (with their shard processes') to FILE.
  * `ORTQ_BENCH_NODE_ARGS` adds node flags to the workers, their shard processes and `enqueue` (`--cpu-prof …`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,8 +35,13 @@ const FEATURES = 64;
 /** the engine benchmark's batch size (main.ts; not imported: importing main.ts runs it) */
 const BATCH = 16384;
 const WARMUP_ROWS = 40_000;
-const RUNS = ['one', 'many', 'w1', 'w2'] as const;
-type RunName = (typeof RUNS)[number];
+export const RUNS = ['local', 'q100', 'count', 'one', 'many', 'w1', 'w2'] as const;
+export type RunName = (typeof RUNS)[number];
+/** issue 10's targets for 1 worker, 100 shards vs the local run */
+const SHARDS = 100;
+const TARGET_RATIO = 0.9;
+const TARGET_MS = 3;
+const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -132,11 +142,22 @@ function nodeArgs(): string[] {
 interface Ctx { dir: string; env: NodeJS.ProcessEnv; redis: Redis; redisPid: number }
 interface Worker { proc: ChildProcess; ready: Promise<void> }
 
-function startWorker(ctx: Ctx): Worker {
-  const proc = spawn(process.execPath, [...nodeArgs(), BIN, 'worker', '--concurrency', '1'], { cwd: ctx.dir, env: ctx.env, stdio: ['ignore', 'ignore', 'pipe'] });
+/** strace with seccomp-bpf stops only on the traced calls, so counting fsyncs costs next to nothing */
+const STRACE_CALLS = 'fsync,fdatasync,rename,renameat,renameat2';
+const hasStrace = (): boolean => spawnSync('strace', ['-V']).status === 0;
+
+function startWorker(ctx: Ctx, straceFile?: string): Worker {
+  const argv = [...nodeArgs(), BIN, 'worker', '--concurrency', '1'];
+  // under strace the worker is strace's child: the sampler's children and the CPU figures are not used then
+  const proc = straceFile
+    ? spawn('strace', ['-f', '--seccomp-bpf', '-qq', '-e', `trace=${STRACE_CALLS}`, '-o', straceFile, process.execPath, ...argv], { cwd: ctx.dir, env: ctx.env, stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(process.execPath, argv, { cwd: ctx.dir, env: ctx.env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   // keep only a tail: the pipe must be drained, the logs need not be kept
   proc.stderr!.on('data', (d) => { err = (err + String(d)).slice(-4096); });
+  // ORTQ_BENCH_WORKER_LOG=FILE keeps the workers' (and their shard processes') log lines
+  const logFile = process.env.ORTQ_BENCH_WORKER_LOG;
+  if (logFile) proc.stderr!.on('data', (d) => appendFileSync(logFile, d as Buffer));
   return { proc, ready: waitFor(() => err.includes('worker started'), 30_000, 'worker start') };
 }
 
@@ -144,7 +165,10 @@ async function stopWorkers(ws: Worker[]): Promise<void> {
   await Promise.all(ws.map((w) => new Promise<void>((r) => {
     if (w.proc.exitCode !== null) return r();
     w.proc.once('exit', () => r());
-    w.proc.kill('SIGTERM');
+    // under strace, the worker is strace's child: strace ends when it does
+    const traced = w.proc.spawnargs[0] === 'strace' ? childPids(w.proc.pid!)[0] : undefined;
+    if (traced) process.kill(traced, 'SIGTERM');
+    else w.proc.kill('SIGTERM');
   })));
 }
 
@@ -158,11 +182,12 @@ interface RunResult {
 }
 
 /** `ortq enqueue --wait --json`; returns the manifest's duration and rows/s. */
-async function enqueueAndWait(ctx: Ctx, job: string, shardRows: number, out: string, cpu?: CpuSampler): Promise<{ seconds: number; rowsPerSec: number; shards: number }> {
+async function enqueueAndWait(ctx: Ctx, job: string, shardRows: number, out: string, cpu?: CpuSampler, started?: (pid: number) => void): Promise<{ seconds: number; rowsPerSec: number; shards: number }> {
   // async, not spawnSync: this process must keep draining the workers' log pipes
   const p = spawn(process.execPath, [...nodeArgs(), BIN, 'enqueue', job, '--wait', '--json', '--shard-rows', String(shardRows), '--set', `output.path=${out}`],
     { cwd: ctx.dir, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (cpu && p.pid) cpu.add(p.pid, 'enqueue --wait');
+  if (p.pid) started?.(p.pid);
   let stdout = '';
   let stderr = '';
   p.stdout!.on('data', (d) => { stdout += String(d); });
@@ -174,15 +199,117 @@ async function enqueueAndWait(ctx: Ctx, job: string, shardRows: number, out: str
   return { seconds: m.durationMs / 1000, rowsPerSec: (m.rows.read / m.durationMs) * 1000, shards: m.shards };
 }
 
+/** Warms the workers up: 1,000-row shards until every worker has started its shard process (which caches the session). */
+async function warmUp(ctx: Ctx, ws: Worker[], out: string, pids: () => number[] = () => ws.map((w) => w.proc.pid!)): Promise<void> {
+  for (let i = 0; i < 5 && (i === 0 || pids().some((p) => descendants(p).length === 0)); i++) {
+    await enqueueAndWait(ctx, 'warmup.yaml', 1000, `${out}-warmup-${i}`);
+  }
+}
+
+function descendants(pid: number): number[] {
+  return childPids(pid).flatMap((c) => [c, ...descendants(c)]);
+}
+
+/** local TCP ports of a process's sockets (/proc/PID/fd → socket inode → /proc/net/tcp) */
+function tcpPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch { /* closed meanwhile */ }
+    }
+    const ports: number[] = [];
+    for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && inodes.has(f[9])) ports.push(parseInt(f[1].split(':')[1], 16));
+    }
+    return ports;
+  } catch {
+    return [];
+  }
+}
+
+export interface ShardCounts {
+  shards: number;
+  /** commands sent by clients (round trips or pipelined), per shard, by process */
+  sent: Record<string, number>;
+  /** commands run inside Lua scripts, per shard */
+  inScripts: number;
+  /** fsync + fdatasync, and renames, per shard, worker and shard processes together; null without strace */
+  fsyncs: number | null;
+  renames: number | null;
+}
+
+/**
+ * The counting run: the same run as the timed one, on a fresh warm worker run
+ * under strace, with Redis MONITOR on. Both cost time, so nothing is timed here.
+ */
+async function countRun(ctx: Ctx, shardRows: number, out: string): Promise<ShardCounts> {
+  const trace = hasStrace() ? join(ctx.dir, 'strace.txt') : undefined;
+  const w = startWorker(ctx, trace);
+  await w.ready;
+  try {
+    // under strace the worker is strace's child
+    const worker = () => (trace ? childPids(w.proc.pid!)[0] : w.proc.pid!);
+    await warmUp(ctx, [w], `${out}-count`, () => [worker()]);
+    const lines = () => (trace ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : []);
+    const before = lines().length;
+    const owner = new Map<number, string>();
+    const who = (pid: number | undefined, label: string) => { if (pid) for (const p of [pid, ...descendants(pid)]) for (const port of tcpPorts(p)) owner.set(port, label); };
+    let enqueuePid: number | undefined;
+    const monitor = await ctx.redis.duplicate().monitor();
+    const sent = new Map<number, number>();
+    let inScripts = 0;
+    monitor.on('monitor', (_time: string, _args: string[], source: string) => {
+      if (source === 'lua') { inScripts++; return; }
+      const port = Number(source.slice(source.lastIndexOf(':') + 1));
+      if (!owner.has(port)) { who(worker(), 'worker'); who(enqueuePid, 'enqueue --wait'); }
+      sent.set(port, (sent.get(port) ?? 0) + 1);
+    });
+    const r = await enqueueAndWait(ctx, 'job.yaml', shardRows, `${out}-count`, undefined, (pid) => { enqueuePid = pid; });
+    monitor.disconnect();
+    const bySource: Record<string, number> = {};
+    for (const [port, n] of sent) {
+      const label = owner.get(port) ?? 'other';
+      bySource[label] = (bySource[label] ?? 0) + n / r.shards;
+    }
+    const calls = lines().slice(before).map((l) => /^\d+\s+(\w+)\(/.exec(l)?.[1]).filter(Boolean);
+    return {
+      shards: r.shards,
+      sent: bySource,
+      inScripts: inScripts / r.shards,
+      fsyncs: trace ? calls.filter((c) => c === 'fsync' || c === 'fdatasync').length / r.shards : null,
+      renames: trace ? calls.filter((c) => c!.startsWith('rename')).length / r.shards : null,
+    };
+  } finally {
+    await stopWorkers([w]);
+  }
+}
+
+interface LocalResult { seconds: number; rowsPerSec: number; cpu: number; load: number }
+
+/** The local baseline: `runLocal` of the same rows in one shard, in a warm process of its own (child.ts `local`). */
+async function localRun(ctx: Ctx, data: string, warm: string, out: string): Promise<LocalResult> {
+  const load = loadavg()[0];
+  const printed = await new Promise<string>((res, rej) => {
+    const p = spawn(process.execPath, [...nodeArgs(), CHILD, 'local', join(ctx.dir, 'repo'), String(FEATURES), warm, data, join(ctx.dir, out), String(BATCH), 'mlp@bench'],
+      { cwd: ctx.dir, env: { ...ctx.env, ORTQ_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    p.stdout!.on('data', (d) => { stdout += String(d); });
+    p.once('exit', (code) => (code === 0 ? res(stdout) : rej(new Error(`local run failed (exit ${code})`))));
+  });
+  const m = JSON.parse(printed.trim().split('\n').pop()!) as { seconds: number; rowsPerSec: number; cpuSeconds: number };
+  return { seconds: m.seconds, rowsPerSec: m.rowsPerSec, cpu: m.cpuSeconds, load };
+}
+
 /** Starts `workers` workers, warms them up on a small run, then times one run. */
 async function timedRun(ctx: Ctx, workers: number, shardRows: number, out: string): Promise<RunResult> {
   const ws = Array.from({ length: workers }, () => startWorker(ctx));
   await Promise.all(ws.map((w) => w.ready));
   try {
-    // 1,000-row shards until every worker has started its shard process (which caches the session)
-    for (let i = 0; i < 5 && (i === 0 || ws.some((w) => childPids(w.proc.pid!).length === 0)); i++) {
-      await enqueueAndWait(ctx, 'warmup.yaml', 1000, `${out}-warmup-${i}`);
-    }
+    await warmUp(ctx, ws, out);
     if (ws.some((w) => childPids(w.proc.pid!).length === 0)) process.stderr.write('queue bench: a worker got no warm-up shard; its start-up is timed\n');
     const before = await redisCalls(ctx.redis);
     const load = loadavg()[0];
@@ -226,12 +353,28 @@ function describe(name: string, r: RunResult): string {
     `CPU s: ${cpu}; load before ${r.load.toFixed(2)}`;
 }
 
-export async function runQueueBench(opts: { dir: string; rows?: number; only?: RunName[] }): Promise<void> {
+/** issue 10's queue row, for the engine table (main.ts) */
+export interface QueueRow {
+  rows: number;
+  shards: number;
+  localRowsPerSec: number;
+  queueRowsPerSec: number;
+  /** queue rows/s over local rows/s, wall clock (manifest durations) */
+  ratio: number;
+  /** the same per CPU-second: local process vs worker + shard process + redis-server */
+  cpuRatio: number;
+  /** (queue seconds − local seconds) / shards */
+  perShardMs: number;
+  pass: boolean;
+  target: string;
+}
+
+export async function runQueueBench(opts: { dir: string; rows?: number; only?: RunName[]; repeat?: number }): Promise<QueueRow | null> {
   const rows = opts.rows ?? 1_000_000;
   const only = new Set(opts.only ?? RUNS);
   if (spawnSync('redis-server', ['--version']).status !== 0) {
     process.stdout.write('\nqueue benchmarks skipped: redis-server is not installed\n');
-    return;
+    return null;
   }
   const benchDir = resolve(opts.dir);
   const data = join(benchDir, `queue-mlp-${rows}.arrow`);
@@ -249,7 +392,7 @@ export async function runQueueBench(opts: { dir: string; rows?: number; only?: R
     await writeFile(join(dir, 'mlp.onnx'), mlpModel({ sizes: [FEATURES, 64, 32, 10], seed: 2 }).bytes);
     const env: NodeJS.ProcessEnv = {
       ...process.env, REDIS_URL: `redis://127.0.0.1:${port}`, ORTQ_REDIS_PREFIX: 'bench', MODEL_REPO_PATH: join(dir, 'repo'),
-      ORTQ_HOME: join(dir, '.ortq'), ORTQ_LOG_LEVEL: 'info', ORTQ_LOG_FORMAT: 'json', ORTQ_INTRA_OP_THREADS: '1',
+      ORTQ_HOME: join(dir, '.ortq'), ORTQ_LOG_LEVEL: process.env.ORTQ_LOG_LEVEL === 'debug' ? 'debug' : 'info', ORTQ_LOG_FORMAT: 'json', ORTQ_INTRA_OP_THREADS: '1',
       // as the engine benchmark's measuring processes get it (main.ts)
       GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? 'glibc.malloc.hugetlb=1',
     };
@@ -259,12 +402,48 @@ export async function runQueueBench(opts: { dir: string; rows?: number; only?: R
     await writeFile(join(dir, 'warmup.yaml'), jobYaml(warm));
     const ctx: Ctx = { dir, env, redis, redisPid: server.pid! };
     const res: Partial<Record<RunName, RunResult>> = {};
+    const f = (n: number) => Math.round(n).toLocaleString('en');
+    const ms = (n: number) => n.toFixed(2);
+    const lines = ['', `queue benchmarks (MLP ${FEATURES}→64→32→10, ${f(rows)} rows, Arrow IPC, batch ${BATCH}, 1 intra-op thread per worker, warm workers):`];
+    // the per-shard cost: local and 100-shard runs alternated (A B A B …), the least time of each kind compared
+    const locals: LocalResult[] = [];
+    const q100s: RunResult[] = [];
+    const shardRows = Math.ceil(rows / SHARDS);
+    for (let i = 0; i < Math.max(1, opts.repeat ?? 1); i++) {
+      if (only.has('local')) locals.push(await localRun(ctx, data, warm, `out/local-${i}`));
+      if (only.has('q100')) q100s.push(await timedRun(ctx, 1, shardRows, `out/q100-${i}`));
+    }
+    const least = <T extends { seconds: number }>(xs: T[]) => xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    let row: QueueRow | null = null;
+    if (locals.length && q100s.length) {
+      const l = least(locals);
+      const q = least(q100s);
+      const n = q.shards;
+      const perShardMs = ((q.seconds - l.seconds) / n) * 1000;
+      const qCpu = (q.cpu.worker ?? 0) + (q.cpu['shard process'] ?? 0) + (q.cpu['redis-server'] ?? 0);
+      const ratio = q.rowsPerSec / l.rowsPerSec;
+      row = {
+        rows, shards: n, localRowsPerSec: l.rowsPerSec, queueRowsPerSec: q.rowsPerSec, ratio, cpuRatio: l.cpu / qCpu, perShardMs,
+        pass: ratio >= TARGET_RATIO && perShardMs <= TARGET_MS, target: `≥ ${TARGET_RATIO}×, ≤ ${TARGET_MS} ms/shard`,
+      };
+      lines.push(`  per-shard cost: 1 worker, ${n} shards ${q.seconds.toFixed(2)} s (${f(q.rowsPerSec)} rows/s) vs local, 1 shard ${l.seconds.toFixed(2)} s (${f(l.rowsPerSec)} rows/s): ` +
+        `${ratio.toFixed(2)}× of local, ${ms(perShardMs)} ms per shard (target ≥ ${TARGET_RATIO}×, ≤ ${TARGET_MS} ms) ${row.pass ? 'pass' : 'FAIL'}`);
+      lines.push(`    runs (A/B alternated, least of each compared): local ${locals.map((x) => `${x.seconds.toFixed(2)} s (${x.cpu.toFixed(2)} CPU-s, load ${x.load.toFixed(1)})`).join(', ')}; ` +
+        `${n} shards ${q100s.map((x) => `${x.seconds.toFixed(2)} s (load ${x.load.toFixed(1)})`).join(', ')}`);
+      const per = (v: number) => ms((v / n) * 1000);
+      lines.push(`    per shard over local: wall ${ms(perShardMs)} ms; CPU ms: shard process ${per((q.cpu['shard process'] ?? 0) - l.cpu)} (its CPU less the local run's), ` +
+        `worker ${per(q.cpu.worker ?? 0)}, redis-server ${per(q.cpu['redis-server'] ?? 0)}, enqueue --wait ${per(q.cpu['enqueue --wait'] ?? 0)} (not in the ratio: it follows the run)`);
+    }
+    if (only.has('count') && (q100s.length || only.has('q100'))) {
+      const c = await countRun(ctx, shardRows, 'out/q100');
+      const sent = Object.entries(c.sent).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+      lines.push(`    per shard, counted on a separate run (MONITOR, strace): Redis commands sent ${sent}; inside scripts ${c.inScripts.toFixed(1)}; ` +
+        (c.fsyncs === null ? 'fsyncs not counted (no strace)' : `fsyncs ${c.fsyncs.toFixed(2)}, renames ${c.renames!.toFixed(2)} (worker and shard process, the run's finalize included)`));
+    }
     if (only.has('one')) res.one = await timedRun(ctx, 1, rows, 'out/one-shard');
     if (only.has('many')) res.many = await timedRun(ctx, 1, Math.max(1, Math.floor(rows / 1000)), 'out/many-shards');
     if (only.has('w1')) res.w1 = await timedRun(ctx, 1, Math.max(1, Math.floor(rows / 50)), 'out/w1');
     if (only.has('w2')) res.w2 = await timedRun(ctx, 2, Math.max(1, Math.floor(rows / 50)), 'out/w2');
-    const f = (n: number) => Math.round(n).toLocaleString('en');
-    const lines = ['', `queue benchmarks (MLP ${FEATURES}→64→32→10, ${f(rows)} rows, Arrow IPC, batch ${BATCH}, 1 intra-op thread per worker, warm workers):`];
     const { one, many, w1, w2 } = res;
     if (one && many) {
       const slower = many.seconds / one.seconds - 1;
@@ -276,8 +455,10 @@ export async function runQueueBench(opts: { dir: string; rows?: number; only?: R
       lines.push(`  scale-out: 1 worker ${f(w1.rowsPerSec)} rows/s, 2 workers ${f(w2.rowsPerSec)} rows/s (${w1.shards} shards): ` +
         `${speedup.toFixed(2)}× (target ≥ 1.7×) ${speedup >= 1.7 ? 'ok' : 'MISS'}`);
     }
+    q100s.forEach((q, i) => lines.push(describe(`q100 #${i + 1}`, q)));
     for (const name of RUNS) if (res[name]) lines.push(describe(name, res[name]));
     process.stdout.write(lines.join('\n') + '\n\n');
+    return row;
   } finally {
     redis.disconnect();
     server.kill('SIGTERM');
@@ -294,6 +475,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   await runQueueBench({
     dir: '.ortq/bench',
     rows: rowsArg ? Number(rowsArg) : undefined,
+    repeat: Number(arg('--repeat') ?? 1),
     only: arg('--only')?.split(',').filter((n): n is RunName => (RUNS as readonly string[]).includes(n)),
   });
 }

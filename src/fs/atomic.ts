@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, mkdir } from 'node:fs/promises';
+import { open, rename, rm, mkdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { OrtqError } from '../errors.js';
 
 /** A temp name in the same directory as `target`, so that rename() stays atomic. */
 export function tempPathFor(target: string): string {
@@ -40,4 +41,78 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
 /** Serializes `value` as pretty JSON and writes it atomically. */
 export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
   await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Several files made durable under their names together, with as few fsync
+ * waits as the guarantees allow. Each file is first written in full to a temp
+ * name beside its target (`stage`, `stageData`); `commit()` then
+ *  1. fsyncs every staged file's bytes at once,
+ *  2. renames each into place, in the order they were staged,
+ *  3. fsyncs their directories at once,
+ * and returns only when all of it is on disk. So two waits for the disk
+ * however many files, where writing them one by one (bytes, rename,
+ * directory) costs two each. No file is renamed before every file's bytes are
+ * durable: a file staged last (a step's receipt) can never survive a crash
+ * without the bytes of the files staged before it. A crash between the
+ * renames and the directory fsyncs can lose some of the names and keep others;
+ * whoever trusts the last file must check that the others are there (the run
+ * core does: src/runs/steps.ts).
+ */
+export class AtomicGroup {
+  private readonly staged: Array<{ tmp: string; target: string; fh: FileHandle | null }> = [];
+  private state: 'open' | 'committed' | 'aborted' = 'open';
+
+  /** A file whose bytes are all written to `tmp` (beside `target`); `fh` is its open handle, closed by the group. */
+  stage(tmp: string, target: string, fh: FileHandle): void {
+    this.assertOpen();
+    this.staged.push({ tmp, target, fh });
+  }
+
+  /** Writes `data` to a temp file beside `target` (no fsync yet) and stages it. */
+  async stageData(target: string, data: string | Uint8Array): Promise<void> {
+    this.assertOpen();
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = tempPathFor(target);
+    const fh = await open(tmp, 'wx');
+    // staged at once, so that abort() closes and removes it whatever happens next
+    this.staged.push({ tmp, target, fh });
+    await fh.writeFile(data);
+  }
+
+  async commit(): Promise<void> {
+    this.assertOpen();
+    this.state = 'committed';
+    try {
+      await Promise.all(this.staged.map(async (f) => {
+        await f.fh!.sync();
+        await f.fh!.close();
+        f.fh = null;
+      }));
+      for (const f of this.staged) await rename(f.tmp, f.target);
+    } catch (err) {
+      await this.cleanUp();
+      throw err;
+    }
+    await Promise.all([...new Set(this.staged.map((f) => dirname(f.target)))].map((d) => fsyncDir(d)));
+  }
+
+  /** Closes and removes every staged temp file; nothing is renamed. */
+  async abort(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    await this.cleanUp();
+  }
+
+  private async cleanUp(): Promise<void> {
+    await Promise.all(this.staged.map(async (f) => {
+      await f.fh?.close().catch(() => undefined);
+      f.fh = null;
+      await rm(f.tmp, { force: true });
+    }));
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw new OrtqError('ORTQ_INTERNAL', `atomic group is already ${this.state}`);
+  }
 }

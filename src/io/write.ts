@@ -3,7 +3,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { fromSystemError, OrtqError } from '../errors.js';
-import { fsyncDir, tempPathFor } from '../fs/atomic.js';
+import { fsyncDir, tempPathFor, type AtomicGroup } from '../fs/atomic.js';
 import type { OutputFormat } from '../predict/types.js';
 import { createEncoder, type PartEncoder } from './encoders.js';
 
@@ -14,13 +14,24 @@ export interface PartWriter {
   abort(): Promise<void>;
 }
 
+export interface PartWriterOptions {
+  /**
+   * commit() writes the part in full and hands it to this group instead of
+   * making it durable itself: its fsync, rename and directory fsync happen in
+   * the group's commit(), together with the other files of the group (the run
+   * core's: the step's receipt, src/runs/steps.ts). Without one, commit()
+   * returns with the part durable under its name.
+   */
+  group?: AtomicGroup;
+}
+
 /**
  * A part writer for `finalPath`. Until commit() the only thing on disk is
  * `tempPathFor(finalPath)` (a dot file beside it), so a crash never leaves
  * something that looks like a finished part. Same batches → same bytes.
  */
-export function createPartWriter(finalPath: string, format: OutputFormat): PartWriter {
-  return new AtomicPartWriter(finalPath, createEncoder(format));
+export function createPartWriter(finalPath: string, format: OutputFormat, opts: PartWriterOptions = {}): PartWriter {
+  return new AtomicPartWriter(finalPath, createEncoder(format), opts.group ?? null);
 }
 
 class AtomicPartWriter implements PartWriter {
@@ -31,7 +42,7 @@ class AtomicPartWriter implements PartWriter {
   private bytes = 0;
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
-  constructor(private readonly finalPath: string, private readonly encoder: PartEncoder) {
+  constructor(private readonly finalPath: string, private readonly encoder: PartEncoder, private readonly group: AtomicGroup | null) {
     this.tmp = tempPathFor(finalPath);
   }
 
@@ -50,6 +61,13 @@ class AtomicPartWriter implements PartWriter {
       await this.ensureOpen();
       await this.append(this.encoder.end());
       const fh = this.fh!;
+      if (this.group) {
+        // durable with the group (fsync, rename, directory fsync); the group closes and cleans up from here on
+        this.group.stage(this.tmp, this.finalPath, fh);
+        this.fh = null;
+        this.state = 'committed';
+        return { path: this.finalPath, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
+      }
       await fh.sync();
       await fh.close();
       this.fh = null;

@@ -12,6 +12,7 @@
  */
 import type { Logger } from 'pino';
 import type { OrtqConfig } from '../config.js';
+import type { AtomicGroup } from '../fs/atomic.js';
 import type { ModelRepository } from '../repo/model-repository.js';
 
 export type RunStatus = 'completed' | 'failed' | 'running' | 'queued' | 'cancelled' | 'interrupted';
@@ -116,6 +117,12 @@ export interface KindContext {
 export interface StepContext extends KindContext {
   /** rows done so far in this step (advisory) */
   onProgress?: (rowsDone: number) => void;
+  /**
+   * where a step may stage the files it writes instead of committing each:
+   * the run core makes them durable together with the step's receipt, in two
+   * waits for the disk (src/runs/steps.ts, AtomicGroup in src/fs/atomic.ts)
+   */
+  commit?: AtomicGroup;
 }
 
 /** How the run core and the CLI describe a run of this kind in one line. */

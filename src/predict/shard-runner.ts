@@ -2,6 +2,7 @@ import { DriftAccumulator } from '../monitor/histograms.js';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { predictPathSetting, type OrtqConfig } from '../config.js';
+import type { AtomicGroup } from '../fs/atomic.js';
 import { OrtqError } from '../errors.js';
 import { createPartWriter, type PartWriter } from '../io/write.js';
 import { readBatches } from '../io/read.js';
@@ -23,6 +24,8 @@ export interface ShardRunOptions {
   inference?: OrtqConfig['inference'];
   onProgress?: (rowsDone: number) => void;
   logger?: Logger;
+  /** the run core's group: the part is made durable with the shard's receipt (src/runs/steps.ts) */
+  commit?: AtomicGroup;
 }
 
 export function partFileName(plan: RunPlan, shard: string): string {
@@ -189,7 +192,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
             const { r, fb: built } = await scored;
             rowsSkipped += built.skipped;
             if (!r) return;
-            writer ??= createPartWriter(runLayout.file(plan.runDir, partName), plan.job.output.format);
+            writer ??= createPartWriter(runLayout.file(plan.runDir, partName), plan.job.output.format, { group: opts.commit });
             drift?.addOutputs(r.outputs, built.rows);
             await writer.write(outputBatch(plan, scorer, batch, built, r.outputs));
             rowsWritten += built.rows;

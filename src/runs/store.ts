@@ -1,7 +1,7 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OrtqError } from '../errors.js';
-import { writeJsonAtomic } from '../fs/atomic.js';
+import { writeJsonAtomic, type AtomicGroup } from '../fs/atomic.js';
 import type { RunManifestBase, RunPlanBase, StepReceipt } from '../kinds/types.js';
 import { runLayout } from './layout.js';
 
@@ -47,8 +47,9 @@ export async function readReceipt(runDir: string, step: string): Promise<StepRec
   return readJsonIfExists<StepReceipt>(runLayout.receiptFile(runDir, step));
 }
 
-export async function writeReceipt(runDir: string, receipt: StepReceipt): Promise<void> {
-  await writeJsonAtomic(runLayout.receiptFile(runDir, receipt.step), receipt);
+/** Stages the step's receipt in `group`, to be made durable with the step's files (src/runs/steps.ts). */
+export async function stageReceipt(runDir: string, receipt: StepReceipt, group: AtomicGroup): Promise<void> {
+  await group.stageData(runLayout.receiptFile(runDir, receipt.step), JSON.stringify(receipt, null, 2) + '\n');
 }
 
 export async function removeReceipt(runDir: string, step: string): Promise<void> {

@@ -23,7 +23,7 @@ export const predictKind: JobKind<PredictJob, PredictFacts, RunPlan, RunManifest
   }),
   steps: (plan) => plan.shards,
   runStep: (plan, step, ctx) => runShard(plan, step.index, {
-    repo: ctx.repo, inference: ctx.config.inference, logger: ctx.logger, onProgress: ctx.onProgress,
+    repo: ctx.repo, inference: ctx.config.inference, logger: ctx.logger, onProgress: ctx.onProgress, commit: ctx.commit,
   }),
   finalize: (plan, receipts, info) => predictManifest(plan, receipts, info),
   summary: (m) => ({

@@ -34,6 +34,48 @@ export interface QueuedRun {
   claim: string;
 }
 
+/** Shards of one run finished and not yet counted in its record, and their rows. */
+export interface DoneStats { shards: number; rows: number }
+
+/**
+ * A worker's shard statistics on their way to the run records. They are
+ * advisory, so they need no round trip of their own: the next start mark of
+ * the same run carries them (`take`, passed to `markStarted`), and whatever
+ * no start mark took within `delayMs` (a run's last shards, another run's) is
+ * sent on its own (`flush`, also on shutdown).
+ */
+export class ShardStats {
+  private readonly pending = new Map<string, DoneStats>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly store: Pick<QueuedRunStore, 'shardDone'>, private readonly delayMs = 20,
+    private readonly track: (p: Promise<void>) => void = () => {}) {}
+
+  add(runId: string, rows: number, shards = 1): void {
+    const p = this.pending.get(runId) ?? { shards: 0, rows: 0 };
+    p.shards += shards;
+    p.rows += rows;
+    this.pending.set(runId, p);
+    this.timer ??= setTimeout(() => this.track(this.flush()), this.delayMs).unref();
+  }
+
+  /** The run's pending statistics, now owned by the caller (give them back with `add` if its call fails). */
+  take(runId: string): DoneStats | null {
+    const p = this.pending.get(runId) ?? null;
+    this.pending.delete(runId);
+    return p;
+  }
+
+  /** Sends every pending statistic; failures are dropped (advisory). */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const all = [...this.pending];
+    this.pending.clear();
+    await Promise.all(all.map(([runId, p]) => this.store.shardDone(runId, p.rows, p.shards).catch(() => undefined)));
+  }
+}
+
 export type ClaimResult = { claimed: true; previous: RunStatus | null } | { claimed: false; current: QueuedRun };
 
 // Atomically: refuse while queued/running, refuse a completed run unless allowed,
@@ -50,18 +92,26 @@ return {1, st or ''}
 `;
 
 // Marks the run running on its first shard start, leaves other states alone;
-// returns the status it found ('' when there is no record).
+// returns the status it found ('' when there is no record). ARGV[2], ARGV[3]:
+// shards and rows this worker finished of the run since its last call ('0' when
+// none), so that a worker's statistics ride on its next start mark.
 const START = `
 local st = redis.call('HGET', KEYS[1], 'status')
 if st == 'queued' then
   redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[1])
 end
+if ARGV[2] ~= '0' then
+  redis.call('HINCRBY', KEYS[1], 'shardsDone', ARGV[2])
+  redis.call('HINCRBY', KEYS[1], 'rowsDone', ARGV[3])
+  redis.call('INCRBY', KEYS[2], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], 3600)
+end
 return st or ''
 `;
 
-// A shard's statistics in one command: a pipeline of five is five socket writes.
+// Shards' statistics in one command (ARGV: rows, shards): a pipeline of five is five socket writes.
 const SHARD_DONE = `
-redis.call('HINCRBY', KEYS[1], 'shardsDone', 1)
+redis.call('HINCRBY', KEYS[1], 'shardsDone', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'rowsDone', ARGV[1])
 redis.call('INCRBY', KEYS[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], 3600)
@@ -151,15 +201,18 @@ export class QueuedRunStore {
   /**
    * Marks a queued run running (a shard of it starts) and returns the status
    * it had, in one round trip: the worker's per-shard "cancelled?" check.
+   * `done` adds the statistics of shards of this run that finished since
+   * (see ShardStats), in the same round trip.
    */
-  async markStarted(runId: string, at = new Date().toISOString()): Promise<RunStatus | null> {
-    const st = (await runScript(this.client, START, [this.keys.run(runId)], [at])) as string;
+  async markStarted(runId: string, at = new Date().toISOString(), done: DoneStats | null = null): Promise<RunStatus | null> {
+    const minute = Math.floor(Date.now() / 60_000);
+    const st = (await runScript(this.client, START, [this.keys.run(runId), this.keys.rowsMinute(minute)], [at, done?.shards ?? 0, done?.rows ?? 0])) as string;
     return (st || null) as RunStatus | null;
   }
 
-  async shardDone(runId: string, rows: number): Promise<void> {
+  async shardDone(runId: string, rows: number, shards = 1): Promise<void> {
     const minute = Math.floor(Date.now() / 60_000);
-    await runScript(this.client, SHARD_DONE, [this.keys.run(runId), this.keys.rowsMinute(minute)], [rows]);
+    await runScript(this.client, SHARD_DONE, [this.keys.run(runId), this.keys.rowsMinute(minute)], [rows, shards]);
   }
 
   /**

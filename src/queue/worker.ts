@@ -9,7 +9,7 @@ import { closeWithin, settlesWithin } from './bounded.js';
 import { checkEvictionPolicy, connectionFromConfig, openRedis, type QueueConnection } from './connection.js';
 import { WorkerMetrics } from './metrics.js';
 import { processorFile } from './processor-path.js';
-import { QueuedRunStore } from './queued-runs.js';
+import { QueuedRunStore, ShardStats } from './queued-runs.js';
 import { RUNS_QUEUE } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
 import { runFinalizer } from './run-finalizer.js';
@@ -52,6 +52,8 @@ export class WorkerService {
   private closing: Promise<{ handedBack: string[]; forced: boolean }> | null = null;
   /** run statistics sent after a shard completed, not yet acknowledged */
   private readonly pendingStats = new Set<Promise<void>>();
+  /** statistics of completed shards, carried by the next start mark of their run (or flushed shortly after) */
+  private readonly stats: ShardStats;
   /** queues opened on demand (the finalizer reading step jobs), closed with the worker */
   private readonly closers: Array<() => Promise<void>> = [];
   private readonly guards: RunGuards;
@@ -66,6 +68,13 @@ export class WorkerService {
   ) {
     // a run's exclusive resource outlives a dead holder by twice the lock duration
     this.guards = new RunGuards(client, conn.prefix, Math.max(2000, 2 * (opts.lockDurationMs ?? 30_000)));
+    this.stats = new ShardStats(store, 20, (p) => this.track(p));
+  }
+
+  /** keeps an advisory statistics write until it settles, so that close() can give it a moment */
+  private track(p: Promise<void>): void {
+    const done: Promise<void> = p.catch(() => undefined).finally(() => { this.pendingStats.delete(done); });
+    this.pendingStats.add(done);
   }
 
   static async start(opts: WorkerServiceOptions): Promise<WorkerService> {
@@ -153,7 +162,7 @@ export class WorkerService {
     const m = this.metrics;
     const store = this.store;
     const guards = this.guards;
-    const pending = this.pendingStats;
+    const stats = this.stats;
     // a parallel kind's steps are shards of rows (predict); a sequence kind's are pipeline steps (train)
     const unit = kindForQueue(queue)?.order === 'sequence' ? 'step' : 'shard';
     const tag = (job: Job<ShardJobData>) => ({ runId: job.data.runId, [unit === 'step' ? 'step' : 'shardId']: job.data.stepId, model: job.data.model });
@@ -173,9 +182,14 @@ export class WorkerService {
           }
           hold = guards.hold(guard.key, job.data.runId, (err) => log.warn({ ...tag(job), guard: guard.key, err: err?.message }, err ? 'cannot renew the run\'s resource' : 'the run\'s resource was taken by another run'));
         }
+        // one round trip per shard: the cancel check, the run's start mark and the statistics of
+        // this worker's shards of the run that completed since its last start mark
+        const done = stats.take(job.data.runId);
         try {
-          // one round trip per shard: the cancel check and the run's start mark
-          const status = await store.markStarted(job.data.runId);
+          const status = await store.markStarted(job.data.runId, undefined, done).catch((err: Error) => {
+            if (done) stats.add(job.data.runId, done.rows, done.shards);
+            throw err;
+          });
           if (status === 'cancelled') throw new UnrecoverableError(errorToText(new OrtqError('ORTQ_RUN_CANCELLED', `run ${job.data.runId} was cancelled`, { runId: job.data.runId })));
         } catch (err) {
           await hold?.stop(true).catch(() => undefined);
@@ -191,12 +205,9 @@ export class WorkerService {
         m.shards.inc({ queue, outcome: 'completed' });
         m.rows.inc({ queue }, result.receipt.rows.read);
         m.shardSeconds.observe({ queue }, ms / 1000);
-        // statistics are advisory: a Redis blip here must not fail a committed shard, and the
-        // shard's completion (moveToFinished, on another connection) need not wait for them
-        const done: Promise<void> = store.shardDone(job.data.runId, result.receipt.rows.read)
-          .catch(() => undefined)
-          .finally(() => { pending.delete(done); });
-        pending.add(done);
+        // statistics are advisory: a Redis blip must not fail a committed shard, and the shard's
+        // completion (moveToFinished, on another connection) does not wait for them
+        stats.add(job.data.runId, result.receipt.rows.read);
         log.info({ ...tag(job), rows: result.receipt.rows.written, ms }, `${unit} done`);
       },
       async failed(job: Job<ShardJobData>, err: Error) {
@@ -249,6 +260,7 @@ export class WorkerService {
       await settlesWithin(Promise.all(this.closers.map((c) => c())), forced ? 250 : Math.max(250, reserve / 4));
       await this.metrics.close();
       // run statistics are advisory: they get a moment, not the rest of the shutdown
+      if (!forced) this.track(this.stats.flush());
       await settlesWithin(Promise.all(this.pendingStats), forced ? 0 : reserve / 4);
       if (forced || this.client.status !== 'ready') this.client.disconnect();
       else await settlesWithin(this.client.quit(), reserve / 4).then((ok) => { if (!ok) this.client.disconnect(); });

@@ -16,6 +16,7 @@
  * Flags: `--rows N`, `--only local,q100,count,one,many,w1,w2` (a subset of the runs), `--repeat N` (local and
  * q100 alternated N times, the least time of each compared).
  * `ORTQ_BENCH_MONITOR=FILE` writes the timed run's Redis commands (MONITOR) to FILE.
+ * `ORTQ_BENCH_CONCURRENCY=N` runs each worker with `--concurrency N` (default 1).
  * `ORTQ_BENCH_WORKER_LOG=FILE` appends the workers' log lines (with their shard processes') to FILE.
  * `ORTQ_BENCH_NODE_ARGS` adds node flags to the workers, their shard processes and `enqueue` (`--cpu-prof …`).
  */
@@ -147,7 +148,8 @@ const STRACE_CALLS = 'fsync,fdatasync,rename,renameat,renameat2';
 const hasStrace = (): boolean => spawnSync('strace', ['-V']).status === 0;
 
 function startWorker(ctx: Ctx, straceFile?: string): Worker {
-  const argv = [...nodeArgs(), BIN, 'worker', '--concurrency', '1'];
+  // ORTQ_BENCH_CONCURRENCY: shards at once per worker (each in its own shard process), default 1
+  const argv = [...nodeArgs(), BIN, 'worker', '--concurrency', process.env.ORTQ_BENCH_CONCURRENCY ?? '1'];
   // under strace the worker is strace's child: the sampler's children and the CPU figures are not used then
   const proc = straceFile
     ? spawn('strace', ['-f', '--seccomp-bpf', '-qq', '-e', `trace=${STRACE_CALLS}`, '-o', straceFile, process.execPath, ...argv], { cwd: ctx.dir, env: ctx.env, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -432,7 +434,7 @@ export async function runQueueBench(opts: { dir: string; rows?: number; only?: R
         `${n} shards ${q100s.map((x) => `${x.seconds.toFixed(2)} s (load ${x.load.toFixed(1)})`).join(', ')}`);
       const per = (v: number) => ms((v / n) * 1000);
       lines.push(`    per shard over local: wall ${ms(perShardMs)} ms; CPU ms: shard process ${per((q.cpu['shard process'] ?? 0) - l.cpu)} (its CPU less the local run's), ` +
-        `worker ${per(q.cpu.worker ?? 0)}, redis-server ${per(q.cpu['redis-server'] ?? 0)}, enqueue --wait ${per(q.cpu['enqueue --wait'] ?? 0)} (not in the ratio: it follows the run)`);
+        `worker ${per(q.cpu.worker ?? 0)}, redis-server ${per(q.cpu['redis-server'] ?? 0)}, enqueue --wait ${per(q.cpu['enqueue --wait'] ?? 0)} (its whole process, start-up and planning included; not in the ratios)`);
     }
     if (only.has('count') && (q100s.length || only.has('q100'))) {
       const c = await countRun(ctx, shardRows, 'out/q100');

@@ -15,11 +15,18 @@ export interface FinalizeOptions {
   startedAt: string;
   failures?: StepFailure[];
   ledger: RunLedger;
+  /**
+   * steps this process ran in this run: their files were hashed as they were
+   * written, moments ago, so they are not read back and hashed again (size,
+   * existence and rows are still checked); every other step's files are
+   */
+  hashedHere?: ReadonlySet<string>;
 }
 
 /**
  * Finishes a run, verifying before `run.json` exists: every file named in
- * the receipts must be there with its recorded size and sha256, and each
+ * the receipts must be there with its recorded size and sha256 (read back
+ * unless this process wrote it in this run: `hashedHere`), and each
  * step's rows must add up (read minus skipped). A step that fails the check
  * loses its receipt (a retry redoes it) and the run fails with
  * ORTQ_RUN_DAMAGED. A complete run gets its manifest, is swapped into place
@@ -31,7 +38,7 @@ export async function finalizeRun<M extends RunManifestBase>(kind: AnyJobKind, p
   const receipts = await readReceipts(plan.runDir);
   const steps: readonly StepPlan[] = kind.steps(plan);
   const failures = [...(opts.failures ?? [])];
-  const damaged = await damagedSteps(plan.runDir, steps.map((s) => s.id), receipts, { hash: true });
+  const damaged = await damagedSteps(plan.runDir, steps.map((s) => s.id), receipts, { hash: true, hashedHere: opts.hashedHere });
   for (const [step, problems] of damaged) {
     await removeReceipt(plan.runDir, step);
     receipts.delete(step);

@@ -112,6 +112,8 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
   const receipts = await readReceipts(plan.runDir);
   let rowsBefore = [...receipts.values()].reduce((s, r) => s + r.rows.read, 0);
   o.onProgress?.(rowsBefore, plan.totalRows);
+  // steps whose files this process writes (and hashes as it writes) in this run
+  const ranHere = new Set<string>();
   for (const step of steps) {
     try {
       if (!receipts.has(step.id)) {
@@ -124,7 +126,10 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
         config: o.config, repo: o.repo, logger: kind.order === 'sequence' ? o.log : o.logger,
         onProgress: (rows) => o.onProgress?.(rowsBefore + rows, plan.totalRows),
       });
-      if (ran) rowsBefore += receipt.rows.read;
+      if (ran) {
+        rowsBefore += receipt.rows.read;
+        ranHere.add(step.id);
+      }
     } catch (err) {
       const e = toOrtqError(err);
       if (staged) {
@@ -137,7 +142,7 @@ async function runSteps<P extends RunPlanBase, M extends RunManifestBase>(kind: 
       throw e;
     }
   }
-  const manifest = await finalizeRun<M>(kind, plan, { mode: 'local', startedAt, ledger: o.ledger });
+  const manifest = await finalizeRun<M>(kind, plan, { mode: 'local', startedAt, ledger: o.ledger, hashedHere: ranHere });
   if (manifest.status !== 'completed') {
     if (staged) {
       await dropAttempt(kind, plan.runDir);

@@ -44,14 +44,19 @@ export async function checkFiles(runDir: string, files: readonly Pick<StepFile, 
 
 /**
  * Steps whose receipt is missing, does not add up, or whose files are missing
- * or changed. `expected` lists every step id the plan has.
+ * or changed. `expected` lists every step id the plan has. Steps in
+ * `hashedHere` are checked without reading their files again (existence,
+ * size and rows only): the caller wrote them and hashed the bytes as it wrote.
  */
-export async function damagedSteps(runDir: string, expected: readonly string[], receipts: ReadonlyMap<string, StepReceipt>, opts: { hash: boolean }): Promise<Map<string, FileProblem[]>> {
+export async function damagedSteps(
+  runDir: string, expected: readonly string[], receipts: ReadonlyMap<string, StepReceipt>,
+  opts: { hash: boolean; hashedHere?: ReadonlySet<string> },
+): Promise<Map<string, FileProblem[]>> {
   const out = new Map<string, FileProblem[]>();
   for (const step of expected) {
     const r = receipts.get(step);
     if (!r) continue;
-    const problems = await checkFiles(runDir, r.files, opts);
+    const problems = await checkFiles(runDir, r.files, { hash: opts.hash && !opts.hashedHere?.has(step) });
     const fileRows = r.files.reduce((s, f) => s + (f.rows ?? 0), 0);
     if (r.files.some((f) => f.rows !== undefined) && fileRows !== r.rows.read - r.rows.skipped) {
       problems.push({ path: r.files.map((f) => f.path).join(','), problem: 'rows', expected: r.rows.read - r.rows.skipped, found: fileRows });

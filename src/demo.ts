@@ -5,28 +5,44 @@ import { fileURLToPath } from 'node:url';
 import { Float64, Int64, makeVector, RecordBatch, Field, Schema, Struct, makeData } from 'apache-arrow';
 import { isOrtqError } from './errors.js';
 import { createPartWriter } from './io/write.js';
+import { logisticTrainer } from './kinds/train/trainers/logistic.js';
 import { seededRandom } from './onnx/builder.js';
-import { zipMapClassifier } from './onnx/model-zoo.js';
 import type { ModelRepository } from './repo/model-repository.js';
 
 export const DEMO_CLASSES = ['setosa', 'versicolor', 'virginica'];
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 
-/** Saves the demo classifier (an skl2onnx-style model with ZipMap) as iris@champion unless it exists. */
+/**
+ * Saves the demo classifier as iris@champion unless it exists: ortq's built-in
+ * `logistic` trainer fitted on the train side of the demo's labelled split
+ * (the rows ensureDemoTrainingData writes), deterministic and well under a
+ * second. A trained champion, not random weights, so that the README's
+ * retraining loop compares the gbdt candidate of jobs/iris-retrain.yaml with
+ * a real model: both are right on every held-out row, and on the drifted
+ * copy they disagree on about 7% of rows (test/monitor/demo-loop.test.ts).
+ */
 export async function ensureDemoModel(repo: ModelRepository, tmpDir: string): Promise<string> {
   try {
     return (await repo.resolve('iris@champion')).tag;
   } catch (err) {
     if (!isOrtqError(err, 'ORTQ_MODEL_NOT_FOUND')) throw err; // a broken repository is reported, not papered over
   }
-  const model = zipMapClassifier({ features: 4, classes: DEMO_CLASSES, seed: 42 });
+  const { columns, species, train } = demoTrainingRows();
+  const fit = await logisticTrainer.fit({
+    task: 'classification',
+    X: { names: FEATURES, columns: columns.map((c) => Float64Array.from(train, (i) => c[i])), rows: train.length },
+    target: { y: Float64Array.from(train, (i) => species[i]), classes: DEMO_CLASSES },
+    hyperparameters: logisticTrainer.hyperparameters({}),
+    seed: 7,
+    inputName: 'float_input',
+  });
   await mkdir(tmpDir, { recursive: true });
   const file = join(tmpDir, 'iris.onnx');
-  await writeFile(file, model.bytes);
+  await writeFile(file, fit.onnx);
   try {
     const manifest = await repo.save('iris', file, {
       labels: { task: 'classification', demo: 'true' },
-      metadata: { dataset: 'synthetic-iris', framework: 'skl2onnx-style' },
+      metadata: { dataset: 'synthetic-iris', trainer: 'builtin logistic', data: 'data/demo/iris-labelled/train.parquet' },
       aliases: ['champion'],
     });
     return `${manifest.name}:${manifest.version}`;
@@ -100,29 +116,37 @@ export function demoPaths(cwd = process.cwd()): { job: string; data: string; shi
 }
 
 /**
- * Writes a labelled train/eval split of synthetic iris (species as strings)
- * for jobs/iris-retrain.yaml, unless present: the same generator as the
- * scoring data, every 5th row held out.
+ * The demo's labelled rows: the same generator as the scoring data (its own
+ * seed), species as indexes into DEMO_CLASSES, every 5th row held out.
  */
-export async function ensureDemoTrainingData(dir: string, rows = 3000): Promise<string> {
-  if (existsSync(join(dir, 'eval.parquet'))) return dir;
-  await mkdir(dir, { recursive: true });
+function demoTrainingRows(rows = 3000): { columns: Float64Array[]; species: number[]; train: number[]; eval: number[] } {
   const rnd = seededRandom(11);
   const sides = { train: [] as number[], eval: [] as number[] };
-  const cols = FEATURES.map(() => new Float64Array(rows));
-  const species: string[] = [];
+  const columns = FEATURES.map(() => new Float64Array(rows));
+  const species: number[] = [];
   for (let r = 0; r < rows; r++) {
     const s = Math.floor(rnd() * 3);
-    species.push(DEMO_CLASSES[s]);
-    cols[0][r] = 5 + s * 0.8 + rnd();
-    cols[1][r] = 3.4 - s * 0.3 + rnd() * 0.5;
-    cols[2][r] = 1.5 + s * 2 + rnd();
-    cols[3][r] = 0.2 + s * 0.8 + rnd() * 0.4;
+    species.push(s);
+    columns[0][r] = 5 + s * 0.8 + rnd();
+    columns[1][r] = 3.4 - s * 0.3 + rnd() * 0.5;
+    columns[2][r] = 1.5 + s * 2 + rnd();
+    columns[3][r] = 0.2 + s * 0.8 + rnd() * 0.4;
     (r % 5 === 0 ? sides.eval : sides.train).push(r);
   }
+  return { columns, species, ...sides };
+}
+
+/**
+ * Writes the labelled train/eval split of synthetic iris (species as
+ * strings) for jobs/iris-retrain.yaml, unless present (demoTrainingRows).
+ */
+export async function ensureDemoTrainingData(dir: string): Promise<string> {
+  if (existsSync(join(dir, 'eval.parquet'))) return dir;
+  await mkdir(dir, { recursive: true });
+  const { columns, species, ...sides } = demoTrainingRows();
   const { Utf8, vectorFromArray } = await import('apache-arrow');
   for (const [name, idx] of Object.entries(sides)) {
-    const vectors = [...cols.map((c) => makeVector(Float64Array.from(idx, (i) => c[i]))), vectorFromArray(idx.map((i) => species[i]), new Utf8())];
+    const vectors = [...columns.map((c) => makeVector(Float64Array.from(idx, (i) => c[i]))), vectorFromArray(idx.map((i) => DEMO_CLASSES[species[i]]), new Utf8())];
     const fields = [...FEATURES.map((n) => new Field(n, new Float64(), false)), new Field('species', new Utf8(), false)];
     const data = makeData({ type: new Struct(fields), length: idx.length, nullCount: 0, children: vectors.map((v) => v.data[0]) });
     const writer = createPartWriter(join(dir, `${name}.parquet`), 'parquet');

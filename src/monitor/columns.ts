@@ -89,6 +89,24 @@ export function argmax(values: NumberArray, rows: number, k: number): Int32Array
   return out;
 }
 
+/**
+ * Row-wise argmax of a transposed `[k, rows]` score matrix (column j at
+ * j·rows), with argmax's rules: the first maximum wins; a column replaces the
+ * best when it is greater or the best so far is NaN.
+ */
+export function argmaxColumns(values: NumberArray, rows: number, k: number): Int32Array {
+  const out = new Int32Array(rows);
+  const best = values.slice(0, rows);
+  for (let j = 1; j < k; j++) {
+    for (let r = 0, p = j * rows; r < rows; r++, p++) {
+      const v = values[p];
+      const bv = best[r];
+      if (v > bv || bv !== bv) { best[r] = v; out[r] = j; }
+    }
+  }
+  return out;
+}
+
 /** The label of each of an output's k score columns: the class labels when there are k of them, else the column index. */
 export function scoreLabels(k: number, labels?: ArrayLike<string | number>): string[] {
   return Array.from({ length: k }, (_, j) => (labels && labels.length === k ? String(labels[j]) : String(j)));

@@ -6,7 +6,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { OrtqError } from '../errors.js';
 import { NumericBinner } from './binner.js';
-import { argmax, arrowChunks, outputColumns, scoreLabels, type ColumnChunk, type TensorData } from './columns.js';
+import { argmax, argmaxColumns, arrowChunks, outputColumns, scoreLabels, type ColumnChunk, type TensorData } from './columns.js';
 import { CategorySlots, countCategoricalChunk, countNumericChunk } from './counting.js';
 import type { ColumnProfile, ReferenceProfile } from './profile.js';
 import { MAX_ARGMAX_CLASSES, simdBins, type KernelEdges } from './simd-bins.js';
@@ -120,14 +120,42 @@ export class DriftAccumulator {
     this.rows += rows;
   }
 
-  /** Counts model outputs of `rows` scored rows (tensors as onnxruntime returns them). */
-  addOutputs(outputs: Record<string, TensorData>, rows: number): void {
-    for (const [name, tensor] of Object.entries(outputs)) {
+  /**
+   * Counts model outputs of `rows` scored rows (tensors as onnxruntime returns
+   * them; the outputs named in `transposed` as `[k, rows]`, see
+   * src/onnx/column-major.ts).
+   */
+  addOutputs(outputs: Record<string, TensorData>, rows: number, transposed?: ReadonlySet<string>): void {
+    for (const [name, given] of Object.entries(outputs)) {
+      let tensor = given;
+      if (transposed?.has(name)) {
+        if (this.countTransposed(name, tensor, rows)) continue;
+        tensor = rowMajor(tensor, rows);
+      }
       if (!this.countScoreMatrix(name, tensor, rows)) {
         for (const col of outputColumns(name, tensor, rows, this.labels[name])) this.outputs.get(col.key)?.add(col.chunk);
       }
     }
     this.outputRows += rows;
+  }
+
+  /**
+   * A transposed `[k, rows]` float output: each score column is contiguous
+   * (counted as an input column is), then the argmax classes. False (nothing
+   * counted) for one column (the same as `[rows, 1]`) or other element types,
+   * which the row-major paths count.
+   */
+  private countTransposed(name: string, tensor: TensorData, rows: number): boolean {
+    const values = tensor.data;
+    if (!(values instanceof Float32Array || values instanceof Float64Array) || rows === 0) return false;
+    const k = Math.round(values.length / rows);
+    if (k <= 1 || values.length !== rows * k) return false;
+    const names = scoreLabels(k, this.labels[name]);
+    for (let j = 0; j < k; j++) {
+      this.outputs.get(`${name}_${names[j]}`)?.add({ kind: 'numbers', values: values.subarray(j * rows, (j + 1) * rows), length: rows, stride: 1, offset: 0, validity: null });
+    }
+    this.outputs.get(`${name}:class`)?.add({ kind: 'codes', codes: argmaxColumns(values, rows, k), length: rows, labels: names, validity: null });
+    return true;
   }
 
   /**
@@ -182,6 +210,18 @@ export class DriftAccumulator {
       outputs: plain(this.outputs),
     };
   }
+}
+
+/** A transposed `[k, rows]` output as `[rows, k]`, in a fresh array (k = 1: as it is). */
+function rowMajor(t: TensorData, rows: number): TensorData {
+  const src = t.data;
+  const k = rows === 0 ? 1 : Math.round(src.length / rows);
+  if (k <= 1) return t;
+  const out: { [i: number]: unknown; length: number } = ArrayBuffer.isView(src)
+    ? new (src.constructor as new (n: number) => { [i: number]: unknown; length: number })(src.length)
+    : new Array<unknown>(src.length);
+  for (let j = 0; j < k; j++) for (let r = 0; r < rows; r++) out[r * k + j] = src[j * rows + r];
+  return { ...t, data: out as ArrayLike<unknown>, dims: [rows, k] };
 }
 
 function addInto(target: Record<string, number[]>, source: Record<string, number[]>, section: string): void {

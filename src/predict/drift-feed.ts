@@ -13,6 +13,7 @@ import type { FeedCountRequest } from '../monitor/feed-counts.js';
 import type { DriftAccumulator } from '../monitor/histograms.js';
 import { fixedListInfo, type InputSpec } from './feature-schema.js';
 import type { FeatureBatch } from './features.js';
+import type { SharedFeed } from './inference-thread.js';
 
 /** What one batch asks the inference thread to count. */
 export interface FeedCountPlan {
@@ -41,17 +42,25 @@ export class FeedCountPlanner {
     private readonly columnMajor: ReadonlySet<string>,
   ) {}
 
-  /** The counts the inference thread can make for this batch, or null (then addBatch counts every column). */
-  plan(batch: RecordBatch, fb: FeatureBatch): FeedCountPlan | null {
-    // valuesSeen is false only for a batch the fast column-major path built
+  /**
+   * The counts the inference thread can make for this batch, or null (then
+   * addBatch counts every column). `shared`: the batch goes to the thread as
+   * shared columns (InferenceThread.runShared), which it copies into its own
+   * `[k, rows]` feeds in the same order.
+   */
+  plan(batch: RecordBatch, fb: FeatureBatch, shared?: Record<string, SharedFeed> | null): FeedCountPlan | null {
+    // valuesSeen is false only for a batch the fast column-major path built (or a shared one)
     if (fb.valuesSeen || fb.keep || fb.rows === 0 || fb.rows !== batch.numRows) return null;
     const rows = batch.numRows;
     const requests: FeedCountRequest[] = [];
     const names: string[][] = [];
     const taken = new Set<string>();
     for (const spec of this.inputs) {
-      const tensor = fb.tensors.get(spec.name);
-      if (spec.elemType !== 'float32' || !this.columnMajor.has(spec.name) || !tensor || !(tensor.data instanceof Float32Array)) continue;
+      // the feed's [k, rows]: the thread's own (shared) or the tensor built here
+      const s = shared?.[spec.name];
+      const t = s ? null : fb.tensors.get(spec.name);
+      const dims = s ? (s.type === 'float32' ? [s.columns.length, s.rows] : null) : t && t.data instanceof Float32Array ? t.dims : null;
+      if (spec.elemType !== 'float32' || !this.columnMajor.has(spec.name) || !dims) continue;
       const cols: Array<{ name: string; index: number }> = [];
       const here = new Set<string>();
       let index = 0;
@@ -65,7 +74,7 @@ export class FeedCountPlanner {
         }
         index += width;
       }
-      if (tensor.dims[0] !== index || tensor.dims[1] !== rows || cols.length === 0) continue;
+      if (dims[0] !== index || dims[1] !== rows || cols.length === 0) continue;
       for (const c of cols) taken.add(c.name);
       const key = `${spec.name}\0${cols.map((c) => `${c.name}\0${c.index}`).join('\0')}`;
       let cached = this.cache.get(key);

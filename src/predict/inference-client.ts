@@ -133,6 +133,14 @@ export class InferenceThread {
       const b = (t.data as { buffer?: unknown }).buffer;
       if (b instanceof ArrayBuffer && !transfer.includes(b)) transfer.push(b);
     }
+    return this.post({ id, feeds }, count, transfer);
+  }
+
+  /**
+   * Posts a request, with `count` (plans the thread has not seen go with
+   * their columns), and settles the result; with counts, its `counted` too.
+   */
+  private post(msg: { id: number } & Record<string, unknown>, count: FeedCountRequest[] | undefined, transfer: ArrayBuffer[] = []): Promise<ThreadResult> {
     // a plan's columns go to the thread once; messages arrive in order, so later requests name it only
     const sent = count?.map((c) => {
       if (this.plans.has(c.plan)) return { plan: c.plan, feed: c.feed, rows: c.rows };
@@ -148,9 +156,9 @@ export class InferenceThread {
         promise.catch(() => undefined); // the caller awaits it; a failed run rejects it too
         entry.counted = { promise, resolve: res, reject: rej };
       }
-      this.pending.set(id, entry);
+      this.pending.set(msg.id, entry);
       this.worker.ref();
-      this.worker.postMessage({ id, feeds, ...(sent && sent.length > 0 ? { count: sent } : {}) }, transfer);
+      this.worker.postMessage({ ...msg, ...(sent && sent.length > 0 ? { count: sent } : {}) }, transfer);
     });
   }
 
@@ -159,17 +167,15 @@ export class InferenceThread {
    * shared buffers: the thread copies them (nothing is transferred, and the
    * caller may reuse the buffers once this resolves). The outputs' data are
    * views of shared buffers too: give them back with `release` once nothing
-   * reads them, or drop them.
+   * reads them, or drop them. With `count`, the thread counts those columns
+   * of the feeds it built after replying (as run does; `counted` hands no
+   * feeds back).
    */
-  async runShared(shared: Record<string, SharedFeed>): Promise<ThreadResult> {
+  async runShared(shared: Record<string, SharedFeed>, count?: FeedCountRequest[]): Promise<ThreadResult> {
     await this.ready;
     if (this.failure) throw this.failure;
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.ref();
-      this.worker.postMessage({ id, shared });
-    });
+    return this.post({ id, shared }, count);
   }
 
   /** Hands the shared output buffers of runShared's results back to the thread for reuse. */

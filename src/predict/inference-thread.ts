@@ -30,7 +30,7 @@ export interface ThreadTensor { type: string; data: ArrayLike<unknown> & { buffe
 export type FeedRequest = { id: number; feeds: Record<string, ThreadTensor>; count?: FeedCountRequest[] };
 /** One input fed from shared columns: `columns[j]` is column j's `rows` values (any numeric typed array over a SharedArrayBuffer). */
 export interface SharedFeed { type: string; rows: number; columns: ArrayBufferView[] }
-export type SharedRequest = { id: number; shared: Record<string, SharedFeed> };
+export type SharedRequest = { id: number; shared: Record<string, SharedFeed>; count?: FeedCountRequest[] };
 /** `release`: shared output buffers the caller is done with, for reuse (no reply) */
 export type ThreadRequest = FeedRequest | SharedRequest | { id: -1; release: SharedArrayBuffer[] };
 /**
@@ -132,16 +132,19 @@ function sharedCopy(data: ArrayBufferView): ArrayBufferView {
   return out;
 }
 
-/** Counts the feeds a request asked for, after its outputs went back, then hands the feeds back with the counts. */
-function countFeeds(req: FeedRequest & { count: FeedCountRequest[] }): void {
+/**
+ * Counts the feed columns a request asked for (after its outputs went back),
+ * then posts the counts, handing `handBack` (the caller's feeds) back with them.
+ */
+function countFeeds(id: number, count: FeedCountRequest[], data: (feed: string) => unknown, handBack: Record<string, ThreadTensor>): void {
   let counted: FeedCounts[];
   try {
-    counted = req.count.map((c) => counter.count(c, req.feeds[c.feed]?.data));
+    counted = count.map((c) => counter.count(c, data(c.feed)));
   } catch (err) {
-    port.postMessage({ id: req.id, countError: (err as Error).message } satisfies ThreadCounted);
+    port.postMessage({ id, countError: (err as Error).message } satisfies ThreadCounted);
     return;
   }
-  port.postMessage({ id: req.id, counted, feeds: req.feeds } satisfies ThreadCounted, [...feedBuffers(req.feeds), ...counted.flat().map((c) => c.buffer as ArrayBuffer)]);
+  port.postMessage({ id, counted, feeds: handBack } satisfies ThreadCounted, [...feedBuffers(handBack), ...counted.flat().map((c) => c.buffer as ArrayBuffer)]);
 }
 
 async function handle(req: FeedRequest | SharedRequest): Promise<void> {
@@ -165,12 +168,14 @@ async function handle(req: FeedRequest | SharedRequest): Promise<void> {
       const data = 'shared' in req && ArrayBuffer.isView(t.data) ? sharedCopy(t.data) : t.data;
       outputs[outName(name)] = { type: t.type, data: data as ThreadTensor['data'], dims: [...t.dims] };
     }
+    const counting = req.count !== undefined && req.count.length > 0;
     if ('shared' in req) {
-      port.postMessage({ id: req.id, outputs, feeds: {}, finite } satisfies ThreadReply);
+      port.postMessage({ id: req.id, outputs, feeds: {}, finite, ...(counting ? { counting } : {}) } satisfies ThreadReply);
+      // this thread's own feed buffers: nothing refills them before the next request
+      if (counting) countFeeds(req.id, req.count!, (feed) => feeds[layout[feed]?.feed ?? feed]?.data, {});
       return;
     }
     // with drift counts to make, the feeds stay here until they are counted
-    const counting = req.count !== undefined && req.count.length > 0;
     const handBack = counting ? {} : req.feeds;
     const transfer = feedBuffers(handBack);
     const reply: ThreadReply = { id: req.id, outputs, feeds: handBack, finite, ...(counting ? { counting } : {}) };
@@ -181,7 +186,7 @@ async function handle(req: FeedRequest | SharedRequest): Promise<void> {
       // onnxruntime's output buffers may not be transferable: send them as copies
       port.postMessage(reply, transfer);
     }
-    if (counting) countFeeds(req as FeedRequest & { count: FeedCountRequest[] });
+    if (counting) countFeeds(req.id, req.count!, (feed) => req.feeds[feed]?.data, req.feeds);
   } catch (err) {
     port.postMessage({ id: req.id, error: (err as Error).message } satisfies ThreadReply);
   }

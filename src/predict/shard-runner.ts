@@ -48,10 +48,8 @@ interface Scorer {
 
 /** The exact model version the plan resolved, verified, and its inference thread (one per digest per process). */
 export function scorerForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<Scorer> {
-  // outputs come back transposed (columns without a copy) unless drift histograms
-  // count them, which read them as the model's [N, k]; a model version has a
-  // profile or not, so one process rarely holds both threads
-  const transposeOutputs = !plan.profile && predictPathSetting() === 'shared';
+  // outputs come back transposed (columns without a copy); drift histograms count them as they are
+  const transposeOutputs = predictPathSetting() === 'shared';
   const key = `${opts.repo.root}\0${plan.model.digest}\0${transposeOutputs ? 't' : ''}`;
   let p = verified.get(key);
   if (!p) {
@@ -133,9 +131,10 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   const scratch = new FeatureScratch();
   // Arrow inputs are read into shared buffers, reused once a batch is written
   // and its shared outputs returned; not for Parquet parts (the encoder keeps
-  // every batch, passthrough columns and outputs, until the part ends), nor
-  // for runs that count drift histograms (they count from feeds this thread builds)
-  const recycle = plan.job.output.format !== 'parquet' && !plan.profile && predictPathSetting() === 'shared';
+  // every batch, passthrough columns and outputs, until the part ends). Drift
+  // histograms of the columns the inference thread copies are counted there,
+  // from its own feed (drift-feed.ts)
+  const recycle = plan.job.output.format !== 'parquet' && predictPathSetting() === 'shared';
   const pool = recycle ? shardReadPool : undefined;
   // drift histograms counted in the same pass, against the profile the run was planned with
   const drift = plan.profile ? new DriftAccumulator(plan.profile.profile, plan.profile.digest, model.manifest.classLabels ?? {}) : null;
@@ -155,12 +154,12 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
         // columns in shared buffers go to the inference thread as they are; it copies them
         const shared = pool && batch.numRows > 0 ? sharedFeatures(batch, plan.job.features, inputs, columnMajor) : null;
         const fb: FeatureBatch = shared ? { tensors: new Map(), keep: null, rows: batch.numRows, skipped: 0, valuesSeen: false } : buildFeatures(featureArgs);
-        const toCount = feedCounts?.plan(batch, fb) ?? null;
+        const toCount = feedCounts?.plan(batch, fb, shared) ?? null;
         drift?.addBatch(batch, toCount?.columns);
         rowsRead += batch.numRows;
         batches++;
         const score = async (f: FeatureBatch, count: FeedCountPlan | null = null): Promise<ThreadResult> => {
-          const sent = f === fb && shared ? thread.runShared(shared) : thread.run(Object.fromEntries([...f.tensors].map(([name, t]) => [name, t as ThreadTensor])), count?.requests);
+          const sent = f === fb && shared ? thread.runShared(shared, count?.requests) : thread.run(Object.fromEntries([...f.tensors].map(([name, t]) => [name, t as ThreadTensor])), count?.requests);
           const r = await sent.catch((err: Error) => {
             throw new OrtqError('ORTQ_INFERENCE_FAILED', `${input.path}: rows ${rowBase}..${rowBase + batch.numRows - 1}: ${err.message}`);
           });
@@ -193,7 +192,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
             rowsSkipped += built.skipped;
             if (!r) return;
             writer ??= createPartWriter(runLayout.file(plan.runDir, partName), plan.job.output.format, { group: opts.commit });
-            drift?.addOutputs(r.outputs, built.rows);
+            drift?.addOutputs(r.outputs, built.rows, scorer.transposed);
             await writer.write(outputBatch(plan, scorer, batch, built, r.outputs));
             rowsWritten += built.rows;
             // written (and hashed): nothing reads the batch's columns or the outputs any more

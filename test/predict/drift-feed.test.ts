@@ -83,6 +83,8 @@ function reference(edges: number[], vec: Vector): number[] {
 }
 
 const FEATURES = { input: ['a', 'b', 'c', 'd', 'e', 'g'] };
+/** without the list column: batches without nulls go to the thread as shared columns (runShared) */
+const FLAT = { input: ['a', 'b', 'c', 'e', 'g'] };
 const PROFILED = ['a', 'b', 'c', 'e', 'g'];
 let dir: string;
 let repo: ModelRepository;
@@ -98,6 +100,9 @@ beforeAll(async () => {
   await writeFile(join(dir, 'ref.arrow'), tableToIPC(table(2000), 'file'));
   await repo.attachProfile('m:1', await profileFromData({ repo, model: 'm:1', data: join(dir, 'ref.arrow'), features: FEATURES }));
   profile = (await repo.profile('m:1'))!.profile;
+  await writeFile(join(dir, 'flat.onnx'), mlpModel({ sizes: [5, 4, 3], seed: 4 }).bytes);
+  await repo.save('flat', join(dir, 'flat.onnx'), { version: '1' });
+  await repo.attachProfile('flat:1', await profileFromData({ repo, model: 'flat:1', data: join(dir, 'ref.arrow'), features: FLAT }));
 });
 afterAll(async () => {
   if (savedHome === undefined) delete process.env.ORTQ_HOME;
@@ -131,24 +136,54 @@ describe('drift counts from the feed', () => {
     expect(planner.plan(batch, careful)).toBeNull();
   });
 
-  it('a run counts exactly the float64 definition: edges, float32 neighbours, NaN, ±∞, nulls, careful batches', async () => {
+  // the shared path (Arrow output: read into shared buffers, the thread copies the columns, outputs come back [k, N]),
+  // the copy path with [k, N] outputs (Parquet output), and the copy path as it was (ORTQ_PREDICT_PATH=copy)
+  const paths = [
+    { name: 'shared', format: 'arrow', env: 'shared' },
+    { name: 'copy-transposed', format: 'parquet', env: 'shared' },
+    { name: 'copy', format: 'parquet', env: 'copy' },
+  ] as const;
+
+  it.each([
+    ['m:1', FEATURES, 'with a list column'],
+    ['flat:1', FLAT, 'plain columns only'],
+  ] as const)('a run of %s counts exactly the float64 definition (edges, float32 neighbours, NaN, ±∞, nulls, careful batches), and every path counts the same (%s)', async (model, features) => {
+    const profile = (await repo.profile(model))!.profile;
+    const edgesOf = (col: string): number[] => {
+      const p = profile.features[col];
+      if (p?.kind !== 'numeric') throw new Error(`${col} is not profiled as numeric`);
+      return p.edges;
+    };
     const edges = Object.fromEntries(['a', 'e', 'g', 'b'].map((c) => [c, edgesOf(c)]));
     // nulls in g in the second batch only: that batch takes the careful path, the others the fast one
     const data = table(N, { edges, nullRows: [BATCH + 3, BATCH + 100] });
     await writeFile(join(dir, 'run.arrow'), tableToIPC(data, 'file'));
-    const job = parseJob({ name: 'r', model: 'm:1', input: { path: join(dir, 'run.arrow') }, features: FEATURES, output: { path: 'out/r' }, batchSize: BATCH, nulls: 'skip' }, { baseDir: dir });
-    const { plan } = await runLocal(job, { repo });
-    const shards = join(plan.runDir, '_shards');
     const sets: HistogramSet[] = [];
-    for (const f of (await readdir(shards)).filter((n) => n.endsWith('.json'))) {
-      sets.push((JSON.parse(await readFile(join(shards, f), 'utf8')) as { detail: { histograms: HistogramSet } }).detail.histograms);
+    const saved = process.env.ORTQ_PREDICT_PATH;
+    try {
+      for (const p of paths) {
+        process.env.ORTQ_PREDICT_PATH = p.env;
+        const job = parseJob({ name: `r-${p.name}`, model, input: { path: join(dir, 'run.arrow') }, features, output: { path: `out/${model}-${p.name}`, format: p.format }, batchSize: BATCH, nulls: 'skip' }, { baseDir: dir });
+        const { plan } = await runLocal(job, { repo });
+        const shards = join(plan.runDir, '_shards');
+        const files = (await readdir(shards)).filter((n) => n.endsWith('.json'));
+        expect(files).toHaveLength(1);
+        sets.push((JSON.parse(await readFile(join(shards, files[0]), 'utf8')) as { detail: { histograms: HistogramSet } }).detail.histograms);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.ORTQ_PREDICT_PATH;
+      else process.env.ORTQ_PREDICT_PATH = saved;
     }
-    expect(sets).toHaveLength(1);
-    expect(sets[0].rows).toBe(N);
-    for (const col of PROFILED) {
-      const p = profile.features[col];
-      if (p.kind !== 'numeric') continue;
-      expect([col, sets[0].features[col]]).toEqual([col, reference(p.edges, data.getChild(col)!)]);
+    for (const [i, set] of sets.entries()) {
+      expect(set.rows).toBe(N);
+      for (const col of PROFILED) {
+        const p = profile.features[col];
+        if (p.kind !== 'numeric') continue;
+        expect([paths[i].name, col, set.features[col]]).toEqual([paths[i].name, col, reference(p.edges, data.getChild(col)!)]);
+      }
+      // outputs: the scores and argmax classes, whichever layout they came back in
+      expect(Object.keys(set.outputs).length).toBeGreaterThan(3);
+      expect([paths[i].name, set.outputs, set.outputRows]).toEqual([paths[i].name, sets[2].outputs, sets[2].outputRows]);
     }
   });
 });

@@ -18,7 +18,8 @@ type Ctor<T> = { new (b: ArrayBufferLike, offset: number, length: number): T; BY
  * that the WebAssembly loops (wasm.ts) address them and histogram threads
  * (parallel.ts) share them; without (no leaf bound: histograms are then
  * allocated as needed), beyond MAX_MEMORY_BYTES, or without WebAssembly,
- * each is its own SharedArrayBuffer and `kernels` is null.
+ * or when the memory cannot be had, each is its own SharedArrayBuffer and
+ * `kernels` is null.
  */
 export class Workspace {
   readonly codes: Codes;
@@ -43,11 +44,11 @@ export class Workspace {
     ];
     const bytes = sizes.reduce((s, b) => s + Math.ceil(Math.max(1, b) / ALIGN) * ALIGN, 0);
     const module = slots !== null && bytes <= MAX_MEMORY_BYTES ? histogramModule() : null;
-    if (module) {
-      const pages = Math.ceil(bytes / PAGE);
-      this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const memory = module ? reserve(Math.ceil(bytes / PAGE)) : null;
+    if (module && memory) {
+      this.memory = memory;
       this.module = module;
-      this.kernels = histogramKernels(module, this.memory);
+      this.kernels = histogramKernels(module, memory);
     }
     this.codes = packCodes(bins, (n) => this.alloc(Uint32Array, n));
     this.g = this.alloc(Float32Array, rows * outputs);
@@ -65,5 +66,14 @@ export class Workspace {
     const a = new C(this.memory.buffer, this.offset, len);
     this.offset += Math.ceil((len * C.BYTES_PER_ELEMENT) / ALIGN) * ALIGN;
     return a;
+  }
+}
+
+/** A shared memory of exactly `pages` pages, or null when the engine refuses it (address space, limits). */
+function reserve(pages: number): WebAssembly.Memory | null {
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return null;
   }
 }

@@ -134,8 +134,10 @@ async function* readArrowFile(path: string, opts: ReadOptions): AsyncGenerator<R
         yield project(batch, opts.columns);
       }
     } finally {
-      // never close the file under a read still in flight
-      await next?.catch(() => undefined);
+      // never close the file under a read still in flight; a read the consumer
+      // stopped before gives its shared buffer back
+      const unread = await next?.catch(() => null);
+      if (unread && opts.pool) opts.pool.releaseBatch(unread);
     }
   } finally {
     await reader.close();

@@ -88,9 +88,10 @@ const PIPELINE_DEPTH = 2;
 
 /**
  * Asks for the next batch before the current one is scored, so that file
- * reads (on libuv's thread pool) overlap inference on this thread.
+ * reads (on libuv's thread pool) overlap inference on this thread. `drop`
+ * gets a batch read ahead that the consumer stopped before.
  */
-export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+export async function* readAhead<T>(source: AsyncIterable<T>, drop?: (value: T) => void): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   let next = it.next();
   try {
@@ -103,6 +104,8 @@ export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T>
       yield r.value;
     }
   } finally {
+    const unread = await next.catch(() => null);
+    if (drop && unread && !unread.done) drop(unread.value);
     await it.return?.();
   }
 }
@@ -136,6 +139,12 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   // from its own feed (drift-feed.ts)
   const recycle = plan.job.output.format !== 'parquet' && predictPathSetting() === 'shared';
   const pool = recycle ? shardReadPool : undefined;
+  // batches counted out to this shard and not yet given back: a failed shard gives them back
+  // (after its steps settle), or a long-lived worker would never reuse those buffers
+  const held = new Set<RecordBatch>();
+  const giveBack = (batch: RecordBatch): void => {
+    if (held.delete(batch)) pool!.releaseBatch(batch);
+  };
   // drift histograms counted in the same pass, against the profile the run was planned with
   const drift = plan.profile ? new DriftAccumulator(plan.profile.profile, plan.profile.digest, model.manifest.classLabels ?? {}) : null;
   // plain float32 columns fed column-major are counted by the inference thread, from the feed (drift-feed.ts)
@@ -148,7 +157,8 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
     for (const piece of shard.pieces) {
       const input = plan.inputs[piece.input];
       const file = { path: input.path, format: input.format, size: input.size, mtimeMs: 0 };
-      for await (const batch of readAhead(readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize, pool }))) {
+      for await (const batch of readAhead(readBatches(file, { columns: needed, unitStart: piece.unitStart, unitEnd: piece.unitEnd, batchSize: plan.job.batchSize, pool }), pool ? (b) => pool.releaseBatch(b) : undefined)) {
+        if (pool) held.add(batch);
         const rowBase = rowsRead;
         const featureArgs = { batch, features: plan.job.features, inputs, nulls: plan.job.nulls, file: input.path, rowBase, scratch, columnMajor };
         // columns in shared buffers go to the inference thread as they are; it copies them
@@ -179,7 +189,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
         // the null policy, and scored again.
         if (fb.rows === 0) {
           rowsSkipped += fb.skipped;
-          pool?.releaseBatch(batch);
+          if (pool) giveBack(batch);
         }
         const scored = fb.rows === 0 ? null : score(fb, toCount).then(async (r) => {
           if (r.finite || fb.valuesSeen) return { r, fb };
@@ -187,6 +197,8 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
           return { r: again.rows > 0 ? await score(again) : null, fb: again };
         });
         if (scored) {
+          // awaited by its step, which may start only after this settles: no unhandled rejection meanwhile
+          scored.catch(() => undefined);
           const step = tail.then(async () => {
             const { r, fb: built } = await scored;
             rowsSkipped += built.skipped;
@@ -197,7 +209,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
             rowsWritten += built.rows;
             // written (and hashed): nothing reads the batch's columns or the outputs any more
             if (recycle) thread.release(r.outputs);
-            pool?.releaseBatch(batch);
+            if (pool) giveBack(batch);
           });
           step.catch(() => undefined); // awaited below; this only silences the unhandled-rejection check
           tail = step;
@@ -225,6 +237,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
     return receipt;
   } catch (err) {
     await Promise.allSettled([...inflight, ...counting]);
+    if (pool) for (const b of [...held]) giveBack(b);
     await (writer as PartWriter | null)?.abort().catch(() => undefined);
     throw err;
   }

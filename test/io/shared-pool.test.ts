@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBatches } from '../../src/io/read.js';
 import { sharedBufferOf, SharedReadPool } from '../../src/io/shared-pool.js';
+import { readAhead } from '../../src/predict/shard-runner.js';
 
 function batch(rows: number, seed: number): RecordBatch {
   const fields = [new Field('a', new Float32(), false), new Field('b', new Float32(), false)];
@@ -50,6 +51,18 @@ describe('shared read buffers', () => {
     expect(new Set(held.map((b) => sharedBufferOf(b))).size).toBe(4);
     expect(pool.inUse).toBe(4);
     for (const b of held) pool.releaseBatch(b);
+    expect(pool.inUse).toBe(0);
+  });
+
+  it('a consumer that stops early holds only what it took; read-ahead gives the rest back', async () => {
+    const pool = new SharedReadPool();
+    const got: RecordBatch[] = [];
+    for await (const b of readAhead(readBatches({ path: file, format: 'arrow', size: 0, mtimeMs: 0 }, { pool, batchSize: 30 }), (d) => pool.releaseBatch(d))) {
+      got.push(b);
+      if (got.length === 3) break;
+    }
+    expect(pool.inUse).toBe(1);
+    for (const b of got) pool.releaseBatch(b);
     expect(pool.inUse).toBe(0);
   });
 

@@ -102,6 +102,17 @@ describe('Arrow input: shared path vs copy path, end to end', () => {
     }
   }
 
+  it('a shard that fails part-way gives every shared buffer back', { timeout: 60_000 }, async () => {
+    process.env.ORTQ_PREDICT_PATH = 'shared';
+    const job = parseJob({
+      name: 'fail', model: 'mlp', input: { path: 'nan.arrow' }, features: { input: cols }, nulls: 'error',
+      output: { path: 'out-fail', format: 'arrow' }, batchSize: 250,
+    }, { baseDir: dir });
+    const err = await runLocal(job, { repo, shardRows: 3000 }).catch((e: Error) => e);
+    expect(String(err)).toMatch(/row 1234 column "f1" is NaN/);
+    expect(shardReadPool.inUse).toBe(0);
+  });
+
   const cases: Array<[string, string, Record<string, unknown>]> = [
     ['mlp', 'clean.arrow', {}],
     ['mlp', 'clean.arrow', { output: { as: 'list' } }],

@@ -154,7 +154,15 @@ export class DriftAccumulator {
     for (let j = 0; j < k; j++) {
       this.outputs.get(`${name}_${names[j]}`)?.add({ kind: 'numbers', values: values.subarray(j * rows, (j + 1) * rows), length: rows, stride: 1, offset: 0, validity: null });
     }
-    this.outputs.get(`${name}:class`)?.add({ kind: 'codes', codes: argmaxColumns(values, rows, k), length: rows, labels: names, validity: null });
+    const classCounter = this.outputs.get(`${name}:class`);
+    const kernel = k <= MAX_ARGMAX_CLASSES ? simdBins() : null;
+    if (classCounter?.slots && kernel) {
+      const classes = new Float64Array(k);
+      kernel.countClassesOfColumns(values, rows, k, classes);
+      for (let j = 0; j < k; j++) if (classes[j] > 0) classCounter.counts[classCounter.slots.slotOf(names[j])] += classes[j];
+    } else {
+      classCounter?.add({ kind: 'codes', codes: argmaxColumns(values, rows, k), length: rows, labels: names, validity: null });
+    }
     return true;
   }
 

@@ -207,6 +207,78 @@ function argmaxBody(lanes: 'f32' | 'f64'): number[] {
 }
 
 /**
+ * argmaxColumns(p, rows, k, out): the same classes as argmax, of a
+ * column-major `[k, rows]` matrix at p (column j at p + j·rows·bytes, the
+ * shared predict path's transposed outputs): four (float64: two) rows per
+ * vector with plain contiguous loads, one compare-and-select chain per
+ * column; the last rows one at a time. Adds 1 to the i32 at out + 4·class.
+ */
+function argmaxColumnsBody(lanes: 'f32' | 'f64'): number[] {
+  const bytes = lanes === 'f32' ? 4 : 8;
+  const n = lanes === 'f32' ? 4 : 2;
+  const [LOAD, GT, NE, FTYPE] = lanes === 'f32' ? [0x2a, 0x5e, 0x5c, 0x7d] : [0x2b, 0x64, 0x62, 0x7c];
+  const [VGT, VNE, EXTRACT] = lanes === 'f32' ? [0x44, 0x42, 0x1b] : [0x4a, 0x48, 0x1d];
+  const align = bytes === 4 ? 2 : 3;
+  const load = (offset: number) => [LOAD, align, ...uleb(offset)];
+  // params 0..3: p, rows, k, out; locals: end, vend, c, q, j, best, t (i32), bv, v (float), vbv, vv, vm, vbi (v128)
+  const P = 0, ROWS = 1, K = 2, OUT = 3, END = 4, VEND = 5, C = 6, Q = 7, J = 8, BEST = 9, T = 10, BV = 11, V = 12;
+  const VBV = 13, VV = 14, VM = 15, VBI = 16;
+  const constI32 = op.i32Const;
+  const zeros = [...op.simd(0x0c), ...new Array<number>(16).fill(0)]; // v128.const 0
+  const code: number[] = [];
+  code.push(...op.get(ROWS), ...constI32(bytes), ...op.i32Mul, ...op.set(C));
+  code.push(...op.get(P), ...op.get(C), ...op.i32Add, ...op.set(END));
+  code.push(...op.get(P), ...op.get(ROWS), ...constI32(-n), 0x71, ...constI32(bytes), ...op.i32Mul, ...op.i32Add, ...op.set(VEND));
+  // n rows at a time
+  code.push(...op.block, ...op.loop);
+  code.push(...op.get(P), ...op.get(VEND), ...op.i32GeU, ...op.brIf(1));
+  code.push(...op.get(P), ...op.v128Load(0), ...op.set(VBV), ...zeros, ...op.set(VBI));
+  code.push(...op.get(P), ...op.get(C), ...op.i32Add, ...op.set(Q), ...constI32(1), ...op.set(J));
+  code.push(...op.block, ...op.loop);
+  code.push(...op.get(J), ...op.get(K), ...op.i32GeU, ...op.brIf(1));
+  code.push(...op.get(Q), ...op.v128Load(0), ...op.set(VV));
+  // vm = (v > bv) | (bv != bv); bv = vm ? v : bv; bi = vm ? j : bi
+  code.push(...op.get(VV), ...op.get(VBV), ...op.simd(VGT), ...op.get(VBV), ...op.get(VBV), ...op.simd(VNE), ...op.simd(0x50), ...op.set(VM));
+  code.push(...op.get(VV), ...op.get(VBV), ...op.get(VM), ...op.simd(0x52), ...op.set(VBV));
+  code.push(...op.get(J), ...(lanes === 'f32' ? op.simd(0x11) : [0xad, ...op.simd(0x12)]), ...op.get(VBI), ...op.get(VM), ...op.simd(0x52), ...op.set(VBI));
+  code.push(...op.get(J), ...constI32(1), ...op.i32Add, ...op.set(J));
+  code.push(...op.get(Q), ...op.get(C), ...op.i32Add, ...op.set(Q), ...op.br(0));
+  code.push(...op.end, ...op.end);
+  for (let l = 0; l < n; l++) {
+    // out[lane l's class] += 1
+    code.push(...op.get(OUT), ...op.get(VBI), ...op.simd(EXTRACT), l, ...(lanes === 'f64' ? [0xa7] : []), ...constI32(2), 0x74, ...op.i32Add, ...op.set(T));
+    code.push(...op.get(T), ...op.get(T), 0x28, 2, 0, ...constI32(1), ...op.i32Add, 0x36, 2, 0);
+  }
+  code.push(...op.get(P), ...constI32(n * bytes), ...op.i32Add, ...op.set(P), ...op.br(0));
+  code.push(...op.end, ...op.end);
+  // the rows left, one at a time
+  code.push(...op.block, ...op.loop);
+  code.push(...op.get(P), ...op.get(END), ...op.i32GeU, ...op.brIf(1));
+  code.push(...op.get(P), ...load(0), ...op.set(BV));
+  code.push(...constI32(0), ...op.set(BEST));
+  code.push(...constI32(1), ...op.set(J));
+  code.push(...op.get(P), ...op.get(C), ...op.i32Add, ...op.set(Q));
+  code.push(...op.block, ...op.loop);
+  code.push(...op.get(J), ...op.get(K), ...op.i32GeU, ...op.brIf(1));
+  code.push(...op.get(Q), ...load(0), ...op.set(V));
+  // t = (v > bv) | (bv != bv)
+  code.push(...op.get(V), ...op.get(BV), GT, ...op.get(BV), ...op.get(BV), NE, 0x72, ...op.set(T));
+  code.push(...op.get(V), ...op.get(BV), ...op.get(T), 0x1b, ...op.set(BV));
+  code.push(...op.get(J), ...op.get(BEST), ...op.get(T), 0x1b, ...op.set(BEST));
+  code.push(...op.get(J), ...constI32(1), ...op.i32Add, ...op.set(J));
+  code.push(...op.get(Q), ...op.get(C), ...op.i32Add, ...op.set(Q), ...op.br(0));
+  code.push(...op.end, ...op.end);
+  // out[best] += 1
+  code.push(...op.get(OUT), ...op.get(BEST), ...constI32(2), 0x74, ...op.i32Add, ...op.set(T));
+  code.push(...op.get(T), ...op.get(T), 0x28, 2, 0, ...constI32(1), ...op.i32Add, 0x36, 2, 0);
+  code.push(...op.get(P), ...constI32(bytes), ...op.i32Add, ...op.set(P), ...op.br(0));
+  code.push(...op.end, ...op.end, ...op.end);
+  const locals = vec([[7, I32], [2, FTYPE], [4, V128]]);
+  const body = [...locals, ...code];
+  return [...uleb(body.length), ...body];
+}
+
+/**
  * Vectors per iteration of the contiguous-column kernels (u32_E, u64_E).
  * Two, not four: with 9 edges, four vectors, the 9 edges, 9 accumulators and
  * ok are 23 live vectors, more than x64's 16 registers, and V8 spills them;
@@ -224,6 +296,7 @@ export function binsModuleBytes(): Uint8Array<ArrayBuffer> {
     ...kinds.flatMap((k) => Array.from({ length: MAX_SIMD_EDGES + 1 }, (_, E) => ({ name: `c${k.slice(1)}_${E}`, type: 0, body: countBody(k, E) }))),
     ...kinds.flatMap((k) => Array.from({ length: MAX_SIMD_EDGES + 1 }, (_, E) => ({ name: `u${k.slice(1)}_${E}`, type: 0, body: countBody(k, E, UNROLL) }))),
     ...kinds.map((k) => ({ name: `a${k.slice(1)}`, type: 1, body: argmaxBody(k) })),
+    ...kinds.map((k) => ({ name: `t${k.slice(1)}`, type: 1, body: argmaxColumnsBody(k) })),
   ];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -284,6 +357,7 @@ export class SimdBins {
   private readonly fns: { f32: CountFn[]; f64: CountFn[] };
   private readonly unrolled: { f32: CountFn[]; f64: CountFn[] };
   private readonly argmaxFns: { f32: ArgmaxFn; f64: ArgmaxFn };
+  private readonly argmaxColumnsFns: { f32: ArgmaxFn; f64: ArgmaxFn };
   private f32!: Float32Array;
   private f64!: Float64Array;
   private i32!: Int32Array;
@@ -297,6 +371,7 @@ export class SimdBins {
     const ufns = (k: string) => Array.from({ length: MAX_SIMD_EDGES + 1 }, (_, E) => ex[`u${k}_${E}`] as CountFn);
     this.unrolled = { f32: ufns('32'), f64: ufns('64') };
     this.argmaxFns = { f32: ex.a32 as ArgmaxFn, f64: ex.a64 as ArgmaxFn };
+    this.argmaxColumnsFns = { f32: ex.t32 as ArgmaxFn, f64: ex.t64 as ArgmaxFn };
     this.views();
   }
 
@@ -424,6 +499,21 @@ export class SimdBins {
       this.argmaxFns[type](DATA_AT, rows, width, CLASSES_AT);
       for (let j = 0; j < width; j++) classes[j] += this.i32[CLASSES_AT / 4 + j];
     }
+  }
+
+  /**
+   * Adds to `classes[j]` (length k ≤ MAX_ARGMAX_CLASSES) the rows of a
+   * column-major `[k, rows]` matrix (column j at j·rows: the shared predict
+   * path's transposed outputs) whose argmax is column j, with the same ties
+   * and NaN rules as columns.ts argmax.
+   */
+  countClassesOfColumns(values: Float32Array | Float64Array, rows: number, k: number, classes: Float64Array): void {
+    if (k > MAX_ARGMAX_CLASSES) throw new RangeError(`argmax of ${k} columns: at most ${MAX_ARGMAX_CLASSES}`);
+    if (rows === 0) return;
+    const type = this.load(values, rows * k);
+    this.i32.fill(0, CLASSES_AT / 4, CLASSES_AT / 4 + k);
+    this.argmaxColumnsFns[type](DATA_AT, rows, k, CLASSES_AT);
+    for (let j = 0; j < k; j++) classes[j] += this.i32[CLASSES_AT / 4 + j];
   }
 }
 

@@ -3,6 +3,7 @@ import { argmax, argmaxColumns } from '../../src/monitor/columns.js';
 import { DriftAccumulator } from '../../src/monitor/histograms.js';
 import { ProfileBuilder } from '../../src/monitor/profile-builder.js';
 import { featureBatch } from '../../src/bench/datasets.js';
+import { simdBins } from '../../src/monitor/simd-bins.js';
 
 /** Outputs the shared predict path returns transposed, `[k, N]`, count as the same outputs `[N, k]`. */
 const ROWS = 1001;
@@ -29,6 +30,22 @@ describe('transposed model outputs', () => {
   it('argmaxColumns of [k, N] is argmax of [N, k]: first maximum, NaN rules', () => {
     const m = scores(ROWS);
     expect(Array.from(argmaxColumns(transpose(m, ROWS, K), ROWS, K))).toEqual(Array.from(argmax(m, ROWS, K)));
+  });
+
+  it.each([
+    ['float32', Float32Array, 1001, 5],
+    ['float64', Float64Array, 1001, 5],
+    ['float32', Float32Array, 3, 7],
+    ['float64', Float64Array, 16, 2],
+  ] as const)('the wasm argmax of [k, N] (%s, %i rows, %i columns) counts the classes argmax gives', (_, Ctor, rows, k) => {
+    const m = Ctor.from(scores(rows * k).subarray(0, rows * k));
+    const t = new Ctor(m.length);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) t[j * rows + r] = m[r * k + j];
+    const expected = new Float64Array(k);
+    for (const c of argmax(m, rows, k)) expected[c]++;
+    const got = new Float64Array(k);
+    simdBins()!.countClassesOfColumns(t, rows, k, got);
+    expect(Array.from(got)).toEqual(Array.from(expected));
   });
 
   it('DriftAccumulator counts a [k, N] output named in `transposed` as the same [N, k] output', () => {

@@ -19,8 +19,12 @@ export interface FeedColumn { index: number; edges: number[] }
  */
 export interface FeedCountRequest { plan: number; feed: string; rows: number; columns?: FeedColumn[] }
 
-/** Counts per column of a request's plan, in the plan's order (bins, then the null slot for NaN). */
-export type FeedCounts = Float64Array[];
+/**
+ * The counts of a request's plan in one array (one buffer to transfer per
+ * batch, not one per column): each column's bins then its null slot (NaN),
+ * columns in the plan's order, each `edges.length + 2` long.
+ */
+export type FeedCounts = Float64Array;
 
 /** The inference thread's side: plans by id, each column's binner made once. */
 export class FeedCounter {
@@ -35,11 +39,13 @@ export class FeedCounter {
     }
     if (!(data instanceof Float32Array)) throw new OrtqError('ORTQ_INTERNAL', `drift counts of feed ${req.feed}: expected float32 data`);
     const { rows } = req;
-    return cols.map(({ index, binner }) => {
+    const out = new Float64Array(cols.reduce((n, c) => n + c.binner.bins + 1, 0));
+    let at = 0;
+    for (const { index, binner } of cols) {
       if ((index + 1) * rows > data.length) throw new OrtqError('ORTQ_INTERNAL', `drift counts of feed ${req.feed}: column ${index} is beyond its ${data.length} values`);
-      const counts = new Float64Array(binner.bins + 1);
-      binner.count(data.subarray(index * rows, (index + 1) * rows), rows, counts);
-      return counts;
-    });
+      binner.count(data.subarray(index * rows, (index + 1) * rows), rows, out.subarray(at, at + binner.bins + 1));
+      at += binner.bins + 1;
+    }
+    return out;
   }
 }

@@ -91,8 +91,15 @@ export class FeedCountPlanner {
     return requests.length > 0 ? { requests, names, columns: taken } : null;
   }
 
-  /** Adds the counts the thread returned for a plan. */
-  add(plan: FeedCountPlan, counted: ArrayLike<ArrayLike<number>>[]): void {
-    plan.names.forEach((cols, i) => cols.forEach((name, j) => this.drift.addFeatureCounts(name, counted[i][j])));
+  /** Adds the counts the thread returned for a plan: per request, each column's bins and null slot, one after the other. */
+  add(plan: FeedCountPlan, counted: Float64Array[]): void {
+    plan.names.forEach((cols, i) => {
+      let at = 0;
+      for (const name of cols) {
+        const n = this.drift.featureEdges(name)!.length + 2;
+        this.drift.addFeatureCounts(name, counted[i].subarray(at, at + n));
+        at += n;
+      }
+    });
   }
 }

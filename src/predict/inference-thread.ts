@@ -144,7 +144,7 @@ function countFeeds(id: number, count: FeedCountRequest[], data: (feed: string) 
     port.postMessage({ id, countError: (err as Error).message } satisfies ThreadCounted);
     return;
   }
-  port.postMessage({ id, counted, feeds: handBack } satisfies ThreadCounted, [...feedBuffers(handBack), ...counted.flat().map((c) => c.buffer as ArrayBuffer)]);
+  port.postMessage({ id, counted, feeds: handBack } satisfies ThreadCounted, [...feedBuffers(handBack), ...counted.map((c) => c.buffer as ArrayBuffer)]);
 }
 
 async function handle(req: FeedRequest | SharedRequest): Promise<void> {

@@ -14,6 +14,9 @@ export interface FileProblem {
   found?: number | string;
 }
 
+/** steps checked at once by damagedSteps */
+const STEP_CHECKS = 4;
+
 async function sha256Of(file: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
@@ -52,17 +55,26 @@ export async function damagedSteps(
   runDir: string, expected: readonly string[], receipts: ReadonlyMap<string, StepReceipt>,
   opts: { hash: boolean; hashedHere?: ReadonlySet<string> },
 ): Promise<Map<string, FileProblem[]>> {
-  const out = new Map<string, FileProblem[]>();
-  for (const step of expected) {
-    const r = receipts.get(step);
-    if (!r) continue;
-    const problems = await checkFiles(runDir, r.files, { hash: opts.hash && !opts.hashedHere?.has(step) });
-    const fileRows = r.files.reduce((s, f) => s + (f.rows ?? 0), 0);
-    if (r.files.some((f) => f.rows !== undefined) && fileRows !== r.rows.read - r.rows.skipped) {
-      problems.push({ path: r.files.map((f) => f.path).join(','), problem: 'rows', expected: r.rows.read - r.rows.skipped, found: fileRows });
+  const steps = expected.filter((s) => receipts.has(s));
+  const found: FileProblem[][] = new Array(steps.length);
+  // a few steps at once: one step's opens and reads (libuv's pool) overlap another's hashing,
+  // which matters for runs of many small shards (a queued run of 100 shards has 100 parts)
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(STEP_CHECKS, steps.length) }, async () => {
+    while (next < steps.length) {
+      const i = next++;
+      const r = receipts.get(steps[i])!;
+      const problems = await checkFiles(runDir, r.files, { hash: opts.hash && !opts.hashedHere?.has(steps[i]) });
+      const fileRows = r.files.reduce((s, f) => s + (f.rows ?? 0), 0);
+      if (r.files.some((f) => f.rows !== undefined) && fileRows !== r.rows.read - r.rows.skipped) {
+        problems.push({ path: r.files.map((f) => f.path).join(','), problem: 'rows', expected: r.rows.read - r.rows.skipped, found: fileRows });
+      }
+      found[i] = problems;
     }
-    if (problems.length) out.set(step, problems);
-  }
+  }));
+  // in the plan's order, whatever order the checks finished in
+  const out = new Map<string, FileProblem[]>();
+  steps.forEach((step, i) => { if (found[i].length) out.set(step, found[i]); });
   return out;
 }
 

@@ -28,11 +28,13 @@ const receipt = { step: '00000', files: [{ path: 'part-00000.arrow', bytes: 0, s
 const root = await mkdtemp(join(tmpdir(), 'ortq-commit-'));
 try {
   const times: Record<'one by one' | 'together', number[]> = { 'one by one': [], together: [] };
+  const cpu: Record<'one by one' | 'together', number> = { 'one by one': 0, together: 0 };
   for (let i = 0; i < n; i++) {
     // alternated, each way first every other time
     for (const way of (i % 2 ? ['one by one', 'together'] : ['together', 'one by one']) as Array<keyof typeof times>) {
       const dir = join(root, `${i}-${way === 'together' ? 't' : 'o'}`);
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const group = way === 'together' ? new AtomicGroup() : undefined;
       const w = createPartWriter(join(dir, 'part-00000.arrow'), 'arrow', { group });
       await w.write(batch);
@@ -44,11 +46,13 @@ try {
         await writeJsonAtomic(join(dir, '_shards', '00000.json'), receipt);
       }
       times[way].push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[way] += (c.user + c.system) / 1000;
     }
   }
   for (const [way, t] of Object.entries(times)) {
     const sorted = [...t].sort((a, b) => a - b);
-    process.stdout.write(`${way.padEnd(10)}  median ${sorted[sorted.length >> 1].toFixed(2)} ms, mean ${(t.reduce((a, b) => a + b, 0) / t.length).toFixed(2)} ms per shard commit (${n} each)\n`);
+    process.stdout.write(`${way.padEnd(10)}  median ${sorted[sorted.length >> 1].toFixed(2)} ms, mean ${(t.reduce((a, b) => a + b, 0) / t.length).toFixed(2)} ms per shard commit, CPU ${(cpu[way as keyof typeof cpu] / n).toFixed(2)} ms (${n} each)\n`);
   }
 } finally {
   await rm(root, { recursive: true, force: true });

@@ -317,7 +317,8 @@ type ArgmaxFn = (p: number, rows: number, k: number, out: number) => void;
 /**
  * Where things live in the kernel's memory: edges (written on each call: at
  * most 15 vectors, nothing next to the values counted), results, class
- * counts, then the data copied in.
+ * counts, then an inference thread's feed (if any, see feed), then the data
+ * copied in.
  */
 const EDGES_AT = 0; // MAX_SIMD_EDGES × 16 bytes
 const OUT_AT = 256; // (1 + MAX_SIMD_EDGES) × 16 bytes
@@ -358,6 +359,8 @@ export class SimdBins {
   private readonly unrolled: { f32: CountFn[]; f64: CountFn[] };
   private readonly argmaxFns: { f32: ArgmaxFn; f64: ArgmaxFn };
   private readonly argmaxColumnsFns: { f32: ArgmaxFn; f64: ArgmaxFn };
+  /** where copied-in data starts: after the feed region, if any (feed) */
+  private dataAt = DATA_AT;
   private f32!: Float32Array;
   private f64!: Float64Array;
   private i32!: Int32Array;
@@ -375,6 +378,22 @@ export class SimdBins {
     this.views();
   }
 
+  /**
+   * `length` float32 values of this kernel's memory, before the data it
+   * copies in (an inference thread's own feed: onnxruntime reads it, and
+   * countColumn counts its columns where they are, without a copy). The view
+   * is this call's: take it again for each batch (memory growth detaches it).
+   */
+  feed(length: number): Float32Array {
+    this.dataAt = Math.max(this.dataAt, DATA_AT + Math.ceil((length * 4) / 16) * 16);
+    const have = this.memory.buffer.byteLength;
+    if (this.dataAt + SLACK > have) {
+      this.memory.grow(Math.ceil((this.dataAt + SLACK - have) / PAGE));
+      this.views();
+    }
+    return new Float32Array(this.memory.buffer, DATA_AT, length);
+  }
+
   private views(): void {
     this.f32 = new Float32Array(this.memory.buffer);
     this.f64 = new Float64Array(this.memory.buffer);
@@ -382,22 +401,22 @@ export class SimdBins {
   }
 
   private load(values: Float32Array | Float64Array, length: number): 'f32' | 'f64' {
-    const need = DATA_AT + length * values.BYTES_PER_ELEMENT + SLACK;
+    const need = this.dataAt + length * values.BYTES_PER_ELEMENT + SLACK;
     const have = this.memory.buffer.byteLength;
     if (need > have) {
       this.memory.grow(Math.ceil((need - have) / PAGE));
       this.views();
     }
     if (values instanceof Float32Array) {
-      this.f32.set(values.length === length ? values : values.subarray(0, length), DATA_AT / 4);
+      this.f32.set(values.length === length ? values : values.subarray(0, length), this.dataAt / 4);
       return 'f32';
     }
-    this.f64.set(values.length === length ? values : values.subarray(0, length), DATA_AT / 8);
+    this.f64.set(values.length === length ? values : values.subarray(0, length), this.dataAt / 8);
     return 'f64';
   }
 
   /**
-   * Counts `n` vectors of the loaded data, at DATA_AT + 16-byte lane groups
+   * Counts `n` vectors of the loaded data, at its start + 16-byte lane groups
    * starting at column `firstCol`, `width` columns per row: lane l against
    * `edges[l]` (null: lane unused). Adds lane l's bins and NaN count into
    * `counts[l]`, or with `sum` every lane's into `counts[0]`.
@@ -413,7 +432,7 @@ export class SimdBins {
       const le = edges[l] ? edges[l]![type] : null;
       for (let i = 0; i < E; i++) ev[(EDGES_AT + 16 * i) / bytes + l] = le && i < le.length ? le[i] : NaN;
     }
-    this.fns[type][E](DATA_AT + firstCol * bytes, n, width * bytes, EDGES_AT, OUT_AT);
+    this.fns[type][E](this.dataAt + firstCol * bytes, n, width * bytes, EDGES_AT, OUT_AT);
     // results: 16 bytes per accumulator; a lane's count is its low 32 bits (per call counts < 2^31)
     const step = bytes / 4;
     const i32 = this.i32;
@@ -440,7 +459,10 @@ export class SimdBins {
    * `tail` (the scalar binner).
    */
   countColumn(values: Float32Array | Float64Array, length: number, edges: KernelEdges, counts: Float64Array, tail: (x: number) => number): void {
-    const type = this.load(values, length);
+    // a view of this kernel's memory (feed) is counted where it is; anything else is copied in first
+    const inPlace = values instanceof Float32Array && values.buffer === this.memory.buffer;
+    const type = inPlace ? 'f32' : this.load(values, length);
+    const at = inPlace ? values.byteOffset : this.dataAt;
     const lanes = type === 'f32' ? 4 : 2;
     // whole steps of UNROLL vectors; the last few values go through `tail`
     const groups = Math.floor(length / (lanes * UNROLL)) * UNROLL;
@@ -449,7 +471,7 @@ export class SimdBins {
     const e = edges[type];
     const view = type === 'f32' ? this.f32 : this.f64;
     for (let i = 0, at = EDGES_AT / view.BYTES_PER_ELEMENT; i < m; i++, at += lanes) view.fill(e[i], at, at + lanes);
-    this.unrolled[type][m](DATA_AT, groups, 16, EDGES_AT, OUT_AT);
+    this.unrolled[type][m](at, groups, 16, EDGES_AT, OUT_AT);
     // every lane's counts into one histogram: accumulator i's lanes summed (low 32 bits of each lane)
     const i32 = this.i32;
     const step = type === 'f32' ? 1 : 2;
@@ -496,7 +518,7 @@ export class SimdBins {
     if (classes && rows > 0) {
       if (width > MAX_ARGMAX_CLASSES) throw new RangeError(`argmax of ${width} columns: at most ${MAX_ARGMAX_CLASSES}`);
       this.i32.fill(0, CLASSES_AT / 4, CLASSES_AT / 4 + width);
-      this.argmaxFns[type](DATA_AT, rows, width, CLASSES_AT);
+      this.argmaxFns[type](this.dataAt, rows, width, CLASSES_AT);
       for (let j = 0; j < width; j++) classes[j] += this.i32[CLASSES_AT / 4 + j];
     }
   }
@@ -512,7 +534,7 @@ export class SimdBins {
     if (rows === 0) return;
     const type = this.load(values, rows * k);
     this.i32.fill(0, CLASSES_AT / 4, CLASSES_AT / 4 + k);
-    this.argmaxColumnsFns[type](DATA_AT, rows, k, CLASSES_AT);
+    this.argmaxColumnsFns[type](this.dataAt, rows, k, CLASSES_AT);
     for (let j = 0; j < k; j++) classes[j] += this.i32[CLASSES_AT / 4 + j];
   }
 }

@@ -24,6 +24,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { columnMajorModel, type ColumnMajorFeed } from '../onnx/column-major.js';
 import { FeedCounter, type FeedCountRequest, type FeedCounts } from '../monitor/feed-counts.js';
+import { simdBins } from '../monitor/simd-bins.js';
 
 export interface ThreadTensor { type: string; data: ArrayLike<unknown> & { buffer?: ArrayBufferLike }; dims: number[] }
 /** `count`: drift histograms of feed columns, counted here after the reply (src/monitor/feed-counts.ts) */
@@ -105,11 +106,24 @@ const CTORS: Record<string, new (n: number) => Numeric> = {
 /** This thread's feed buffers for shared requests, one per input, grown as needed (never transferred). */
 const ownFeeds = new Map<string, Numeric>();
 
-function feedFrom(name: string, f: SharedFeed): ort.Tensor {
+/**
+ * The tensor of one input fed from shared columns, copied into this thread's
+ * own buffer. With `counted` (drift counts of this feed follow the reply), a
+ * float32 feed goes into the drift kernel's WebAssembly memory instead, where
+ * its columns are counted without another copy (SimdBins.feed; onnxruntime
+ * reads any non-shared buffer).
+ */
+function feedFrom(name: string, f: SharedFeed, counted = false): ort.Tensor {
   const Ctor = CTORS[f.type];
   if (!Ctor) throw new Error(`cannot feed element type ${f.type} from shared columns`);
   const k = f.columns.length;
   const n = f.rows * k;
+  const kernel = counted && f.type === 'float32' ? simdBins() : null;
+  if (kernel) {
+    const view = kernel.feed(n);
+    for (let j = 0; j < k; j++) view.set(f.columns[j] as Float32Array, j * f.rows);
+    return new ort.Tensor('float32', view, [k, f.rows]);
+  }
   let buf = ownFeeds.get(name);
   if (!buf || !(buf instanceof Ctor) || buf.length < n) {
     buf = new Ctor(n);
@@ -152,7 +166,9 @@ async function handle(req: FeedRequest | SharedRequest): Promise<void> {
     const session = await ready;
     const feeds: Record<string, ort.Tensor> = {};
     if ('shared' in req) {
-      for (const [name, f] of Object.entries(req.shared)) feeds[layout[name]?.feed ?? name] = feedFrom(name, f);
+      // one feed at most goes into the kernel's memory (it has one feed region)
+      const inKernel = req.count?.[0]?.feed;
+      for (const [name, f] of Object.entries(req.shared)) feeds[layout[name]?.feed ?? name] = feedFrom(name, f, name === inKernel);
     } else {
       for (const [name, t] of Object.entries(req.feeds)) feeds[layout[name]?.feed ?? name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
     }

@@ -265,14 +265,15 @@ async function main(): Promise<void> {
     const q = await runQueueBench({ dir, only: values['queue-runs']?.split(',') as RunName[] | undefined, repeat: Number(values['queue-repeat']) || 1 });
     if (q) {
       table.push([`queue: 1 worker, ${q.shards} shards vs local (per-shard overhead ${q.perShardMs.toFixed(2)} ms)`, num(q.rows), `${num(q.localRowsPerSec)} local`, num(q.queueRowsPerSec),
-        `${q.ratio.toFixed(2)}× local`, `${q.cpuRatio.toFixed(2)}×`, '-', '-', q.target, q.pass ? 'pass' : 'FAIL', '-', '-', '-']);
+        `${q.ratio.toFixed(2)}× local`, `${q.cpuRatio.toFixed(2)}×`, `${q.floorRatio.toFixed(2)}× (${q.floorMs.toFixed(1)} ms/shard)`, '-', q.target,
+        q.pass ? 'pass' : q.belowFloor ? 'FAIL (floor)' : 'FAIL', '-', '-', '-']);
     }
   }
   if (table.length > 0) printTable(['case', 'rows', 'bare rows/s', 'ortq rows/s', 'ratio', 'ratio (CPU)', 'floor', 'floor (CPU)', 'target', 'result', 'sklearn rows/s', 'ortq/sklearn', 'peak RSS MB'], table);
   if (table.length > 0) process.stdout.write(`\nratio = ortq/bare wall-clock rows/s (gbdt: ortq/scikit-learn); ratio (CPU) = the same per CPU-second, steadier on a shared machine.\n`);
   if (table.length > 0 && withFloor) process.stdout.write(`floor = the best ratio reachable with this pipeline on ${cores} cores: bare time per row ÷ max(bare time per row, (inference CPU + pipeline CPU per row) / cores), inference CPU = a bare loop with ortq's session options, pipeline CPU = ortq minus bare on a one-MatMul model of the same shapes (Parquet, CSV: DuckDB reading the file alone on one thread, nothing copied or checked, src/bench/reader-floor.ts, which also bounds the time per row; gradient boosting: bare onnxruntime over scikit-learn, onnxruntime's tree kernel being fixed); floor (CPU) = bare CPU ÷ (inference CPU + pipeline CPU) per row, to read beside ratio (CPU); FAIL (floor) = the target is above the floor (docs/performance.md).\n`);
   if (withDrift) process.stdout.write('drift row: the warm MLP run with a reference profile (histograms counted) against the same run without, ABBA order, least wall and least CPU of each; ratio (judged) = wall time with over without, ratio (CPU) = CPU seconds (all threads) with over without. stderr has every run.\n');
-  if (withQueue) process.stdout.write('queue row: bare rows/s is a local run of the same rows in one shard; ratio = queue/local rows/s from the runs\' manifests; per-shard overhead = (queue s − local s) / shards; breakdown printed above the table.\n');
+  if (withQueue) process.stdout.write('queue row: bare rows/s is a local run of the same rows in one shard; ratio = queue/local rows/s from the runs\' manifests; per-shard overhead = (queue s − local s) / shards; floor = local s / (local s + shards × one shard\'s durable commit alone), the commit\'s ms in brackets; breakdown printed above the table.\n');
   if (!sk && todo.some((c) => c.sklearn)) process.stdout.write('scikit-learn figures skipped (no python3 with scikit-learn; Debian: apt-get install python3-sklearn).\n');
   // fit time of the built-in trainers vs scikit-learn (issue 8)
   const fitIds = (id: string) => !only || only.has('fit') || only.has(id);

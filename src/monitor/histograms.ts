@@ -151,17 +151,19 @@ export class DriftAccumulator {
     const k = Math.round(values.length / rows);
     if (k <= 1 || values.length !== rows * k) return false;
     const names = scoreLabels(k, this.labels[name]);
+    const kernel = simdBins();
+    // copied into the kernel's memory once, then every column and the argmax counted there
+    const data = kernel ? kernel.stage(values, rows * k) : values;
     for (let j = 0; j < k; j++) {
-      this.outputs.get(`${name}_${names[j]}`)?.add({ kind: 'numbers', values: values.subarray(j * rows, (j + 1) * rows), length: rows, stride: 1, offset: 0, validity: null });
+      this.outputs.get(`${name}_${names[j]}`)?.add({ kind: 'numbers', values: data.subarray(j * rows, (j + 1) * rows), length: rows, stride: 1, offset: 0, validity: null });
     }
     const classCounter = this.outputs.get(`${name}:class`);
-    const kernel = k <= MAX_ARGMAX_CLASSES ? simdBins() : null;
-    if (classCounter?.slots && kernel) {
+    if (classCounter?.slots && kernel && k <= MAX_ARGMAX_CLASSES) {
       const classes = new Float64Array(k);
-      kernel.countClassesOfColumns(values, rows, k, classes);
+      kernel.countClassesOfColumns(data, rows, k, classes);
       for (let j = 0; j < k; j++) if (classes[j] > 0) classCounter.counts[classCounter.slots.slotOf(names[j])] += classes[j];
     } else {
-      classCounter?.add({ kind: 'codes', codes: argmaxColumns(values, rows, k), length: rows, labels: names, validity: null });
+      classCounter?.add({ kind: 'codes', codes: argmaxColumns(data, rows, k), length: rows, labels: names, validity: null });
     }
     return true;
   }

@@ -379,6 +379,19 @@ export class SimdBins {
   }
 
   /**
+   * Copies `length` values into this kernel's memory and returns a view of
+   * them there: countColumn and countClassesOfColumns count views of this
+   * memory where they are, so values counted more than once (a transposed
+   * output's columns, then its argmax) are copied in once. The view is good
+   * until the next copy into the kernel (any count of values from elsewhere).
+   */
+  stage<T extends Float32Array | Float64Array>(values: T, length: number): T {
+    this.load(values, length);
+    const Ctor = values.constructor as new (b: ArrayBuffer, o: number, n: number) => T;
+    return new Ctor(this.memory.buffer as ArrayBuffer, this.dataAt, length);
+  }
+
+  /**
    * `length` float32 values of this kernel's memory, before the data it
    * copies in (an inference thread's own feed: onnxruntime reads it, and
    * countColumn counts its columns where they are, without a copy). The view
@@ -460,8 +473,8 @@ export class SimdBins {
    */
   countColumn(values: Float32Array | Float64Array, length: number, edges: KernelEdges, counts: Float64Array, tail: (x: number) => number): void {
     // a view of this kernel's memory (feed) is counted where it is; anything else is copied in first
-    const inPlace = values instanceof Float32Array && values.buffer === this.memory.buffer;
-    const type = inPlace ? 'f32' : this.load(values, length);
+    const inPlace = values.buffer === this.memory.buffer;
+    const type = inPlace ? (values instanceof Float32Array ? 'f32' : 'f64') : this.load(values, length);
     const at = inPlace ? values.byteOffset : this.dataAt;
     const lanes = type === 'f32' ? 4 : 2;
     // whole steps of UNROLL vectors; the last few values go through `tail`
@@ -532,9 +545,10 @@ export class SimdBins {
   countClassesOfColumns(values: Float32Array | Float64Array, rows: number, k: number, classes: Float64Array): void {
     if (k > MAX_ARGMAX_CLASSES) throw new RangeError(`argmax of ${k} columns: at most ${MAX_ARGMAX_CLASSES}`);
     if (rows === 0) return;
-    const type = this.load(values, rows * k);
+    const inPlace = values.buffer === this.memory.buffer;
+    const type = inPlace ? (values instanceof Float32Array ? 'f32' : 'f64') : this.load(values, rows * k);
     this.i32.fill(0, CLASSES_AT / 4, CLASSES_AT / 4 + k);
-    this.argmaxColumnsFns[type](this.dataAt, rows, k, CLASSES_AT);
+    this.argmaxColumnsFns[type](inPlace ? values.byteOffset : this.dataAt, rows, k, CLASSES_AT);
     for (let j = 0; j < k; j++) classes[j] += this.i32[CLASSES_AT / 4 + j];
   }
 }

@@ -48,15 +48,15 @@ describe('transposed model outputs', () => {
     expect(Array.from(got)).toEqual(Array.from(expected));
   });
 
-  it('DriftAccumulator counts a [k, N] output named in `transposed` as the same [N, k] output', () => {
+  it.each([['float32', Float32Array], ['float64', Float64Array]] as const)('DriftAccumulator counts a [k, N] %s output named in `transposed` as the same [N, k] output', (type, Ctor) => {
     const b = new ProfileBuilder();
     b.add(featureBatch(2000, 2, 1), { y: { type: 'float32', data: scores(2000), dims: [2000, K] } });
     const profile = b.finish({ source: [] });
     const m = scores(ROWS);
     const rowMajor = new DriftAccumulator(profile, 'sha256:x');
-    rowMajor.addOutputs({ y: { type: 'float32', data: m, dims: [ROWS, K] } }, ROWS);
+    rowMajor.addOutputs({ y: { type, data: Ctor.from(m), dims: [ROWS, K] } }, ROWS);
     const columns = new DriftAccumulator(profile, 'sha256:x');
-    columns.addOutputs({ y: { type: 'float32', data: transpose(m, ROWS, K), dims: [K, ROWS] } }, ROWS, new Set(['y']));
+    columns.addOutputs({ y: { type, data: Ctor.from(transpose(m, ROWS, K)), dims: [K, ROWS] } }, ROWS, new Set(['y']));
     expect(Object.keys(rowMajor.result().outputs).length).toBeGreaterThan(K);
     expect(columns.result()).toEqual(rowMajor.result());
   });

@@ -3,7 +3,7 @@ import { MessageHeader, RecordBatchStreamReader, Type, type Field, type RecordBa
 import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
 import { Message } from 'apache-arrow/ipc/metadata/message';
 import { registerIpcCodecs } from './codecs.js';
-import type { SharedReadPool } from './shared-pool.js';
+import { sharedBufferOf, type SharedReadPool } from './shared-pool.js';
 import { checkBatchMessageBounds, checkFooterBounds, checkSchemaMessageBounds } from './ipc-verify.js';
 
 /** Thrown for structural damage; read.ts turns it into ORTQ_INPUT_CORRUPT naming the file. */
@@ -133,6 +133,9 @@ export class ArrowFileReader {
       const out: RecordBatch[] = [];
       for (const batch of reader) out.push(batch);
       if (out.length !== 1) throw new IpcFormatError(`block ${index} at offset ${b.offset} decodes to ${out.length} record batches`);
+      // a batch that views none of the buffer (no rows; compressed buffers decode into fresh
+      // ones) would hold it counted out for good: nothing the consumer gives back names it
+      if (sab && sharedBufferOf(out[0]) !== sab) pool!.release(sab);
       return out[0];
     } catch (err) {
       if (sab) pool!.release(sab);

@@ -1,4 +1,4 @@
-import type { RecordBatch } from 'apache-arrow';
+import type { Data, RecordBatch } from 'apache-arrow';
 
 /**
  * Read buffers in SharedArrayBuffers, reused across batches. A fresh
@@ -67,12 +67,18 @@ export class SharedReadPool {
   }
 }
 
-/** The SharedArrayBuffer a batch's columns are views of, or null. */
+/** The SharedArrayBuffer a batch's columns (nested children included) are views of, or null. */
 export function sharedBufferOf(batch: RecordBatch): SharedArrayBuffer | null {
-  for (const child of batch.data.children) {
-    for (const b of [child.values, child.nullBitmap, child.valueOffsets] as Array<ArrayBufferView | undefined>) {
-      if (b && b.byteLength > 0 && b.buffer instanceof SharedArrayBuffer) return b.buffer;
-    }
+  return sharedIn(batch.data);
+}
+
+function sharedIn(data: Data): SharedArrayBuffer | null {
+  for (const b of [data.values, data.nullBitmap, data.valueOffsets, data.typeIds] as Array<ArrayBufferView | undefined>) {
+    if (b && b.byteLength > 0 && b.buffer instanceof SharedArrayBuffer) return b.buffer;
+  }
+  for (const child of data.children) {
+    const sab = sharedIn(child);
+    if (sab) return sab;
   }
   return null;
 }

@@ -66,6 +66,19 @@ describe('shared read buffers', () => {
     expect(pool.inUse).toBe(0);
   });
 
+  it('a batch that views none of its read buffer (no rows; compressed IPC decodes into fresh buffers) does not keep it counted out', async () => {
+    const f = join(dir, 'empty-between.arrow');
+    await writeFile(f, tableToIPC(new Table([batch(10, 1), batch(0, 2), batch(10, 3)]), 'file'));
+    const pool = new SharedReadPool();
+    const rows: number[] = [];
+    for await (const b of readBatches({ path: f, format: 'arrow', size: 0, mtimeMs: 0 }, { pool })) {
+      rows.push(b.numRows);
+      pool.releaseBatch(b);
+    }
+    expect(rows).toEqual([10, 0, 10]);
+    expect(pool.inUse).toBe(0);
+  });
+
   it('take/retain/release', () => {
     const pool = new SharedReadPool(1, 10);
     const a = pool.take(1000);

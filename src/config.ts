@@ -52,12 +52,15 @@ const ConfigSchema = z.strictObject({
 
 export type OrtqConfig = z.infer<typeof ConfigSchema>;
 
+/** 1/true and 0/false; anything else is passed on as it is, for the schema to refuse (not taken as off). */
+const envSwitch = (v: string): unknown => (v === '1' || v === 'true' ? true : v === '0' || v === 'false' ? false : v);
+
 const ENV_OVERRIDES: Array<[string, string[], (v: string) => unknown]> = [
   ['MODEL_REPO_PATH', ['repository', 'path'], String],
-  ['ORTQ_REQUIRE_SIGNATURE', ['repository', 'trust', 'requireSignature'], (v) => v === '1' || v === 'true'],
+  ['ORTQ_REQUIRE_SIGNATURE', ['repository', 'trust', 'requireSignature'], envSwitch],
   ['ORTQ_EXECUTION_PROVIDER', ['inference', 'executionProvider'], String],
   ['ORTQ_INTRA_OP_THREADS', ['inference', 'intraOpThreads'], Number],
-  ['ORTQ_ALLOW_SPINNING', ['inference', 'allowSpinning'], (v) => v === '1' || v === 'true'],
+  ['ORTQ_ALLOW_SPINNING', ['inference', 'allowSpinning'], envSwitch],
   ['REDIS_URL', ['redis', 'url'], String],
   ['ORTQ_REDIS_PREFIX', ['redis', 'prefix'], String],
   ['ORTQ_WORKER_CONCURRENCY', ['queue', 'workerConcurrency'], Number],

@@ -64,6 +64,13 @@ describe('configuration', () => {
     expect(configError('', { ORTQ_EXECUTION_PROVIDER: 'gpu' }).message).toMatch(/inference\.executionProvider: .*cpu.*cuda.* \(from ORTQ_EXECUTION_PROVIDER=gpu\)/);
   });
 
+  it('a switch from the environment is 1/true or 0/false; anything else is refused, not taken as off', () => {
+    expect(loadConfig({ cwd: dir, env: { ORTQ_ALLOW_SPINNING: '1' } }).inference.allowSpinning).toBe(true);
+    expect(loadConfig({ cwd: dir, env: { ORTQ_ALLOW_SPINNING: 'false' } }).inference.allowSpinning).toBe(false);
+    expect(configError('', { ORTQ_ALLOW_SPINNING: 'yes' }).message).toMatch(/inference\.allowSpinning: .*boolean.* \(from ORTQ_ALLOW_SPINNING=yes\)/);
+    expect(configError('', { ORTQ_REQUIRE_SIGNATURE: 'on' }).message).toMatch(/repository\.trust\.requireSignature: .*boolean.* \(from ORTQ_REQUIRE_SIGNATURE=on\)/);
+  });
+
   it('ORTQ_LOG_LEVEL=verbose is ORTQ_CONFIG_INVALID listing the levels', () => {
     expect(() => logSettings({ ORTQ_LOG_LEVEL: 'verbose' })).toThrow('ORTQ_LOG_LEVEL="verbose" is not a log level: use one of fatal, error, warn, info, debug, trace, silent');
     expect(() => logSettings({ ORTQ_LOG_FORMAT: 'text' })).toThrow('use one of pretty, json');

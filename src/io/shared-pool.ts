@@ -67,7 +67,7 @@ export class SharedReadPool {
   }
 }
 
-/** The SharedArrayBuffer a batch's columns (nested children included) are views of, or null. */
+/** The SharedArrayBuffer a batch's columns (nested children and dictionaries included) are views of, or null. */
 export function sharedBufferOf(batch: RecordBatch): SharedArrayBuffer | null {
   return sharedIn(batch.data);
 }
@@ -76,7 +76,8 @@ function sharedIn(data: Data): SharedArrayBuffer | null {
   for (const b of [data.values, data.nullBitmap, data.valueOffsets, data.typeIds] as Array<ArrayBufferView | undefined>) {
     if (b && b.byteLength > 0 && b.buffer instanceof SharedArrayBuffer) return b.buffer;
   }
-  for (const child of data.children) {
+  // a dictionary is decoded from the file's prefix, which is read into the same buffer
+  for (const child of [...data.children, ...(data.dictionary?.data ?? [])]) {
     const sab = sharedIn(child);
     if (sab) return sab;
   }

@@ -1,4 +1,4 @@
-import { Float32, Field, makeData, RecordBatch, Schema, Struct, Table, tableToIPC } from 'apache-arrow';
+import { Dictionary, Float32, Field, Int32, makeData, RecordBatch, Schema, Struct, Table, tableFromArrays, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,23 @@ describe('shared read buffers', () => {
       pool.releaseBatch(b);
     }
     expect(rows).toEqual([10, 0, 10]);
+    expect(pool.inUse).toBe(0);
+  });
+
+  it('a batch with no rows whose dictionary views the read buffer keeps it counted out until given back', async () => {
+    const f = join(dir, 'dict-empty.arrow');
+    const t = tableFromArrays({ c: vectorFromArray([] as string[], new Dictionary(new Utf8(), new Int32())) });
+    await writeFile(f, tableToIPC(new Table([new RecordBatch(t.schema, makeData({ type: new Struct(t.schema.fields), length: 0, nullCount: 0, children: [makeData({ type: t.schema.fields[0].type, length: 0, nullCount: 0, data: new Int32Array(0), dictionary: vectorFromArray(['x', 'yy'], new Utf8()) })] }))]), 'file'));
+    const pool = new SharedReadPool();
+    const got: RecordBatch[] = [];
+    for await (const b of readBatches({ path: f, format: 'arrow', size: 0, mtimeMs: 0 }, { pool })) got.push(b);
+    expect(got.map((b) => b.numRows)).toEqual([0]);
+    const dict = got[0].getChild('c')!.data[0].dictionary!;
+    expect(dict.toArray()).toEqual(['x', 'yy']);
+    // the dictionary is decoded from the file's prefix, read into the batch's buffer
+    expect(sharedBufferOf(got[0])).toBeInstanceOf(SharedArrayBuffer);
+    expect(pool.inUse).toBe(1);
+    for (const b of got) pool.releaseBatch(b);
     expect(pool.inUse).toBe(0);
   });
 

@@ -131,7 +131,11 @@ async function* readArrowFile(path: string, opts: ReadOptions): AsyncGenerator<R
         const batch = await (next ?? reader.readBatch(i, opts.pool));
         next = i + 1 < end ? reader.readBatch(i + 1, opts.pool) : null;
         next?.catch(() => undefined);
-        yield project(batch, opts.columns);
+        const kept = project(batch, opts.columns);
+        // the columns left may view none of the buffer: then nothing handed out holds it
+        const sab = opts.pool ? sharedBufferOf(batch) : null;
+        if (sab && sharedBufferOf(kept) !== sab) opts.pool!.release(sab);
+        yield kept;
       }
     } finally {
       // never close the file under a read still in flight; a read the consumer

@@ -1,4 +1,4 @@
-import { Dictionary, Float32, Field, Int32, makeData, RecordBatch, Schema, Struct, Table, tableFromArrays, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import { Dictionary, Float32, Field, Int32, makeData, Null, RecordBatch, Schema, Struct, Table, tableFromArrays, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,21 @@ describe('shared read buffers', () => {
     expect(sharedBufferOf(got[0])).toBeInstanceOf(SharedArrayBuffer);
     expect(pool.inUse).toBe(1);
     for (const b of got) pool.releaseBatch(b);
+    expect(pool.inUse).toBe(0);
+  });
+
+  it('a batch whose projected columns view none of the read buffer does not keep it counted out', async () => {
+    const f = join(dir, 'projected.arrow');
+    const fields = [new Field('a', new Float32(), false), new Field('n', new Null(), true)];
+    const children = [makeData({ type: new Float32(), length: 5, data: new Float32Array(5) }), makeData({ type: new Null(), length: 5 })];
+    await writeFile(f, tableToIPC(new Table([new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 5, nullCount: 0, children }))]), 'file'));
+    const pool = new SharedReadPool();
+    const rows: number[] = [];
+    for await (const b of readBatches({ path: f, format: 'arrow', size: 0, mtimeMs: 0 }, { pool, columns: ['n'] })) {
+      rows.push(b.numRows);
+      pool.releaseBatch(b);
+    }
+    expect(rows).toEqual([5]);
     expect(pool.inUse).toBe(0);
   });
 

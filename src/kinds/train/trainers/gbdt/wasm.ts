@@ -20,6 +20,8 @@
  *   row idx[i] (at rows + idx[i] * rowBytes) for w < k.
  */
 
+import { baseOps, I32, name, section, uleb, vec } from '../../../../wasm/encoding.js';
+
 export interface WasmKernels {
   all2: Kernel;
   all3: Kernel;
@@ -30,43 +32,10 @@ export interface WasmKernels {
 }
 type Kernel = (hist: number, p: number, g: number, h: number, idx: number, m: number, sw: number) => void;
 
-const I32 = 0x7f;
 const F64 = 0x7c;
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
-
 const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (d: number) => [0x0c, ...uleb(d)],
-  brIf: (d: number) => [0x0d, ...uleb(d)],
-  get: (i: number) => [0x20, ...uleb(i)],
-  set: (i: number) => [0x21, ...uleb(i)],
-  i32Const: (n: number) => [0x41, ...sleb(n)],
+  ...baseOps,
   f64One: [0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f],
   // memarg: alignment exponent, offset
   i32Load: (offset: number) => [0x28, 2, ...uleb(offset)],
@@ -74,9 +43,6 @@ const op = {
   f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
   f64Load: (offset: number) => [0x2b, 3, ...uleb(offset)],
   f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
-  i32GeU: [0x4f],
-  i32Add: [0x6a],
-  i32Mul: [0x6c],
   i32And: [0x71],
   i32Shl: [0x74],
   i32ShrU: [0x76],

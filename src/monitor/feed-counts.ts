@@ -30,13 +30,19 @@ export type FeedCounts = Float64Array;
 export class FeedCounter {
   private readonly plans = new Map<number, Array<{ index: number; binner: NumericBinner }>>();
 
+  /**
+   * Keeps the plan a request carries. Called as each request arrives, before
+   * it is run: the caller sends a plan's columns once, so a request that then
+   * fails (onnxruntime refused its batch) must not take the plan with it.
+   */
+  learn(req: FeedCountRequest): void {
+    if (req.columns && !this.plans.has(req.plan)) this.plans.set(req.plan, req.columns.map((c) => ({ index: c.index, binner: new NumericBinner(c.edges) })));
+  }
+
   count(req: FeedCountRequest, data: unknown): FeedCounts {
-    let cols = this.plans.get(req.plan);
-    if (!cols) {
-      if (!req.columns) throw new OrtqError('ORTQ_INTERNAL', `drift count plan ${req.plan} was never sent to this thread`);
-      cols = req.columns.map((c) => ({ index: c.index, binner: new NumericBinner(c.edges) }));
-      this.plans.set(req.plan, cols);
-    }
+    this.learn(req);
+    const cols = this.plans.get(req.plan);
+    if (!cols) throw new OrtqError('ORTQ_INTERNAL', `drift count plan ${req.plan} was never sent to this thread`);
     if (!(data instanceof Float32Array)) throw new OrtqError('ORTQ_INTERNAL', `drift counts of feed ${req.feed}: expected float32 data`);
     const { rows } = req;
     const out = new Float64Array(cols.reduce((n, c) => n + c.binner.bins + 1, 0));

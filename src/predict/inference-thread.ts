@@ -220,5 +220,7 @@ port.on('message', (req: ThreadRequest) => {
     }
     return;
   }
+  // a plan's columns come once, with the first request that uses it, whether or not that request succeeds
+  for (const c of req.count ?? []) counter.learn(c);
   queue = queue.then(() => handle(req));
 });

@@ -30,6 +30,18 @@ describe('inference thread', () => {
     await t.close();
   });
 
+  it('a drift count plan sent with a batch that failed is still known to the thread: later batches are counted', async () => {
+    const t = new InferenceThread(linearModel({ features: 4 }).bytes);
+    const plan = { plan: 1, feed: 'input', rows: 2, columns: [{ index: 0, edges: [0] }] };
+    const bad = await t.run({ input: { type: 'float32', data: new Float32Array(6), dims: [2, 3] } }, [plan]).catch((e) => e);
+    expect(bad.code).toBe('ORTQ_INFERENCE_FAILED');
+    const ok = await t.run({ input: { type: 'float32', data: Float32Array.from([-1, 1, 2, 3, 4, 5, 6, 7]), dims: [2, 4] } }, [plan]);
+    const counted = await ok.counted!;
+    // column 0 of the feed as the thread holds it (its first 2 values): one below the edge, one at or above it
+    expect(Array.from(counted.counted[0])).toEqual([1, 1, 0]);
+    await t.close();
+  });
+
   it('refuses a model onnxruntime cannot load', async () => {
     const t = new InferenceThread(new Uint8Array([1, 2, 3]));
     await expect(t.ready).rejects.toMatchObject({ code: 'ORTQ_MODEL_INVALID' });

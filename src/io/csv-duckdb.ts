@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import type { Field, RecordBatch } from 'apache-arrow';
 import type { CsvLayout } from './csv.js';
 import { D, streamDuckDbBatches } from './duckdb-batches.js';
+import type { SharedReadPool } from './shared-pool.js';
 
 /**
  * CSV through DuckDB's native reader, with ortq's own semantics: the types are
@@ -127,10 +128,10 @@ async function plainLayout(path: string): Promise<boolean> {
   }
 }
 
-export function readCsvDuckDb(plan: CsvDuckDbPlan, batchSize: number): AsyncGenerator<RecordBatch> {
+export function readCsvDuckDb(plan: CsvDuckDbPlan, batchSize: number, pool?: SharedReadPool): AsyncGenerator<RecordBatch> {
   return streamDuckDbBatches({
     sql: plan.sql, params: [plan.path], fields: plan.fields, duckTypes: plan.duckTypes, groupRows: null,
     // as csv.ts builds its batches: NaN under a null float, validity bits past the last row set
     nulls: { nullDouble: 'nan', tailBits: 1, utf8: 'builder' },
-  }, batchSize);
+  }, batchSize, pool);
 }

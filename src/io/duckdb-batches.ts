@@ -2,11 +2,16 @@ import type Bindings from '@duckdb/node-bindings';
 import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
 import { makeData, RecordBatch, Schema, Struct, type Data, type Field } from 'apache-arrow';
 import { duckDbConnect } from './duckdb-host.js';
+import type { SharedReadPool } from './shared-pool.js';
 
 /**
  * Record batches out of one streaming DuckDB query (the Parquet and CSV
  * readers): DuckDB's 2048-row chunks are copied straight out of its vectors
  * (zero-copy views of native memory) into one set of column buffers per batch.
+ * Given a shared read pool, the fixed-width columns of a batch are views of
+ * one of its SharedArrayBuffers (bool, string and validity buffers stay
+ * ordinary), so the predict shard feeds them to the inference thread without
+ * building tensors (the shared path, see docs/performance.md).
  */
 
 type DuckDbBindings = typeof Bindings;
@@ -81,18 +86,39 @@ interface ColumnBuilder {
   bytes: number;
 }
 
-function newBuilder(duck: number, rows: number): ColumnBuilder {
+function newBuilder(duck: number, rows: number, values?: Uint8Array): ColumnBuilder {
   const str = duck === D.VARCHAR || duck === D.BLOB;
   const width = WIDTH[duck] ?? 0;
   return {
     duck,
     width,
-    values: new Uint8Array(str ? Math.max(64, rows * 8) : duck === D.BOOLEAN ? (rows + 7) >> 3 : rows * width),
+    values: values ?? new Uint8Array(str ? Math.max(64, rows * 8) : duck === D.BOOLEAN ? (rows + 7) >> 3 : rows * width),
     validity: new Uint8Array((rows + 7) >> 3).fill(0xff),
     nulls: 0,
     offsets: str ? new Int32Array(rows + 1) : null,
     bytes: 0,
   };
+}
+
+/**
+ * One batch's builders. With a pool, the values of its fixed-width columns
+ * are views (64-byte aligned) of one shared buffer taken from it, counted
+ * once: the reader's reference (see read.ts). Every byte of such a view is
+ * written by copyVector (a value, or the zero/NaN under a null), so a reused
+ * buffer needs no zeroing. Bool values are OR-ed into zeroed bytes and
+ * strings grow: those stay ordinary.
+ */
+function newBuilders(duckTypes: number[], rows: number, pool: SharedReadPool | undefined): { builders: ColumnBuilder[]; sab: SharedArrayBuffer | null } {
+  const fixed = (d: number): number => (d === D.BOOLEAN ? 0 : (WIDTH[d] ?? 0));
+  let total = 0;
+  const at = duckTypes.map((d) => {
+    const off = total;
+    total += fixed(d) > 0 ? Math.ceil((rows * fixed(d)) / 64) * 64 : 0;
+    return off;
+  });
+  const sab = pool && total > 0 ? pool.take(total) : null;
+  const builders = duckTypes.map((d, c) => newBuilder(d, rows, sab && fixed(d) > 0 ? new Uint8Array(sab, at[c], rows * fixed(d)) : undefined));
+  return { builders, sab };
 }
 
 function appendBytes(b: ColumnBuilder, src: Uint8Array): void {
@@ -198,7 +224,9 @@ function finish(field: Field, b: ColumnBuilder, rows: number, capacity: number, 
     return makeData({ ...common, valueOffsets, data: b.values.slice(0, b.bytes) } as never);
   }
   const size = b.duck === D.BOOLEAN ? bitmapBytes : rows * b.width;
-  return makeData({ ...common, data: rows < capacity ? b.values.slice(0, size) : b.values } as never);
+  // a shared view stays one (the last, short batch of a CSV file)
+  const data = rows === capacity ? b.values : b.values.buffer instanceof SharedArrayBuffer ? b.values.subarray(0, size) : b.values.slice(0, size);
+  return makeData({ ...common, data } as never);
 }
 
 /**
@@ -213,7 +241,7 @@ function finish(field: Field, b: ColumnBuilder, rows: number, capacity: number, 
  * gives one, else by an end marker, a last column (BOOLEAN) appended here,
  * true only on one final row of nulls that is not data.
  */
-export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number): AsyncGenerator<RecordBatch> {
+export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number, pool?: SharedReadPool): AsyncGenerator<RecordBatch> {
   const total = q.groupRows ? q.groupRows.reduce((a, b) => a + b, 0) : Infinity;
   if (total === 0) return;
   const endMarker = q.groupRows === null;
@@ -224,6 +252,9 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number): A
   const con = await duckDbConnect();
   ddb ??= (await import('@duckdb/node-bindings')).default;
   let pending: Promise<DuckDBDataChunk | null> | null = null;
+  // the shared buffer of the batch being built: its reference passes to the
+  // consumer with the batch, or is given back here (failure, early stop, unused)
+  let building: SharedArrayBuffer | null = null;
   try {
     const prepared = await con.prepare(sql);
     q.params.forEach((p, i) => prepared.bindVarchar(i + 1, p));
@@ -246,11 +277,13 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number): A
       while (groupLeft === 0 && group + 1 < groups.length) groupLeft = groups[++group];
       target = Math.min(batchSize, groupLeft);
       fill = 0;
-      builders = q.duckTypes.map((d) => newBuilder(d, target));
+      ({ builders, sab: building } = newBuilders(q.duckTypes, target, pool));
     };
     const batchOf = (rows: number): RecordBatch => {
       const children = q.fields.map((f, c) => finish(f, builders[c], rows, target, q.nulls));
-      return new RecordBatch(schema, makeData({ type: new Struct(q.fields), length: rows, nullCount: 0, children }));
+      const batch = new RecordBatch(schema, makeData({ type: new Struct(q.fields), length: rows, nullCount: 0, children }));
+      building = null;
+      return batch;
     };
     startBatch();
     let seen = 0;
@@ -297,6 +330,7 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number): A
       yield batchOf(fill);
     }
   } finally {
+    if (building) pool?.release(building);
     await pending?.catch(() => undefined);
     con.closeSync();
   }

@@ -1,5 +1,6 @@
 import { DateUnit, TimeUnit, Type, type DataType, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { D, streamDuckDbBatches } from './duckdb-batches.js';
+import type { SharedReadPool } from './shared-pool.js';
 
 export { DuckDbNotEligible } from './duckdb-batches.js';
 
@@ -94,9 +95,9 @@ export function duckDbPlan(
  * cross a row group (see streamDuckDbBatches). Throws DuckDbNotEligible before
  * any batch when DuckDB types a column differently from the footer's schema.
  */
-export function readParquetDuckDb(plan: DuckParquetPlan, batchSize: number): AsyncGenerator<RecordBatch> {
+export function readParquetDuckDb(plan: DuckParquetPlan, batchSize: number, pool?: SharedReadPool): AsyncGenerator<RecordBatch> {
   return streamDuckDbBatches({
     sql: plan.sql, params: [plan.path], fields: plan.fields, duckTypes: plan.duckTypes, groupRows: plan.groupRows,
     nulls: { nullDouble: 'zero', tailBits: 0, utf8: 'exact' },
-  }, batchSize);
+  }, batchSize, pool);
 }

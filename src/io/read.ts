@@ -25,10 +25,11 @@ export interface ReadOptions {
   /** target upper bound on rows per yielded batch @defaultValue 65536 (Parquet, CSV); IPC batches as stored */
   batchSize?: number;
   /**
-   * Arrow IPC files: read into this pool's shared buffers. Each batch handed
-   * out is counted against its buffer until the consumer gives it back with
-   * `pool.releaseBatch(batch)`; only then is the buffer read into again.
-   * Other formats ignore it.
+   * Arrow IPC files, and Parquet and CSV read by DuckDB: read into this
+   * pool's shared buffers. Each batch handed out is counted against its buffer
+   * until the consumer gives it back with `pool.releaseBatch(batch)`; only then
+   * is the buffer read into again. Other readers (Arrow streams, parquet-wasm,
+   * csv-parse) ignore it: their batches view no shared buffer.
    */
   pool?: SharedReadPool;
 }
@@ -188,7 +189,7 @@ async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordB
     try {
       const plan = await csvDuckDbPlan(path, layout, opts.columns);
       if (plan) {
-        for await (const batch of readCsvDuckDb(plan, batchSize)) {
+        for await (const batch of readCsvDuckDb(plan, batchSize, opts.pool)) {
           done += batch.numRows;
           yield batch;
         }
@@ -223,7 +224,7 @@ async function* readParquet(file: InputFile, opts: ReadOptions): AsyncGenerator<
     if (plan) {
       let yielded = false;
       try {
-        for await (const batch of readParquetDuckDb(plan, opts.batchSize ?? DEFAULT_BATCH)) {
+        for await (const batch of readParquetDuckDb(plan, opts.batchSize ?? DEFAULT_BATCH, opts.pool)) {
           yielded = true;
           yield batch;
         }

@@ -132,8 +132,9 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   let rowsSkipped = 0;
   let batches = 0;
   const scratch = new FeatureScratch();
-  // Arrow inputs are read into shared buffers, reused once a batch is written
-  // and its shared outputs returned; not for Parquet parts (the encoder keeps
+  // Arrow inputs, and Parquet and CSV read by DuckDB, are read into shared
+  // buffers, reused once a batch is written and its shared outputs returned;
+  // not for Parquet parts (the encoder keeps
   // every batch, passthrough columns and outputs, until the part ends). Drift
   // histograms of the columns the inference thread copies are counted there,
   // from its own feed (drift-feed.ts)

@@ -1,11 +1,14 @@
-import { Dictionary, Float32, Field, Int32, makeData, Null, RecordBatch, Schema, Struct, Table, tableFromArrays, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import { Bool, Dictionary, Float32, Field, Int32, makeData, Null, RecordBatch, Schema, Struct, Table, tableFromArrays, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBatches } from '../../src/io/read.js';
+import type { InputFile } from '../../src/io/discover.js';
+import { closeDuckDb } from '../../src/io/duckdb-host.js';
+import { csvReads, parquetReads, readBatches } from '../../src/io/read.js';
 import { sharedBufferOf, SharedReadPool } from '../../src/io/shared-pool.js';
 import { readAhead } from '../../src/predict/shard-runner.js';
+import { writeTable } from '../helpers/datasets.js';
 
 function batch(rows: number, seed: number): RecordBatch {
   const fields = [new Field('a', new Float32(), false), new Field('b', new Float32(), false)];
@@ -123,5 +126,87 @@ describe('shared read buffers', () => {
     // much smaller requests do not pin a large buffer
     pool.release(a);
     expect(pool.take(100)).not.toBe(a);
+  });
+});
+
+describe('shared read buffers: Parquet and CSV read by DuckDB', () => {
+  let dir: string;
+  const rows = 1000;
+  // f: float32 with nulls, d: float64, i: int64, b: bool, s: utf8 with nulls (bool, utf8 and validity stay ordinary)
+  const data = tableFromArrays({
+    f: vectorFromArray(Array.from({ length: rows }, (_, i) => (i % 97 === 5 ? null : i / 4)), new Float32()),
+    d: Float64Array.from({ length: rows }, (_, i) => Math.sin(i)),
+    i: BigInt64Array.from({ length: rows }, (_, i) => BigInt(i * 3 - 7)),
+    b: vectorFromArray(Array.from({ length: rows }, (_, i) => i % 3 === 0), new Bool()),
+    s: vectorFromArray(Array.from({ length: rows }, (_, i) => (i % 11 === 0 ? null : `r${i}`)), new Utf8()),
+  });
+  const parquet = (): InputFile => ({ path: join(dir, 'x.parquet'), format: 'parquet', size: 0, mtimeMs: 0 });
+  const csv = (): InputFile => ({ path: join(dir, 'x.csv'), format: 'csv', size: 0, mtimeMs: 0 });
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ortq-pool-duck-'));
+    await writeTable(parquet().path, data, 'parquet', { rowGroupSize: 300 });
+    await writeTable(csv().path, data, 'csv');
+  });
+  afterAll(async () => {
+    await closeDuckDb();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function ipcOf(file: InputFile, pool?: SharedReadPool): Promise<{ ipc: Uint8Array[]; shared: number; sabs: Set<SharedArrayBuffer> }> {
+    const ipc: Uint8Array[] = [];
+    const sabs = new Set<SharedArrayBuffer>();
+    let shared = 0;
+    for await (const b of readBatches(file, { pool, batchSize: 128 })) {
+      const sab = sharedBufferOf(b);
+      if (sab) { shared++; sabs.add(sab); }
+      ipc.push(tableToIPC(new Table([b]), 'stream'));
+      pool?.releaseBatch(b);
+    }
+    return { ipc, shared, sabs };
+  }
+
+  for (const [name, file] of [['Parquet', parquet], ['CSV', csv]] as const) {
+    it(`${name}: every batch views a shared buffer, with the same bytes as without a pool; buffers come back and are reused`, async () => {
+      const reads = { ...parquetReads, csv: csvReads.duckdb };
+      const plain = await ipcOf(file());
+      const pool = new SharedReadPool();
+      const pooled = await ipcOf(file(), pool);
+      expect(name === 'Parquet' ? parquetReads.duckdb - reads.duckdb : csvReads.duckdb - reads.csv).toBe(2);
+      expect(plain.shared).toBe(0);
+      // Parquet: row groups of 300 read as 128, 128, 44 (the last, 100 rows, as one); CSV: 7 × 128 + 104
+      expect(pooled.shared).toBe(pooled.ipc.length);
+      expect(pooled.ipc.length).toBe(name === 'Parquet' ? 10 : 8);
+      expect(pooled.ipc.map((b) => Buffer.from(b).toString('hex'))).toEqual(plain.ipc.map((b) => Buffer.from(b).toString('hex')));
+      expect(pool.inUse).toBe(0);
+      expect(pooled.sabs.size).toBeLessThanOrEqual(3);
+    });
+
+    it(`${name}: a consumer that stops early holds only what it took; the batch being built is given back`, async () => {
+      const pool = new SharedReadPool();
+      const got: RecordBatch[] = [];
+      for await (const b of readAhead(readBatches(file(), { pool, batchSize: 128 }), (d) => pool.releaseBatch(d))) {
+        got.push(b);
+        if (got.length === 2) break;
+      }
+      expect(pool.inUse).toBe(2);
+      for (const b of got) pool.releaseBatch(b);
+      expect(pool.inUse).toBe(0);
+    });
+  }
+
+  it('CSV: DuckDB failing over a cell csv.ts rejects gives its buffers back (csv-parse reads on and fails)', async () => {
+    const bad = join(dir, 'bad.csv');
+    // past csv.ts's first 1000 rows (its type inference), row 1199 (line 1201) holds no number
+    const lines = ['a,b', ...Array.from({ length: 1500 }, (_, i) => `${i / 2},${i === 1199 ? 'x' : i}`)];
+    await writeFile(bad, lines.join('\n') + '\n');
+    const pool = new SharedReadPool();
+    const got: RecordBatch[] = [];
+    const err = await (async () => {
+      for await (const b of readBatches({ path: bad, format: 'csv', size: 0, mtimeMs: 0 }, { pool, batchSize: 128 })) got.push(b);
+    })().catch((e: Error) => e);
+    expect(String(err)).toMatch(/line 1201/);
+    for (const b of got) pool.releaseBatch(b);
+    expect(pool.inUse).toBe(0);
+    await rm(bad);
   });
 });

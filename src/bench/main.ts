@@ -100,6 +100,16 @@ function child(args: string[]): Measure {
   return JSON.parse(out.trim().split('\n').pop()!) as Measure;
 }
 
+/**
+ * The median of three runs, by rows/s. On this 2-vCPU VM the bare loop's rate is bimodal between
+ * identical runs (the MLP: 10–11M or 16M+ rows/s, once 2.9M), so one run can move every ratio by 1.5×.
+ */
+function median(measure: () => Measure): Measure {
+  const runs = [measure(), measure(), measure()].sort((a, b) => a.rowsPerSec - b.rowsPerSec);
+  process.stderr.write(`bare: ${runs.map((r) => num(r.rowsPerSec)).join(', ')} rows/s, median taken\n`);
+  return runs[1];
+}
+
 const num = (v: number): string => Math.round(v).toLocaleString('en');
 
 function printTable(header: string[], rows: string[][]): void {
@@ -145,10 +155,10 @@ async function main(): Promise<void> {
 
   const bareRows = String(quick ? 500_000 : 2_000_000);
   const bare = new Map<BenchModel, Measure>();
-  for (const m of models) bare.set(m, child(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), bareRows, String(BATCH)]));
+  for (const m of models) bare.set(m, median(() => child(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), bareRows, String(BATCH)])));
   // the floors' bare runs use ortq's own session options (no spin-waiting): inference's CPU as
   // ortq spends it, and the floor model's bare CPU to take from ortq's
-  const bareWith = (m: BenchModel, file: string) => child(['bare', join(dir, file), String(BENCH_MODELS[m].features), bareRows, String(BATCH), 'ortq-options']);
+  const bareWith = (m: BenchModel, file: string) => median(() => child(['bare', join(dir, file), String(BENCH_MODELS[m].features), bareRows, String(BATCH), 'ortq-options']));
   const bareFloor = new Map<BenchModel, Measure>();
   for (const m of floorModels) bareFloor.set(m, bareWith(m, `${m}-floor.onnx`));
   const inferenceRuns = new Map<BenchModel, Measure>();

@@ -48,7 +48,7 @@ interface TrainFixture extends QueueFixture {
  * (every 5th row), a model repository, ORTQ_HOME, and an env pointing at
  * the test's Redis with a prefix of its own.
  */
-function makeTrainFixture(repeat: number): TrainFixture {
+function makeTrainFixture(repeat: number, rounds = 200): TrainFixture {
   const dir = mkdtempSync(join(tmpdir(), 'ortq-trainq-'));
   dirs.push(dir);
   const [header, ...rows] = readFileSync(DATA, 'utf8').trimEnd().split('\n');
@@ -65,7 +65,7 @@ function makeTrainFixture(repeat: number): TrainFixture {
       kind: 'train', name, model: 'bc', champion: 'bc@champion',
       data: { train: { path: 'data/train.csv' }, eval: { path: 'data/eval.csv' } },
       features: { input: features }, label: 'malignant', task: 'classification',
-      trainer: { builtin: 'gbdt' }, hyperparameters: { maxIter: 200, maxDepth: 6, minSamplesLeaf: 5 }, seed: 7,
+      trainer: { builtin: 'gbdt' }, hyperparameters: { maxIter: rounds, maxDepth: 6, minSamplesLeaf: 5 }, seed: 7,
       evaluate: { metrics: ['accuracy', 'log_loss'], thresholds: { accuracy: { min: 0.8, maxRegression: 0.5 } }, noChampion: 'bless' },
       promote: 'auto', alias: 'champion',
       ...over,
@@ -116,8 +116,9 @@ function span(runDir: string): [number, number] {
 
 describe('train runs through the train queue (real redis-server, two workers, built-in gbdt, onnxruntime)', () => {
   it('one run, one registered version, the alias moved; the same job again is a no-op; status and runs list show the verdict', async () => {
-    // enough rows that the fit outlasts the lock duration several times over, even as the trainer gets faster
-    const fx = makeTrainFixture(100);
+    // rows and rounds enough that the fit outlasts the 1.5 s lock (about 3.7 s on a quiet 2-core machine;
+    // 100 copies and 200 rounds took 1.2 s there once the gbdt trainer got faster, and proved nothing)
+    const fx = makeTrainFixture(100, 600);
     const qc = await client(fx);
     const ws = await Promise.all([worker(fx), worker(fx)]);
     const metrics = await dashboard(fx);

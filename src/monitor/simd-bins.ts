@@ -15,62 +15,18 @@
  * compares columns j..j+3 of each row against their own edges, reading the
  * matrix in place, so model outputs need no de-interleaving.
  */
+import { baseOps, I32, name, section, uleb, vec } from '../wasm/encoding.js';
 import { SIMD_BINS_WASM_BASE64 } from './simd-bins-wasm.js';
 
 /** Most inner edges a kernel takes (16 bins); more fall back to the scalar binary search. */
 export const MAX_SIMD_EDGES = 15;
 
-// ---- a minimal WebAssembly binary emitter -------------------------------
+// ---- the emitter (encoding helpers: src/wasm/encoding.ts) ---------------
 
-const I32 = 0x7f;
 const V128 = 0x7b;
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function name(s: string): number[] {
-  const b = [...Buffer.from(s, 'utf8')];
-  return [...uleb(b.length), ...b];
-}
-
 const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (depth: number) => [0x0c, ...uleb(depth)],
-  brIf: (depth: number) => [0x0d, ...uleb(depth)],
-  get: (i: number) => [0x20, ...uleb(i)],
-  set: (i: number) => [0x21, ...uleb(i)],
-  i32Const: (n: number) => [0x41, ...sleb(n)],
-  i32GeU: [0x4f],
-  i32Add: [0x6a],
-  i32Mul: [0x6c],
+  ...baseOps,
   // SIMD: prefix 0xfd, then the opcode as an unsigned LEB128
   simd: (code: number) => [0xfd, ...uleb(code)],
   /** v128.load / v128.store with memarg {align 2^0, offset} */

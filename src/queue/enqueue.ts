@@ -3,6 +3,7 @@ import { kindEntry, loadKind } from '../kinds/registry.js';
 import type { JobSpecBase, RunManifestBase, RunPlanBase } from '../kinds/types.js';
 import type { Logger } from '../logger.js';
 import type { ModelRepository } from '../repo/model-repository.js';
+import { findAttempt } from '../runs/finalize.js';
 import { runLayout } from '../runs/layout.js';
 import type { RunLedger } from '../runs/ledger.js';
 import { inspectRun, unfinishDamaged } from '../runs/resume.js';
@@ -57,7 +58,9 @@ export async function enqueueJob(qc: QueueClient, spec: JobSpecBase, opts: Enque
     return { plan, outcome: 'existing', manifest: state.manifest, record: await qc.store.get(plan.runId), shardsEnqueued: 0, repaired };
   }
   if (opts.force && state.manifest) {
-    plan = { ...fresh, runDir: runLayout.stagingDir(outputRoot, fresh.runId) };
+    // a kind that acts outside its run directory (train: registers a version) resumes its unfinished --force attempt
+    const attempt = kind.effectsOutsideRun ? await findAttempt(outputRoot, fresh.runId) : null;
+    plan = attempt ? (await inspectRun(kind, { ...fresh, runDir: attempt })).plan : { ...fresh, runDir: runLayout.stagingDir(outputRoot, fresh.runId) };
   } else if (state.damaged.size > 0) {
     const warning = await unfinishDamaged(plan.runId, plan.runDir, state.damaged);
     opts.logger?.warn({ code: warning.code, runId: plan.runId, files: warning.details?.files }, warning.message);

@@ -130,6 +130,22 @@ export async function recoverRunDir(outputRoot: string, runId: string, opts: { k
   return kept === null ? null : join(outputRoot, kept);
 }
 
+/**
+ * The unfinished `--force` attempt of a run to resume, without removing
+ * anything: the newest hidden staging directory of `runId` that holds a plan
+ * and no manifest; null when there is none. For kinds whose steps act
+ * outside the run directory (JobKind.effectsOutsideRun).
+ */
+export async function findAttempt(outputRoot: string, runId: string): Promise<string | null> {
+  const names = await readdir(outputRoot).catch(() => [] as string[]);
+  const unfinished: string[] = [];
+  for (const n of names.filter((x) => runLayout.isStagingOf(x, runId))) {
+    if (!(await readRunManifest(join(outputRoot, n)))) unfinished.push(n);
+  }
+  const kept = await newestAttempt(outputRoot, unfinished);
+  return kept === null ? null : join(outputRoot, kept);
+}
+
 /** The most recently planned of these staging directories that has a plan (an attempt that started), or null. */
 async function newestAttempt(outputRoot: string, staging: string[]): Promise<string | null> {
   let best: { name: string; mtimeMs: number } | null = null;

@@ -85,6 +85,20 @@ function countBody(lanes: 'f32' | 'f64', edges: number, unroll = 1): number[] {
  * so no row waits on another; the last rows (fewer than the lanes) go one at
  * a time with scalar `select`.
  */
+/**
+ * One step of a scalar argmax, the same in both argmax functions:
+ * t = (v > bv) | (bv != bv), then bv = t ? v : bv and best = t ? j : best
+ * (a NaN best so far is replaced). Locals by index.
+ */
+function argmaxStep(lanes: 'f32' | 'f64', l: { v: number; bv: number; j: number; best: number; t: number }): number[] {
+  const [GT, NE] = lanes === 'f32' ? [0x5e, 0x5c] : [0x64, 0x62];
+  return [
+    ...op.get(l.v), ...op.get(l.bv), GT, ...op.get(l.bv), ...op.get(l.bv), NE, 0x72, ...op.set(l.t),
+    ...op.get(l.v), ...op.get(l.bv), ...op.get(l.t), 0x1b, ...op.set(l.bv),
+    ...op.get(l.j), ...op.get(l.best), ...op.get(l.t), 0x1b, ...op.set(l.best),
+  ];
+}
+
 function argmaxBody(lanes: 'f32' | 'f64'): number[] {
   const bytes = lanes === 'f32' ? 4 : 8;
   const n = lanes === 'f32' ? 4 : 2;
@@ -145,10 +159,7 @@ function argmaxBody(lanes: 'f32' | 'f64'): number[] {
   code.push(...op.block, ...op.loop);
   code.push(...op.get(Q), ...op.get(ROW_END), ...op.i32GeU, ...op.brIf(1));
   code.push(...op.get(Q), ...load(0), ...op.set(V));
-  // c = (v > bv) | (bv != bv)
-  code.push(...op.get(V), ...op.get(BV), GT, ...op.get(BV), ...op.get(BV), NE, 0x72, ...op.set(C));
-  code.push(...op.get(V), ...op.get(BV), ...op.get(C), 0x1b, ...op.set(BV));
-  code.push(...op.get(J), ...op.get(BEST), ...op.get(C), 0x1b, ...op.set(BEST));
+  code.push(...argmaxStep(lanes, { v: V, bv: BV, j: J, best: BEST, t: C }));
   code.push(...op.get(J), ...constI32(1), ...op.i32Add, ...op.set(J));
   code.push(...op.get(Q), ...constI32(bytes), ...op.i32Add, ...op.set(Q), ...op.br(0));
   code.push(...op.end, ...op.end);
@@ -217,10 +228,7 @@ function argmaxColumnsBody(lanes: 'f32' | 'f64'): number[] {
   code.push(...op.block, ...op.loop);
   code.push(...op.get(J), ...op.get(K), ...op.i32GeU, ...op.brIf(1));
   code.push(...op.get(Q), ...load(0), ...op.set(V));
-  // t = (v > bv) | (bv != bv)
-  code.push(...op.get(V), ...op.get(BV), GT, ...op.get(BV), ...op.get(BV), NE, 0x72, ...op.set(T));
-  code.push(...op.get(V), ...op.get(BV), ...op.get(T), 0x1b, ...op.set(BV));
-  code.push(...op.get(J), ...op.get(BEST), ...op.get(T), 0x1b, ...op.set(BEST));
+  code.push(...argmaxStep(lanes, { v: V, bv: BV, j: J, best: BEST, t: T }));
   code.push(...op.get(J), ...constI32(1), ...op.i32Add, ...op.set(J));
   code.push(...op.get(Q), ...op.get(C), ...op.i32Add, ...op.set(Q), ...op.br(0));
   code.push(...op.end, ...op.end);

@@ -100,6 +100,11 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; cwd?: string; file?:
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   logSettings(env); // a wrong ORTQ_LOG_LEVEL fails every command at once, not at its first log line
+  // the same for the engine's switches read at use: a worker with a bad one stops at start instead of failing every shard
+  parquetReaderSetting(env);
+  csvReaderSetting(env);
+  predictPathSetting(env);
+  duckDbThreadsSetting(env);
   let raw: Record<string, unknown> = {};
   const local = resolve(cwd, 'config/default.yaml');
   if (existsSync(local)) raw = readYaml(local);

@@ -71,6 +71,14 @@ describe('configuration', () => {
     expect(configError('', { ORTQ_REQUIRE_SIGNATURE: 'on' }).message).toMatch(/repository\.trust\.requireSignature: .*boolean.* \(from ORTQ_REQUIRE_SIGNATURE=on\)/);
   });
 
+  it('the engine switches read at use (readers, predict path, DuckDB threads) are checked when the configuration loads too', () => {
+    expect(configError('', { ORTQ_PREDICT_PATH: 'fast' }).message).toBe('ORTQ_PREDICT_PATH="fast" is not a predict path: use one of shared, copy');
+    expect(configError('', { ORTQ_DUCKDB_THREADS: '0' }).message).toBe('ORTQ_DUCKDB_THREADS="0" is not a positive integer');
+    expect(configError('', { ORTQ_CSV_READER: 'fast' }).message).toMatch(/^ORTQ_CSV_READER="fast"/);
+    expect(configError('', { ORTQ_PARQUET_READER: 'arrow' }).message).toMatch(/^ORTQ_PARQUET_READER="arrow"/);
+    expect(loadConfig({ cwd: dir, env: { ORTQ_PREDICT_PATH: 'copy', ORTQ_DUCKDB_THREADS: '2' } })).toBeTruthy();
+  });
+
   it('ORTQ_LOG_LEVEL=verbose is ORTQ_CONFIG_INVALID listing the levels', () => {
     expect(() => logSettings({ ORTQ_LOG_LEVEL: 'verbose' })).toThrow('ORTQ_LOG_LEVEL="verbose" is not a log level: use one of fatal, error, warn, info, debug, trace, silent');
     expect(() => logSettings({ ORTQ_LOG_FORMAT: 'text' })).toThrow('use one of pretty, json');

@@ -20,7 +20,7 @@ const ConfigSchema = z.strictObject({
      * let onnxruntime's idle threads spin (busy-wait) for work instead of
      * sleeping. Spinning only saves wake-ups between a run's operators; in a
      * batch pipeline it burns a core the reader, writer and drift counting
-     * need (docs/performance.md § Drift histograms). @defaultValue false
+     * need (docs/perf/drift.md). @defaultValue false
      */
     allowSpinning: z.boolean().default(false),
   }).prefault({}),

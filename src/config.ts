@@ -212,15 +212,23 @@ export function passthroughEnv(names: readonly string[], env: NodeJS.ProcessEnv 
 }
 
 /**
+ * An environment switch with a fixed set of values, the first the default
+ * when unset or empty; any other value is ORTQ_CONFIG_INVALID naming it.
+ */
+function choiceSetting<T extends string>(env: NodeJS.ProcessEnv, variable: string, what: string, choices: readonly [T, ...T[]]): T {
+  const v = env[variable] || choices[0];
+  if (!(choices as readonly string[]).includes(v)) {
+    throw new OrtqError('ORTQ_CONFIG_INVALID', `${variable}="${v}" is not ${what}: use one of ${choices.join(', ')}`, { variable, value: v });
+  }
+  return v as T;
+}
+
+/**
  * ORTQ_PARQUET_READER: `duckdb` (default; DuckDB reads Parquet wherever its
  * types match, parquet-wasm the rest) or `wasm` (parquet-wasm for every file).
  */
 export function parquetReaderSetting(env: NodeJS.ProcessEnv = process.env): 'duckdb' | 'wasm' {
-  const v = env.ORTQ_PARQUET_READER || 'duckdb';
-  if (v !== 'duckdb' && v !== 'wasm') {
-    throw new OrtqError('ORTQ_CONFIG_INVALID', `ORTQ_PARQUET_READER="${v}" is not a Parquet reader: use one of duckdb, wasm`, { variable: 'ORTQ_PARQUET_READER', value: v });
-  }
-  return v;
+  return choiceSetting(env, 'ORTQ_PARQUET_READER', 'a Parquet reader', ['duckdb', 'wasm']);
 }
 
 /**
@@ -228,11 +236,7 @@ export function parquetReaderSetting(env: NodeJS.ProcessEnv = process.env): 'duc
  * csv.ts's semantics, csv-parse the rest) or `js` (csv-parse for every file).
  */
 export function csvReaderSetting(env: NodeJS.ProcessEnv = process.env): 'duckdb' | 'js' {
-  const v = env.ORTQ_CSV_READER || 'duckdb';
-  if (v !== 'duckdb' && v !== 'js') {
-    throw new OrtqError('ORTQ_CONFIG_INVALID', `ORTQ_CSV_READER="${v}" is not a CSV reader: use one of duckdb, js`, { variable: 'ORTQ_CSV_READER', value: v });
-  }
-  return v;
+  return choiceSetting(env, 'ORTQ_CSV_READER', 'a CSV reader', ['duckdb', 'js']);
 }
 
 /**
@@ -244,11 +248,7 @@ export function csvReaderSetting(env: NodeJS.ProcessEnv = process.env): 'duckdb'
  * fallback and the reference the tests compare against.
  */
 export function predictPathSetting(env: NodeJS.ProcessEnv = process.env): 'shared' | 'copy' {
-  const v = env.ORTQ_PREDICT_PATH || 'shared';
-  if (v !== 'shared' && v !== 'copy') {
-    throw new OrtqError('ORTQ_CONFIG_INVALID', `ORTQ_PREDICT_PATH="${v}" is not a predict path: use one of shared, copy`, { variable: 'ORTQ_PREDICT_PATH', value: v });
-  }
-  return v;
+  return choiceSetting(env, 'ORTQ_PREDICT_PATH', 'a predict path', ['shared', 'copy']);
 }
 
 /** ORTQ_DUCKDB_THREADS: DuckDB's threads for reading (default 1). */

@@ -9,7 +9,7 @@
  *    directories fsynced at once), as src/runs/steps.ts does.
  * Prints the median and mean wall milliseconds and the CPU of each. The queue
  * benchmark (queue.ts) uses `timeCommits` for the floor of its row: every
- * shard pays one such commit before it is acknowledged. docs/performance.md.
+ * shard pays one such commit before it is acknowledged. docs/perf/queue-cost.md.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -11,7 +11,7 @@ import type { SharedReadPool } from './shared-pool.js';
  * Given a shared read pool, the fixed-width columns of a batch are views of
  * one of its SharedArrayBuffers (bool, string and validity buffers stay
  * ordinary), so the predict shard feeds them to the inference thread without
- * building tensors (the shared path, see docs/performance.md).
+ * building tensors (the shared path, see docs/perf/arrow-path.md).
  */
 
 type DuckDbBindings = typeof Bindings;

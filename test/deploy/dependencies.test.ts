@@ -23,6 +23,18 @@ describe('dependencies', () => {
     expect(pkg.dependencies['apache-arrow']).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it('hashes data with the native @node-rs/xxhash, pinned, from its prebuilt binary (no install script to allow)', async () => {
+    expect(pkg.dependencies['@node-rs/xxhash']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(pkg.allowScripts?.['@node-rs/xxhash']).toBeUndefined();
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { optional?: boolean; hasInstallScript?: boolean }> };
+    expect(lock.packages['node_modules/@node-rs/xxhash']?.hasInstallScript).toBeUndefined();
+    // the Docker image (node:*-bookworm-slim, glibc) and CI load the linux-*-gnu package
+    expect(lock.packages['node_modules/@node-rs/xxhash-linux-x64-gnu']?.optional).toBe(true);
+    expect(lock.packages['node_modules/@node-rs/xxhash-linux-arm64-gnu']?.optional).toBe(true);
+    const { xxh3 } = await import('@node-rs/xxhash');
+    expect(xxh3.xxh64(Buffer.from('abc')).toString(16)).toBe('78af5f94892f3950');
+  });
+
   it('keeps the CUDA download off without an npm config key npm does not know', () => {
     expect(pkg.allowScripts?.['onnxruntime-node']).toBe(false);
     expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toContain('ONNXRUNTIME_NODE_INSTALL=skip npm ci');

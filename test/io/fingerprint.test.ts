@@ -3,9 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256File } from '../../src/io/fingerprint.js';
+import { digestBytes } from '../../src/io/digest.js';
+import { digestFile, sha256File } from '../../src/io/fingerprint.js';
 
-describe('sha256File', () => {
+describe('digestFile', () => {
   let dir: string;
   beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ortq-fp-')); });
   afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
@@ -15,10 +16,12 @@ describe('sha256File', () => {
     const bytes = randomBytes(size);
     const f = join(dir, `f-${size}`);
     await writeFile(f, bytes);
+    expect(await digestFile(f)).toBe(digestBytes(bytes));
+    expect(await digestFile(f, 'sha256')).toBe(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
     expect(await sha256File(f)).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
   it('a missing file is ORTQ_INPUT_NOT_FOUND', async () => {
-    await expect(sha256File(join(dir, 'nope'))).rejects.toMatchObject({ code: 'ORTQ_INPUT_NOT_FOUND' });
+    await expect(digestFile(join(dir, 'nope'))).rejects.toMatchObject({ code: 'ORTQ_INPUT_NOT_FOUND' });
   });
 });

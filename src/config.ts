@@ -17,6 +17,13 @@ const ConfigSchema = z.strictObject({
     intraOpThreads: z.number().int().min(0).default(0),
     interOpThreads: z.number().int().min(0).default(1),
     /**
+     * inference threads per model per process, each with its own onnxruntime
+     * session: consecutive batches are scored at once on different cores.
+     * With more than one and intraOpThreads unset, each session gets
+     * cores / threads intra-op threads. @defaultValue 1
+     */
+    threads: z.number().int().min(1).max(64).default(1),
+    /**
      * let onnxruntime's idle threads spin (busy-wait) for work instead of
      * sleeping. Spinning only saves wake-ups between a run's operators; in a
      * batch pipeline it burns a core the reader, writer and drift counting
@@ -60,6 +67,7 @@ const ENV_OVERRIDES: Array<[string, string[], (v: string) => unknown]> = [
   ['ORTQ_REQUIRE_SIGNATURE', ['repository', 'trust', 'requireSignature'], envSwitch],
   ['ORTQ_EXECUTION_PROVIDER', ['inference', 'executionProvider'], String],
   ['ORTQ_INTRA_OP_THREADS', ['inference', 'intraOpThreads'], Number],
+  ['ORTQ_INFERENCE_THREADS', ['inference', 'threads'], Number],
   ['ORTQ_ALLOW_SPINNING', ['inference', 'allowSpinning'], envSwitch],
   ['REDIS_URL', ['redis', 'url'], String],
   ['ORTQ_REDIS_PREFIX', ['redis', 'prefix'], String],

@@ -12,7 +12,7 @@ import { ProfileBuilder } from './profile-builder.js';
 import type { ProfileSettings, ReferenceProfile } from './profile.js';
 import type { ModelRepository } from '../repo/model-repository.js';
 import { buildFeatures, type InputSpec } from '../predict/features.js';
-import { inferenceThreadFor } from '../predict/inference-client.js';
+import { inferenceThreadFor } from '../predict/inference-pool.js';
 import type { ThreadTensor } from '../predict/inference-thread.js';
 import { Type, type Schema } from 'apache-arrow';
 

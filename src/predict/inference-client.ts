@@ -117,6 +117,11 @@ export class InferenceThread {
     if (this.pending.size === 0) this.worker.unref();
   }
 
+  /** Requests posted and not yet answered (counting replies included). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   /**
    * Scores one batch. `finite` is false when an input fed column-major held a
    * NaN or ±Infinity (always true for other inputs: nothing is checked there).
@@ -189,18 +194,4 @@ export class InferenceThread {
   }
 }
 
-const threads = new Map<string, InferenceThread>();
-
 export interface ThreadLayout { columnMajor?: boolean; transposeOutputs?: boolean }
-
-/** One inference thread per model digest (and feed layout) per process, created on first use. */
-export function inferenceThreadFor(digest: string, bytes: () => Uint8Array, inference?: OrtqConfig['inference'], opts: ThreadLayout = {}): InferenceThread {
-  const key = `${digest}\0${opts.columnMajor ? 'cm' : 'rm'}${opts.columnMajor && opts.transposeOutputs ? 't' : ''}`;
-  let t = threads.get(key);
-  if (!t) {
-    t = new InferenceThread(bytes(), inference, opts);
-    threads.set(key, t);
-    t.ready.catch(() => threads.delete(key));
-  }
-  return t;
-}

@@ -9,9 +9,10 @@ import { readBatches } from '../io/read.js';
 import type { ModelRepository, ResolvedModel } from '../repo/model-repository.js';
 import { shardReadPool } from '../io/shared-pool.js';
 import { buildFeatures, FeatureScratch, sharedFeatures, type FeatureBatch, type InputSpec } from './features.js';
-import { inferenceThreadFor, type InferenceThread, type ThreadResult } from './inference-client.js';
+import type { ThreadResult } from './inference-client.js';
 import { FeedCountPlanner, type FeedCountPlan } from './drift-feed.js';
 import type { ThreadTensor } from './inference-thread.js';
+import { inferenceThreadCount, inferenceThreadFor, type InferencePool } from './inference-pool.js';
 import { batchFromColumns, outputColumns } from './outputs.js';
 import type { StepReceipt } from '../kinds/types.js';
 import { runLayout } from '../runs/layout.js';
@@ -37,7 +38,7 @@ export function partFileName(plan: RunPlan, shard: string): string {
 const verified = new Map<string, Promise<Scorer>>();
 
 interface Scorer {
-  thread: InferenceThread;
+  thread: InferencePool;
   model: ResolvedModel;
   outputNames: string[];
   /** inputs the rewritten model takes column-major (`[k, N]`) */
@@ -50,7 +51,7 @@ interface Scorer {
 export function scorerForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<Scorer> {
   // outputs come back transposed (columns without a copy); drift histograms count them as they are
   const transposeOutputs = predictPathSetting() === 'shared';
-  const key = `${opts.repo.root}\0${plan.model.digest}\0${transposeOutputs ? 't' : ''}`;
+  const key = `${opts.repo.root}\0${plan.model.digest}\0${transposeOutputs ? 't' : ''}\0${inferenceThreadCount(opts.inference)}`;
   let p = verified.get(key);
   if (!p) {
     p = (async () => {
@@ -83,8 +84,8 @@ function outputBatch(plan: RunPlan, scorer: Scorer, batch: RecordBatch, fb: Feat
   return batchFromColumns(columns, fb.rows);
 }
 
-/** Batches in flight at once: one being scored by the inference thread while the next is assembled. */
-const PIPELINE_DEPTH = 2;
+/** Batches in flight at once: one being scored by each inference thread while the next is assembled. */
+const pipelineDepth = (scorer: Scorer): number => scorer.thread.size + 1;
 
 /**
  * Asks for the next batch before the current one is scored, so that file
@@ -123,6 +124,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   const log = opts.logger?.child({ runId: plan.runId, shardId: shard.id, model: plan.model.tag });
   const scorer = await scorerForPlan(plan, opts);
   const { thread, model, columnMajor } = scorer;
+  const depth = pipelineDepth(scorer);
   const inputs = model.manifest.signature.inputs as InputSpec[];
   const needed = [...new Set([...Object.values(plan.job.features).flat(), ...plan.job.passthrough])];
   const partName = partFileName(plan, shard.id);
@@ -215,7 +217,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
           step.catch(() => undefined); // awaited below; this only silences the unhandled-rejection check
           tail = step;
           inflight.push(step);
-          if (inflight.length >= PIPELINE_DEPTH) await inflight.shift();
+          if (inflight.length >= depth) await inflight.shift();
         }
         opts.onProgress?.(rowsRead);
       }

@@ -5,6 +5,7 @@ import type { AnyJobKind, RunManifestBase, RunOutcome, StepFailure, StepPlan } f
 import type { Logger } from '../logger.js';
 import { finalizeRun } from '../runs/finalize.js';
 import { RunLedger } from '../runs/ledger.js';
+import type { VerifiedFiles } from '../runs/verified-files.js';
 import { readPlan } from '../runs/store.js';
 import type { QueuedRunStore } from './queued-runs.js';
 import { parseStepJobId, stepJobId } from './queues.js';
@@ -51,20 +52,23 @@ async function failedChainSteps(queue: Queue, runId: string, steps: readonly Ste
  * run record in Redis. Light work, so it runs in the worker process itself.
  */
 export function runFinalizer(store: QueuedRunStore, logger: Logger, queues: (name: string) => Queue, ledger: RunLedger = new RunLedger(), hooks: FinalizerHooks = {}) {
-  const finalize = runFinalizerBody(store, logger, queues, ledger);
+  const finalize = runFinalizerBody(store, logger, queues, ledger, hooks.verified);
   return async (job: Job<RunJobData>): Promise<RunJobResult> => {
     try {
       return await finalize(job);
     } finally {
+      hooks.verified?.forgetUnder(job.data.runDir);
       // whatever happened, the run holds its exclusive resource no longer
       if (job.data.guard) await hooks.release?.(job.data.guard, job.data.runId).catch(() => undefined);
     }
   };
 }
 
-/** What the worker does around finalizing a run: giving up the run's exclusive resource. */
+/** What the worker does around finalizing a run: giving up the run's exclusive resource; the parts it read back already. */
 export interface FinalizerHooks {
   release?(resource: string, runId: string): Promise<unknown>;
+  /** files the worker read back and hashed as their steps were acknowledged (finalizeRun's `verified`), forgotten once the run is finalized */
+  verified?: VerifiedFiles;
 }
 
 /** The kind's outcome of a finished run, for the training metrics; a kind that fails to say is logged and not counted. */
@@ -77,7 +81,7 @@ function outcomeOf(kind: AnyJobKind, manifest: RunManifestBase, log: Logger): Ru
   }
 }
 
-function runFinalizerBody(store: QueuedRunStore, logger: Logger, queues: (name: string) => Queue, ledger: RunLedger) {
+function runFinalizerBody(store: QueuedRunStore, logger: Logger, queues: (name: string) => Queue, ledger: RunLedger, verified?: VerifiedFiles) {
   return async (job: Job<RunJobData>): Promise<RunJobResult> => {
     const { runId, runDir } = job.data;
     const log = logger.child({ runId, model: job.data.model });
@@ -98,6 +102,7 @@ function runFinalizerBody(store: QueuedRunStore, logger: Logger, queues: (name: 
       startedAt: rec?.startedAt ?? rec?.enqueuedAt ?? plan.createdAt,
       failures,
       ledger,
+      verified,
     });
     // the run statistics (and a training run's outcome) are counted by the same script that closes the
     // record, once per run end: a finalizer that BullMQ retries counts nothing again

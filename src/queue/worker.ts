@@ -14,7 +14,9 @@ import { RUNS_QUEUE } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
 import { runFinalizer } from './run-finalizer.js';
 import { RunGuards } from './run-guard.js';
+import { runLayout } from '../runs/layout.js';
 import { RunLedger } from '../runs/ledger.js';
+import { VerifiedFiles } from '../runs/verified-files.js';
 import type { RunJobData, StepJobData as ShardJobData } from './run-flow.js';
 import type { StepJobResult as ShardJobResult } from './step-processor.js';
 import { ShardWorker } from './shard-worker.js';
@@ -57,6 +59,11 @@ export class WorkerService {
   /** queues opened on demand (the finalizer reading step jobs), closed with the worker */
   private readonly closers: Array<() => Promise<void>> = [];
   private readonly guards: RunGuards;
+  /**
+   * the files of acknowledged steps, read back and hashed here while the next steps run, so that the
+   * run's finalize (this worker's, when it takes the run job) does not read them all at the end
+   */
+  private readonly verified = new VerifiedFiles();
 
   private constructor(
     /** defaults filled in */
@@ -124,6 +131,7 @@ export class WorkerService {
     };
     const finalizer = new Worker<RunJobData>(RUNS_QUEUE, runFinalizer(this.store, logger, stepQueue, new RunLedger(), {
       release: (resource, runId) => this.guards.release(resource, runId),
+      verified: this.verified,
     }), { ...base, concurrency: 4, autorun: false });
     this.watch(finalizer, RUNS_QUEUE);
     this.workers.push(finalizer);
@@ -163,6 +171,7 @@ export class WorkerService {
     const store = this.store;
     const guards = this.guards;
     const stats = this.stats;
+    const verified = this.verified;
     // a parallel kind's steps are shards of rows (predict); a sequence kind's are pipeline steps (train)
     const unit = kindForQueue(queue)?.order === 'sequence' ? 'step' : 'shard';
     const tag = (job: Job<ShardJobData>) => ({ runId: job.data.runId, [unit === 'step' ? 'step' : 'shardId']: job.data.stepId, model: job.data.model });
@@ -208,6 +217,8 @@ export class WorkerService {
         // statistics are advisory: a Redis blip must not fail a committed shard, and the shard's
         // completion (moveToFinished, on another connection) does not wait for them
         stats.add(job.data.runId, result.receipt.rows.read);
+        // read back in the background, behind the step's acknowledgement, instead of in the run's finalize
+        for (const f of result.receipt.files) if (f.sha256) verified.add(runLayout.file(job.data.runDir, f.path));
         log.info({ ...tag(job), rows: result.receipt.rows.written, ms }, `${unit} done`);
       },
       async failed(job: Job<ShardJobData>, err: Error) {

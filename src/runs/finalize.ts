@@ -8,6 +8,7 @@ import { ortqVersion } from '../version.js';
 import { runLayout } from './layout.js';
 import type { RunLedger } from './ledger.js';
 import { readReceipts, readRunManifest, removeReceipt, writeLatestPointer } from './store.js';
+import type { VerifiedFiles } from './verified-files.js';
 import { damagedSteps, describeProblems } from './verify.js';
 
 export interface FinalizeOptions {
@@ -21,12 +22,19 @@ export interface FinalizeOptions {
    * existence and rows are still checked); every other step's files are
    */
   hashedHere?: ReadonlySet<string>;
+  /**
+   * files this process read back and hashed while the run went on (a queue
+   * worker, as shards were acknowledged): not read again while each is the
+   * same file (device, inode, size, mtime, ctime)
+   */
+  verified?: VerifiedFiles;
 }
 
 /**
  * Finishes a run, verifying before `run.json` exists: every file named in
  * the receipts must be there with its recorded size and sha256 (read back
- * unless this process wrote it in this run: `hashedHere`), and each
+ * unless this process wrote it in this run, `hashedHere`, or read it back
+ * already and it is still the same file, `verified`), and each
  * step's rows must add up (read minus skipped). A step that fails the check
  * loses its receipt (a retry redoes it) and the run fails with
  * ORTQ_RUN_DAMAGED. A complete run gets its manifest, is swapped into place
@@ -38,7 +46,7 @@ export async function finalizeRun<M extends RunManifestBase>(kind: AnyJobKind, p
   const receipts = await readReceipts(plan.runDir);
   const steps: readonly StepPlan[] = kind.steps(plan);
   const failures = [...(opts.failures ?? [])];
-  const damaged = await damagedSteps(plan.runDir, steps.map((s) => s.id), receipts, { hash: true, hashedHere: opts.hashedHere });
+  const damaged = await damagedSteps(plan.runDir, steps.map((s) => s.id), receipts, { hash: true, hashedHere: opts.hashedHere, verified: opts.verified });
   for (const [step, problems] of damaged) {
     await removeReceipt(plan.runDir, step);
     receipts.delete(step);

@@ -5,6 +5,7 @@ import { OrtqError } from '../errors.js';
 import type { RunManifestBase, StepFile, StepReceipt } from '../kinds/types.js';
 import { runLayout } from './layout.js';
 import { readRunManifest } from './store.js';
+import type { VerifiedFiles } from './verified-files.js';
 
 /** A file of a run that is not what its receipt or manifest recorded. */
 export interface FileProblem {
@@ -23,22 +24,28 @@ async function sha256Of(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Checks files against their records: existence and size always, sha256 when `hash`. */
-export async function checkFiles(runDir: string, files: readonly Pick<StepFile, 'path' | 'bytes' | 'sha256'>[], opts: { hash: boolean }): Promise<FileProblem[]> {
+/**
+ * Checks files against their records: existence and size always, sha256 when
+ * `hash` (a file in `verified` whose identity is unchanged since this process
+ * read it is not read again).
+ */
+export async function checkFiles(
+  runDir: string, files: readonly Pick<StepFile, 'path' | 'bytes' | 'sha256'>[], opts: { hash: boolean; verified?: VerifiedFiles },
+): Promise<FileProblem[]> {
   const problems: FileProblem[] = [];
   for (const f of files) {
     const full = runLayout.file(runDir, f.path);
-    const st = await stat(full).catch(() => null);
+    const st = await stat(full, { bigint: true }).catch(() => null);
     if (!st) {
       problems.push({ path: f.path, problem: 'missing' });
       continue;
     }
-    if (st.size !== f.bytes) {
-      problems.push({ path: f.path, problem: 'size', expected: f.bytes, found: st.size });
+    if (Number(st.size) !== f.bytes) {
+      problems.push({ path: f.path, problem: 'size', expected: f.bytes, found: Number(st.size) });
       continue;
     }
     if (opts.hash && f.sha256) {
-      const sha = await sha256Of(full);
+      const sha = (await opts.verified?.sha256Of(full, st)) ?? await sha256Of(full);
       if (sha !== f.sha256) problems.push({ path: f.path, problem: 'sha256', expected: f.sha256, found: sha });
     }
   }
@@ -50,10 +57,12 @@ export async function checkFiles(runDir: string, files: readonly Pick<StepFile, 
  * or changed. `expected` lists every step id the plan has. Steps in
  * `hashedHere` are checked without reading their files again (existence,
  * size and rows only): the caller wrote them and hashed the bytes as it wrote.
+ * Files in `verified` were read back by this process while the run went on
+ * and are not read again while they are the same file (checkFiles).
  */
 export async function damagedSteps(
   runDir: string, expected: readonly string[], receipts: ReadonlyMap<string, StepReceipt>,
-  opts: { hash: boolean; hashedHere?: ReadonlySet<string> },
+  opts: { hash: boolean; hashedHere?: ReadonlySet<string>; verified?: VerifiedFiles },
 ): Promise<Map<string, FileProblem[]>> {
   const steps = expected.filter((s) => receipts.has(s));
   const found: FileProblem[][] = new Array(steps.length);
@@ -64,7 +73,7 @@ export async function damagedSteps(
     while (next < steps.length) {
       const i = next++;
       const r = receipts.get(steps[i])!;
-      const problems = await checkFiles(runDir, r.files, { hash: opts.hash && !opts.hashedHere?.has(steps[i]) });
+      const problems = await checkFiles(runDir, r.files, { hash: opts.hash && !opts.hashedHere?.has(steps[i]), verified: opts.verified });
       const fileRows = r.files.reduce((s, f) => s + (f.rows ?? 0), 0);
       if (r.files.some((f) => f.rows !== undefined) && fileRows !== r.rows.read - r.rows.skipped) {
         problems.push({ path: r.files.map((f) => f.path).join(','), problem: 'rows', expected: r.rows.read - r.rows.skipped, found: fileRows });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepReceipt } from '../../src/kinds/types.js';
+import { VerifiedFiles } from '../../src/runs/verified-files.js';
 import { damagedSteps } from '../../src/runs/verify.js';
 
 describe('damagedSteps with hashedHere', () => {
@@ -28,5 +29,60 @@ describe('damagedSteps with hashedHere', () => {
     const here = await damagedSteps(dir, ['a', 'b', 'c'], receipts, { hash: true, hashedHere: new Set(['a', 'c']) });
     expect([...here.keys()]).toEqual(['b', 'c']);
     expect(here.get('c')![0].problem).toBe('missing');
+  });
+});
+
+describe('damagedSteps with files read back during the run (VerifiedFiles)', () => {
+  let dir: string;
+  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ortq-verified-')); });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const receipt = (step: string, bytes: Buffer): StepReceipt => ({
+    step, files: [{ path: `part-${step}.arrow`, bytes: bytes.length, sha256: sha(bytes), rows: 1 }],
+    rows: { read: 1, written: 1, skipped: 0 }, startedAt: '', finishedAt: '', host: 'h', pid: 1,
+  });
+
+  it('keeps the hash read during the run while the file is the same, and reads it again once it changed', async () => {
+    const bytes = Buffer.from('written bytes');
+    const steps = ['a', 'b', 'c', 'd'];
+    for (const s of steps) await writeFile(join(dir, `part-${s}.arrow`), bytes);
+    const verified = new VerifiedFiles();
+    for (const s of steps) verified.add(join(dir, `part-${s}.arrow`));
+    const receipts = new Map(steps.map((s) => [s, receipt(s, bytes)]));
+    expect(await damagedSteps(dir, steps, receipts, { hash: true, verified })).toEqual(new Map());
+    // a: rewritten in place with other bytes of the same size (mtime and ctime move)
+    await writeFile(join(dir, 'part-a.arrow'), Buffer.from('changed bytes'));
+    // b: replaced by another file under its name (another inode)
+    await writeFile(join(dir, 'b.tmp'), Buffer.from('changed bytes'));
+    await rename(join(dir, 'b.tmp'), join(dir, 'part-b.arrow'));
+    // c: rewritten with the same bytes: read again, and still right
+    await writeFile(join(dir, 'part-c.arrow'), bytes);
+    const damaged = await damagedSteps(dir, steps, receipts, { hash: true, verified });
+    expect([...damaged.keys()]).toEqual(['a', 'b']);
+    expect(damaged.get('a')![0].problem).toBe('sha256');
+    expect(damaged.get('b')![0].problem).toBe('sha256');
+  });
+
+  it('a hash read during the run is not believed over the record: a file changed before it was read back is caught', async () => {
+    const bytes = Buffer.from('written bytes');
+    await writeFile(join(dir, 'part-e.arrow'), Buffer.from('changed bytes'));
+    const verified = new VerifiedFiles();
+    verified.add(join(dir, 'part-e.arrow'));
+    const damaged = await damagedSteps(dir, ['e'], new Map([['e', receipt('e', bytes)]]), { hash: true, verified });
+    expect(damaged.get('e')![0]).toMatchObject({ problem: 'sha256', expected: sha(bytes), found: sha(Buffer.from('changed bytes')) });
+  });
+
+  it('forgets a missing file and the files of a finalized run', async () => {
+    const verified = new VerifiedFiles();
+    verified.add(join(dir, 'no-such-part.arrow'));
+    await writeFile(join(dir, 'sub-f.arrow'), 'x');
+    verified.add(join(dir, 'sub-f.arrow'));
+    const st = await stat(join(dir, 'sub-f.arrow'), { bigint: true });
+    expect(await verified.sha256Of(join(dir, 'sub-f.arrow'), st)).toBe(sha(Buffer.from('x')));
+    expect(verified.size).toBe(2);
+    verified.forgetUnder(dir);
+    expect(verified.size).toBe(0);
+    expect(await verified.sha256Of(join(dir, 'sub-f.arrow'), st)).toBeNull();
   });
 });

@@ -113,6 +113,7 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; cwd?: string; file?:
   csvReaderSetting(env);
   predictPathSetting(env);
   duckDbThreadsSetting(env);
+  driftKernelSetting(env);
   let raw: Record<string, unknown> = {};
   const local = resolve(cwd, 'config/default.yaml');
   if (existsSync(local)) raw = readYaml(local);
@@ -257,6 +258,17 @@ export function csvReaderSetting(env: NodeJS.ProcessEnv = process.env): 'duckdb'
  */
 export function predictPathSetting(env: NodeJS.ProcessEnv = process.env): 'shared' | 'copy' {
   return choiceSetting(env, 'ORTQ_PREDICT_PATH', 'a predict path', ['shared', 'copy']);
+}
+
+/**
+ * ORTQ_DRIFT_KERNEL: what counts the drift histograms. `native` (default;
+ * the optional native/simd-bins addon, AVX-512 where the CPU has it, else
+ * AVX2; the WebAssembly kernel where the addon is not built or the CPU has
+ * neither), `avx2` (the addon's AVX2 path even on an AVX-512 CPU) or `wasm`
+ * (the WebAssembly kernel). All count the same.
+ */
+export function driftKernelSetting(env: NodeJS.ProcessEnv = process.env): 'native' | 'avx2' | 'wasm' {
+  return choiceSetting(env, 'ORTQ_DRIFT_KERNEL', 'a drift kernel', ['native', 'avx2', 'wasm']);
 }
 
 /** ORTQ_DUCKDB_THREADS: DuckDB's threads for reading (default 1). */

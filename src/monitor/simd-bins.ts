@@ -14,7 +14,14 @@
  * (then the lanes are summed); a row-major [rows, k] matrix of scores
  * compares columns j..j+3 of each row against their own edges, reading the
  * matrix in place, so model outputs need no de-interleaving.
+ *
+ * Where the optional native addon (native/simd-bins: AVX-512, else AVX2) is
+ * built and the CPU has AVX2, contiguous columns and the argmax of
+ * column-major outputs are counted by it instead, reading any typed array
+ * where it is (no copy into this module's memory): the same counts.
  */
+import { createRequire } from 'node:module';
+import { driftKernelSetting } from '../config.js';
 import { baseOps, I32, name, section, uleb, vec } from '../wasm/encoding.js';
 import { SIMD_BINS_WASM_BASE64 } from './simd-bins-wasm.js';
 
@@ -316,6 +323,38 @@ export function kernelEdges(edges: ArrayLike<number>): KernelEdges {
   return { f64, f32: Float32Array.from(f64, ceilFloat32) };
 }
 
+/**
+ * The optional native kernel (native/simd-bins, an N-API addon), as it
+ * exports itself. `count` adds a contiguous column's bins and NaN count into
+ * `counts` (edges.length + 2 long), comparing against `edges` of the values'
+ * own element type (float32 columns: the edges rounded up, KernelEdges.f32);
+ * with `finite` (the caller knows no value is NaN) it skips the NaN check.
+ * `argmaxColumns` adds the classes of a column-major `[k, rows]` matrix.
+ */
+export interface NativeBins {
+  count(values: Float32Array | Float64Array, edges: Float32Array | Float64Array, counts: Float64Array, finite: boolean): void;
+  argmaxColumns(values: Float32Array | Float64Array, rows: number, k: number, classes: Float64Array): void;
+  /** "avx512", "avx2" or "none" (the CPU has neither: not used) */
+  level(): string;
+  /** the named level ("avx512", "avx2", "best") where the CPU has it, else unchanged; returns the level in use */
+  setLevel(name: string): string;
+}
+
+/**
+ * The native kernel at the level ORTQ_DRIFT_KERNEL asks for, or null: the
+ * setting is `wasm`, the addon is not built (an optional dependency: no
+ * compiler, `npm ci --ignore-scripts`), or the CPU has no AVX2.
+ */
+export function nativeBins(setting = driftKernelSetting()): NativeBins | null {
+  if (setting === 'wasm') return null;
+  try {
+    const native = createRequire(import.meta.url)('@ortq/simd-bins') as NativeBins;
+    return native.setLevel(setting === 'avx2' ? 'avx2' : 'best') === 'none' ? null : native;
+  } catch {
+    return null;
+  }
+}
+
 /** One instance of the module on this thread, with typed views that follow memory growth. */
 export class SimdBins {
   private readonly memory: WebAssembly.Memory;
@@ -328,8 +367,11 @@ export class SimdBins {
   private f32!: Float32Array;
   private f64!: Float64Array;
   private i32!: Int32Array;
+  /** with the native kernel: the feed (plain memory, grown as needed) */
+  private ownFeed: Float32Array | null = null;
 
-  constructor(module: WebAssembly.Module) {
+  /** @param native the native kernel (nativeBins): contiguous columns and column-major argmax go through it, in place */
+  constructor(module: WebAssembly.Module, readonly native: NativeBins | null = null) {
     const inst = new WebAssembly.Instance(module, {});
     const ex = inst.exports as Record<string, unknown>;
     this.memory = ex.mem as WebAssembly.Memory;
@@ -350,6 +392,8 @@ export class SimdBins {
    * until the next copy into the kernel (any count of values from elsewhere).
    */
   stage<T extends Float32Array | Float64Array>(values: T, length: number): T {
+    // the native kernel reads any memory: nothing to copy
+    if (this.native) return (values.length === length ? values : values.subarray(0, length)) as T;
     this.load(values, length);
     const Ctor = values.constructor as new (b: ArrayBuffer, o: number, n: number) => T;
     return new Ctor(this.memory.buffer as ArrayBuffer, this.dataAt, length);
@@ -360,8 +404,14 @@ export class SimdBins {
    * copies in (an inference thread's own feed: onnxruntime reads it, and
    * countColumn counts its columns where they are, without a copy). The view
    * is this call's: take it again for each batch (memory growth detaches it).
+   * With the native kernel, which counts any memory in place, the feed is a
+   * plain buffer of this thread's.
    */
   feed(length: number): Float32Array {
+    if (this.native) {
+      if (!this.ownFeed || this.ownFeed.length < length) this.ownFeed = new Float32Array(length);
+      return this.ownFeed.length === length ? this.ownFeed : this.ownFeed.subarray(0, length);
+    }
     this.dataAt = Math.max(this.dataAt, DATA_AT + Math.ceil((length * 4) / 16) * 16);
     const have = this.memory.buffer.byteLength;
     if (this.dataAt + SLACK > have) {
@@ -433,9 +483,15 @@ export class SimdBins {
   /**
    * Adds `length` contiguous values to `counts` (bins of `edges`, then the
    * null slot for NaN). Values past the last whole lane group go through
-   * `tail` (the scalar binner).
+   * `tail` (the scalar binner). With `finite` (no value is NaN: the model's
+   * check said so) the native kernel skips its NaN check.
    */
-  countColumn(values: Float32Array | Float64Array, length: number, edges: KernelEdges, counts: Float64Array, tail: (x: number) => number): void {
+  countColumn(values: Float32Array | Float64Array, length: number, edges: KernelEdges, counts: Float64Array, tail: (x: number) => number, finite = false): void {
+    if (this.native) {
+      const f32 = values instanceof Float32Array;
+      this.native.count(values.length === length ? values : values.subarray(0, length), f32 ? edges.f32 : edges.f64, counts, finite);
+      return;
+    }
     // a view of this kernel's memory (feed) is counted where it is; anything else is copied in first
     const inPlace = values.buffer === this.memory.buffer;
     const type = inPlace ? (values instanceof Float32Array ? 'f32' : 'f64') : this.load(values, length);
@@ -509,6 +565,10 @@ export class SimdBins {
   countClassesOfColumns(values: Float32Array | Float64Array, rows: number, k: number, classes: Float64Array): void {
     if (k > MAX_ARGMAX_CLASSES) throw new RangeError(`argmax of ${k} columns: at most ${MAX_ARGMAX_CLASSES}`);
     if (rows === 0) return;
+    if (this.native) {
+      this.native.argmaxColumns(values, rows, k, classes);
+      return;
+    }
     const inPlace = values.buffer === this.memory.buffer;
     const type = inPlace ? (values instanceof Float32Array ? 'f32' : 'f64') : this.load(values, rows * k);
     this.i32.fill(0, CLASSES_AT / 4, CLASSES_AT / 4 + k);
@@ -519,19 +579,30 @@ export class SimdBins {
 
 let shared: SimdBins | null | undefined;
 
+/** The stored WebAssembly module, compiled. */
+export function binsModule(): WebAssembly.Module {
+  return new WebAssembly.Module(Buffer.from(SIMD_BINS_WASM_BASE64, 'base64'));
+}
+
 /**
  * This thread's kernel, or null where WebAssembly SIMD is unavailable (then
- * callers count in JavaScript). The module is the emitter's output stored as
- * base64 (simd-bins-wasm.ts, made by scripts/gen-simd-bins.mjs): running the
- * emitter in every process cost about 0.15 CPU-s, 15% of a 1M-row MLP run.
+ * callers count in JavaScript), with the native kernel where it loads (see
+ * nativeBins; ORTQ_DRIFT_KERNEL). The module is the emitter's output stored
+ * as base64 (simd-bins-wasm.ts, made by scripts/gen-simd-bins.mjs): running
+ * the emitter in every process cost about 0.15 CPU-s, 15% of a 1M-row MLP run.
  */
 export function simdBins(): SimdBins | null {
   if (shared === undefined) {
     try {
-      shared = new SimdBins(new WebAssembly.Module(Buffer.from(SIMD_BINS_WASM_BASE64, 'base64')));
+      shared = new SimdBins(binsModule(), nativeBins());
     } catch {
       shared = null;
     }
   }
   return shared;
+}
+
+/** Tests: the next simdBins() reads ORTQ_DRIFT_KERNEL again (this thread only). */
+export function resetSimdBins(): void {
+  shared = undefined;
 }

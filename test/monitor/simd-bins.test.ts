@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NumericBinner } from '../../src/monitor/binner.js';
 import { DriftAccumulator } from '../../src/monitor/histograms.js';
-import { argmax } from '../../src/monitor/columns.js';
+import { argmax, argmaxColumns } from '../../src/monitor/columns.js';
 import { ProfileBuilder } from '../../src/monitor/profile-builder.js';
 import { SIMD_BINS_WASM_BASE64 } from '../../src/monitor/simd-bins-wasm.js';
-import { binsModuleBytes, ceilFloat32, kernelEdges, MAX_SIMD_EDGES, simdBins } from '../../src/monitor/simd-bins.js';
+import { binsModuleBytes, ceilFloat32, kernelEdges, MAX_SIMD_EDGES, nativeBins, resetSimdBins, simdBins } from '../../src/monitor/simd-bins.js';
 import { vectorFromArray, makeData, makeVector, Float32, Float64, RecordBatch, Schema, Field, Struct } from 'apache-arrow';
 
 /**
@@ -69,6 +69,41 @@ describe('SIMD drift bins', () => {
     expect(ceilFloat32(FLT_MAX * 2)).toBe(Infinity);
     expect(ceilFloat32(-FLT_MAX * 2)).toBe(-FLT_MAX);
     expect(ceilFloat32(2)).toBe(2);
+  });
+
+  it('loads the native kernel where the addon is built (npm ci builds it where a compiler is), at the best level the CPU has', () => {
+    const native = nativeBins('native');
+    // where it is not built, every kernel below is the WebAssembly one: still the same counts
+    if (!native) return;
+    expect(['avx512', 'avx2']).toContain(native.level());
+    expect(nativeBins('wasm')).toBeNull();
+    expect(nativeBins('avx2')!.level()).toBe('avx2');
+    native.setLevel('best');
+  });
+});
+
+/**
+ * Every kernel this machine has counts the same: ORTQ_DRIFT_KERNEL=wasm (the
+ * WebAssembly kernel), avx2 and native (the addon's AVX2 and best paths,
+ * where it is built; the WebAssembly kernel where not).
+ */
+const KERNELS = ['wasm', 'avx2', 'native'] as const;
+/** the addon's best level on this CPU, or null where it is not built */
+const BEST = nativeBins('native')?.level() ?? null;
+
+describe.each(KERNELS)('SIMD drift bins, ORTQ_DRIFT_KERNEL=%s', (kernelName) => {
+  const saved = process.env.ORTQ_DRIFT_KERNEL;
+  beforeAll(() => {
+    process.env.ORTQ_DRIFT_KERNEL = kernelName;
+    resetSimdBins();
+    const native = simdBins()!.native;
+    expect(native === null ? 'wasm' : native.level()).toBe(kernelName === 'wasm' || !BEST ? 'wasm' : kernelName === 'avx2' ? 'avx2' : BEST);
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.ORTQ_DRIFT_KERNEL;
+    else process.env.ORTQ_DRIFT_KERNEL = saved;
+    nativeBins('native')?.setLevel('best');
+    resetSimdBins();
   });
 
   it('counts contiguous float32 and float64 columns exactly as the float64 definition, any length', () => {
@@ -157,6 +192,54 @@ describe('SIMD drift bins', () => {
         const want = new Array<number>(k).fill(0);
         for (const c of argmax(m, rows, k)) want[c]++;
         expect(Array.from(classes), `${type} k=${k}`).toEqual(want);
+      }
+    }
+  });
+
+  it('counts a column where it lies: an offset view, a SharedArrayBuffer, the feed; with `finite` the same when no value is NaN', () => {
+    const kernel = simdBins()!;
+    const edges = EDGE_CASES[0];
+    const b = new NumericBinner(edges);
+    for (const type of ['f32', 'f64'] as const) {
+      const v = values(5003, edges, type);
+      const Ctor = type === 'f32' ? Float32Array : Float64Array;
+      const shared = new Ctor(new SharedArrayBuffer(v.byteLength + 3 * v.BYTES_PER_ELEMENT), 3 * v.BYTES_PER_ELEMENT, v.length);
+      shared.set(v);
+      for (const [what, view] of [['offset', v.subarray(3)], ['shared', shared]] as const) {
+        const counts = new Float64Array(b.bins + 1);
+        b.count(view, view.length, counts);
+        expect(Array.from(counts), `${type} ${what}`).toEqual(reference(edges, view));
+      }
+      // no NaN: `finite` skips the NaN check and counts the same
+      const finite = v.map((x) => (x === x ? x : 0.5));
+      const counts = new Float64Array(b.bins + 1);
+      kernel.countColumn(finite, finite.length, b.simd!, counts, (x) => b.binOf(x), true);
+      expect(Array.from(counts), `${type} finite`).toEqual(reference(edges, finite));
+    }
+    // the inference thread's feed: a column of it counted where it is
+    const feed = kernel.feed(3 * 1001);
+    const col = values(3 * 1001, edges, 'f32');
+    feed.set(col);
+    const counts = new Float64Array(b.bins + 1);
+    b.count(feed.subarray(1001, 2002), 1001, counts);
+    expect(Array.from(counts)).toEqual(reference(edges, col.subarray(1001, 2002)));
+  });
+
+  it('counts the argmax classes of a column-major [k, rows] matrix as columns.ts argmax decides them, any rows and k', () => {
+    const kernel = simdBins()!;
+    const pick = [NaN, Infinity, -Infinity, 0, 1, 1, -0];
+    for (const type of ['f32', 'f64'] as const) {
+      for (const k of [2, 3, 10, 16, 17, 40]) {
+        for (const rows of [1, 7, 16, 33, 1001]) {
+          const t = type === 'f32' ? new Float32Array(rows * k + 5) : new Float64Array(rows * k + 5);
+          for (let i = 0; i < t.length; i++) t[i] = rnd() < 0.5 ? pick[Math.floor(rnd() * pick.length)] : Math.floor(rnd() * 3);
+          for (let j = 0; j < k; j++) t[j * rows] = NaN; // an all-NaN row
+          const classes = new Float64Array(k);
+          kernel.countClassesOfColumns(t.subarray(0, rows * k), rows, k, classes);
+          const want = new Array<number>(k).fill(0);
+          for (const c of argmaxColumns(t, rows, k)) want[c]++;
+          expect(Array.from(classes), `${type} k=${k} rows=${rows}`).toEqual(want);
+        }
       }
     }
   });

@@ -7,6 +7,7 @@ import { DriftAccumulator, type HistogramSet } from '../../src/monitor/histogram
 import type { ReferenceProfile } from '../../src/monitor/profile.js';
 import { profileFromData } from '../../src/monitor/profile-data.js';
 import { mlpModel } from '../../src/onnx/model-zoo.js';
+import { resetSimdBins } from '../../src/monitor/simd-bins.js';
 import { FeedCountPlanner } from '../../src/predict/drift-feed.js';
 import { buildFeatures, FeatureScratch, type InputSpec } from '../../src/predict/features.js';
 import { parseJob } from '../../src/predict/job-spec.js';
@@ -100,9 +101,6 @@ beforeAll(async () => {
   await writeFile(join(dir, 'ref.arrow'), tableToIPC(table(2000), 'file'));
   await repo.attachProfile('m:1', await profileFromData({ repo, model: 'm:1', data: join(dir, 'ref.arrow'), features: FEATURES }));
   profile = (await repo.profile('m:1'))!.profile;
-  await writeFile(join(dir, 'flat.onnx'), mlpModel({ sizes: [5, 4, 3], seed: 4 }).bytes);
-  await repo.save('flat', join(dir, 'flat.onnx'), { version: '1' });
-  await repo.attachProfile('flat:1', await profileFromData({ repo, model: 'flat:1', data: join(dir, 'ref.arrow'), features: FLAT }));
 });
 afterAll(async () => {
   if (savedHome === undefined) delete process.env.ORTQ_HOME;
@@ -144,10 +142,31 @@ describe('drift counts from the feed', () => {
     { name: 'copy', format: 'parquet', env: 'copy' },
   ] as const;
 
-  it.each([
-    ['m:1', FEATURES, 'with a list column'],
-    ['flat:1', FLAT, 'plain columns only'],
-  ] as const)('a run of %s counts exactly the float64 definition (edges, float32 neighbours, NaN, ±∞, nulls, careful batches), and every path counts the same (%s)', async (model, features) => {
+  // every kernel counts the same (test/monitor/simd-bins.test.ts checks each path alone): the native addon where it is
+  // built (else the WebAssembly kernel again), and the WebAssembly kernel. The inference thread reads
+  // ORTQ_DRIFT_KERNEL when it starts, and there is one thread per model digest: each kernel gets its own model.
+  const KERNELS = ['native', 'wasm'] as const;
+  it.each(KERNELS.flatMap((kernel, k) => [
+    ['m', 'with a list column', kernel, FEATURES, [7, 5, 3], 10 + k],
+    ['flat', 'plain columns only', kernel, FLAT, [5, 4, 3], 20 + k],
+  ] as const))('a run of %s counts exactly the float64 definition (edges, float32 neighbours, NaN, ±∞, nulls, careful batches), and every path counts the same (%s, ORTQ_DRIFT_KERNEL=%s)', async (name, _, kernel, features, sizes, modelSeed) => {
+    const savedKernel = process.env.ORTQ_DRIFT_KERNEL;
+    process.env.ORTQ_DRIFT_KERNEL = kernel;
+    resetSimdBins();
+    try {
+      const model = `${name}-${kernel}:1`;
+      await writeFile(join(dir, `${name}-${kernel}.onnx`), mlpModel({ sizes: [...sizes], seed: modelSeed }).bytes);
+      await repo.save(`${name}-${kernel}`, join(dir, `${name}-${kernel}.onnx`), { version: '1' });
+      await repo.attachProfile(model, await profileFromData({ repo, model, data: join(dir, 'ref.arrow'), features }));
+      await runAndCheck(model, features);
+    } finally {
+      if (savedKernel === undefined) delete process.env.ORTQ_DRIFT_KERNEL;
+      else process.env.ORTQ_DRIFT_KERNEL = savedKernel;
+      resetSimdBins();
+    }
+  });
+
+  async function runAndCheck(model: string, features: Record<string, string[]>): Promise<void> {
     const profile = (await repo.profile(model))!.profile;
     const edgesOf = (col: string): number[] => {
       const p = profile.features[col];
@@ -185,5 +204,5 @@ describe('drift counts from the feed', () => {
       expect(Object.keys(set.outputs).length).toBeGreaterThan(3);
       expect([paths[i].name, set.outputs, set.outputRows]).toEqual([paths[i].name, sets[2].outputs, sets[2].outputRows]);
     }
-  });
+  }
 });

@@ -39,7 +39,8 @@ export class FeedCounter {
     if (req.columns && !this.plans.has(req.plan)) this.plans.set(req.plan, req.columns.map((c) => ({ index: c.index, binner: new NumericBinner(c.edges) })));
   }
 
-  count(req: FeedCountRequest, data: unknown): FeedCounts {
+  /** `finite`: the model's check of this feed (the sum of its values) was finite, so no value is NaN */
+  count(req: FeedCountRequest, data: unknown, finite = false): FeedCounts {
     this.learn(req);
     const cols = this.plans.get(req.plan);
     if (!cols) throw new OrtqError('ORTQ_INTERNAL', `drift count plan ${req.plan} was never sent to this thread`);
@@ -49,7 +50,7 @@ export class FeedCounter {
     let at = 0;
     for (const { index, binner } of cols) {
       if ((index + 1) * rows > data.length) throw new OrtqError('ORTQ_INTERNAL', `drift counts of feed ${req.feed}: column ${index} is beyond its ${data.length} values`);
-      binner.count(data.subarray(index * rows, (index + 1) * rows), rows, out.subarray(at, at + binner.bins + 1));
+      binner.count(data.subarray(index * rows, (index + 1) * rows), rows, out.subarray(at, at + binner.bins + 1), 1, 0, finite);
       at += binner.bins + 1;
     }
     return out;

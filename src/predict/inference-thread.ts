@@ -150,10 +150,10 @@ function sharedCopy(data: ArrayBufferView): ArrayBufferView {
  * Counts the feed columns a request asked for (after its outputs went back),
  * then posts the counts, handing `handBack` (the caller's feeds) back with them.
  */
-function countFeeds(id: number, count: FeedCountRequest[], data: (feed: string) => unknown, handBack: Record<string, ThreadTensor>): void {
+function countFeeds(id: number, count: FeedCountRequest[], data: (feed: string) => unknown, handBack: Record<string, ThreadTensor>, finite: ReadonlySet<string>): void {
   let counted: FeedCounts[];
   try {
-    counted = count.map((c) => counter.count(c, data(c.feed)));
+    counted = count.map((c) => counter.count(c, data(c.feed), finite.has(c.feed)));
   } catch (err) {
     port.postMessage({ id, countError: (err as Error).message } satisfies ThreadCounted);
     return;
@@ -174,8 +174,12 @@ async function handle(req: FeedRequest | SharedRequest): Promise<void> {
     }
     const results = await session.run(feeds);
     let finite = true;
-    for (const f of Object.values(layout)) {
-      if (f.check && results[f.check] && !Number.isFinite(Number((results[f.check] as ort.Tensor).data[0]))) finite = false;
+    // feeds whose check (the sum of every value) is finite hold no NaN: their drift counts skip the NaN check
+    const finiteFeeds = new Set<string>();
+    for (const [name, f] of Object.entries(layout)) {
+      if (!f.check || !results[f.check]) continue;
+      if (Number.isFinite(Number((results[f.check] as ort.Tensor).data[0]))) finiteFeeds.add(name);
+      else finite = false;
     }
     const outputs: Record<string, ThreadTensor> = {};
     for (const name of session.outputNames) {
@@ -188,7 +192,7 @@ async function handle(req: FeedRequest | SharedRequest): Promise<void> {
     if ('shared' in req) {
       port.postMessage({ id: req.id, outputs, feeds: {}, finite, ...(counting ? { counting } : {}) } satisfies ThreadReply);
       // this thread's own feed buffers: nothing refills them before the next request
-      if (counting) countFeeds(req.id, req.count!, (feed) => feeds[layout[feed]?.feed ?? feed]?.data, {});
+      if (counting) countFeeds(req.id, req.count!, (feed) => feeds[layout[feed]?.feed ?? feed]?.data, {}, finiteFeeds);
       return;
     }
     // with drift counts to make, the feeds stay here until they are counted
@@ -202,7 +206,7 @@ async function handle(req: FeedRequest | SharedRequest): Promise<void> {
       // onnxruntime's output buffers may not be transferable: send them as copies
       port.postMessage(reply, transfer);
     }
-    if (counting) countFeeds(req.id, req.count!, (feed) => req.feeds[feed]?.data, req.feeds);
+    if (counting) countFeeds(req.id, req.count!, (feed) => req.feeds[feed]?.data, req.feeds, finiteFeeds);
   } catch (err) {
     port.postMessage({ id: req.id, error: (err as Error).message } satisfies ThreadReply);
   }

@@ -1,7 +1,7 @@
 /**
  * One measurement in its own process: `bare MODEL FEATURES ROWS BATCH [ortq-options]`,
  * `ortq MODEL FEATURES FILE DIR BATCH [warm|cold] [REPO]` or
- * `drift - FEATURES ROWS BATCH`. `warm` fingerprints the input (the sha256
+ * `drift - FEATURES ROWS BATCH`. `warm` fingerprints the input (the digest
  * cache) before the clock starts, as a rerun over a known file would; REPO
  * is a repository made by `profile MODEL - DATA REPO` (the model saved as
  * "bench" with a reference profile of DATA, made in its own process so that
@@ -16,7 +16,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { discoverInputs } from '../io/discover.js';
-import { cachedSha256s } from '../predict/fingerprint-cache.js';
+import { cachedDigests } from '../predict/fingerprint-cache.js';
 import { parseJob } from '../predict/job-spec.js';
 import { runLocal } from '../predict/local-run.js';
 import { ModelRepository } from '../repo/model-repository.js';
@@ -61,7 +61,7 @@ if (mode === 'profile') {
     output: { path: dir, format: 'arrow' }, batchSize: batch,
   }, { baseDir: out });
   await runLocal(jobFor(warmFile, join(out, 'warmup')), { repo, shardRows: 1_000_000 });
-  await cachedSha256s([file]);
+  await cachedDigests([file]);
   const cpu0 = cpuSeconds();
   const { manifest } = await runLocal(jobFor(file, join(out, 'timed')), { repo, shardRows: 1_000_000_000 });
   report(manifest.rows.read, manifest.durationMs / 1000, cpu0);
@@ -105,7 +105,7 @@ if (mode === 'profile') {
     features: { [inputName]: Array.from({ length: features }, (_, j) => `f${j}`) },
     output: { path: out, format: 'arrow' }, batchSize: batch,
   }, { baseDir: dir });
-  if (d === 'warm') await cachedSha256s((await discoverInputs(file)).map((f) => f.path));
+  if (d === 'warm') await cachedDigests((await discoverInputs(file)).map((f) => f.path));
   const cpu0 = cpuSeconds();
   const t0 = performance.now();
   const { manifest } = await runLocal(job, { repo, shardRows: 1_000_000 });

@@ -30,7 +30,7 @@ export async function timeCommits(n: number, rows = 10_000, dir = tmpdir()): Pro
   const cols: Record<string, Float32Array> = {};
   for (let j = 0; j < 10; j++) cols[`score_${j}`] = Float32Array.from({ length: rows }, () => rnd());
   const batch = tableFromArrays(cols).batches[0];
-  const receipt = { step: '00000', files: [{ path: 'part-00000.arrow', bytes: 0, sha256: '0'.repeat(64), rows }], rows: { read: rows, written: rows, skipped: 0 } };
+  const receipt = { step: '00000', files: [{ path: 'part-00000.arrow', bytes: 0, digest: `xxh3-64:${'0'.repeat(16)}`, rows }], rows: { read: rows, written: rows, skipped: 0 } };
   const root = await mkdtemp(join(dir, 'ortq-commit-'));
   try {
     const times: Record<CommitWay, number[]> = { 'one by one': [], together: [] };

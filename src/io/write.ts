@@ -1,16 +1,17 @@
-import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { fromSystemError, OrtqError } from '../errors.js';
 import { fsyncDir, tempPathFor, type AtomicGroup } from '../fs/atomic.js';
 import type { OutputFormat } from '../predict/types.js';
+import { createDataHash } from './digest.js';
 import { createEncoder, type PartEncoder } from './encoders.js';
 
 /** Writes one part file: bytes go to a dot-prefixed temp file, renamed into place on commit. */
 export interface PartWriter {
   write(batch: RecordBatch): Promise<void>;
-  commit(): Promise<{ path: string; rows: number; bytes: number; sha256: string }>;
+  /** `digest`: of the part's bytes, taken as they were written (src/io/digest.ts) */
+  commit(): Promise<{ path: string; rows: number; bytes: number; digest: string }>;
   abort(): Promise<void>;
 }
 
@@ -37,7 +38,7 @@ export function createPartWriter(finalPath: string, format: OutputFormat, opts: 
 class AtomicPartWriter implements PartWriter {
   private readonly tmp: string;
   private fh: FileHandle | null = null;
-  private readonly hash = createHash('sha256');
+  private readonly hash = createDataHash();
   private rows = 0;
   private bytes = 0;
   private state: 'open' | 'committed' | 'aborted' = 'open';
@@ -55,7 +56,7 @@ class AtomicPartWriter implements PartWriter {
     });
   }
 
-  async commit(): Promise<{ path: string; rows: number; bytes: number; sha256: string }> {
+  async commit(): Promise<{ path: string; rows: number; bytes: number; digest: string }> {
     this.assertOpen();
     return this.guard(async () => {
       await this.ensureOpen();
@@ -66,7 +67,7 @@ class AtomicPartWriter implements PartWriter {
         this.group.stage(this.tmp, this.finalPath, fh);
         this.fh = null;
         this.state = 'committed';
-        return { path: this.finalPath, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
+        return { path: this.finalPath, rows: this.rows, bytes: this.bytes, digest: this.hash.digest() };
       }
       await fh.sync();
       await fh.close();
@@ -74,7 +75,7 @@ class AtomicPartWriter implements PartWriter {
       await rename(this.tmp, this.finalPath);
       this.state = 'committed';
       await fsyncDir(dirname(this.finalPath));
-      return { path: this.finalPath, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
+      return { path: this.finalPath, rows: this.rows, bytes: this.bytes, digest: this.hash.digest() };
     });
   }
 

@@ -63,7 +63,12 @@ export interface StepFile {
   /** name relative to the run directory */
   path: string;
   bytes: number;
-  sha256: string | null;
+  /**
+   * `<algorithm>:<hex>` of its bytes (src/io/digest.ts), null when not taken.
+   * Receipts of run format 1 held a bare hex `sha256` instead: the run store
+   * reads them as `sha256:<hex>` here.
+   */
+  digest: string | null;
   rows?: number;
 }
 
@@ -94,8 +99,13 @@ export interface RunManifestBase {
   status: RunStatus;
   job: { name: string; spec: unknown };
   model?: PinnedModel;
-  /** every file of the run, relative to the run directory */
-  outputs: Array<{ path: string; rows?: number; bytes: number; sha256: string | null }>;
+  /**
+   * RUN_FORMAT_VERSION when it was written; absent: format 1 (digests were a
+   * bare hex `sha256` field where format 2 has `digest`, see src/io/digest.ts)
+   */
+  format?: number;
+  /** every file of the run, relative to the run directory; `sha256`: a format-1 manifest's digest */
+  outputs: Array<{ path: string; rows?: number; bytes: number; digest?: string | null; sha256?: string | null }>;
   rows: { read: number; written: number; skipped: number };
   startedAt: string;
   finishedAt: string;

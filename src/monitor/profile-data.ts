@@ -7,7 +7,7 @@ import type { OrtqConfig } from '../config.js';
 import { OrtqError } from '../errors.js';
 import { discoverInputs, type InputFile } from '../io/discover.js';
 import { readBatches } from '../io/read.js';
-import { sha256File } from '../io/fingerprint.js';
+import { digestFile } from '../io/fingerprint.js';
 import { ProfileBuilder } from './profile-builder.js';
 import type { ProfileSettings, ReferenceProfile } from './profile.js';
 import type { ModelRepository } from '../repo/model-repository.js';
@@ -90,6 +90,6 @@ export async function profileFromData(opts: ProfileDataOptions): Promise<Referen
       }
     }
   }
-  const source = await Promise.all(files.map(async (f) => ({ path: f.path, sha256: await sha256File(f.path) })));
+  const source = await Promise.all(files.map(async (f) => ({ path: f.path, digest: await digestFile(f.path) })));
   return builder.finish({ source, model: { name: model.name, version: model.version, digest: model.digest } });
 }

@@ -65,8 +65,11 @@ export interface ReferenceProfile {
   createdAt: string;
   /** the model version the outputs were scored with, when there is one */
   model?: { name: string; version: string; digest: string };
-  /** the reference data: files (with sha256 where known) and rows read */
-  source: { files: Array<{ path: string; sha256?: string }>; rows: number };
+  /**
+   * the reference data: files (with their digest where known, `<algorithm>:<hex>`,
+   * src/io/digest.ts; profiles written before xxh3-64 hold a bare hex `sha256`) and rows read
+   */
+  source: { files: Array<{ path: string; digest?: string; sha256?: string }>; rows: number };
   settings: ProfileSettings;
   /** input columns by column name */
   features: Record<string, ColumnProfile>;

@@ -1,3 +1,4 @@
+import { recordedDigest } from '../io/digest.js';
 import { driftFromShards } from '../monitor/run-drift.js';
 import type { HistogramSet } from '../monitor/histograms.js';
 import type { RunMode, StepFailure, StepReceipt } from '../kinds/types.js';
@@ -27,7 +28,7 @@ export function predictManifest(plan: RunPlan, receipts: ReadonlyMap<string, Ste
     rows.written += r.rows.written;
     rows.skipped += r.rows.skipped;
     batches += Number(r.detail?.batches ?? 0);
-    for (const f of r.files) outputs.push({ path: f.path, rows: f.rows ?? r.rows.written, bytes: f.bytes, sha256: f.sha256 });
+    for (const f of r.files) outputs.push({ path: f.path, rows: f.rows ?? r.rows.written, bytes: f.bytes, digest: f.digest });
   }
   const durationMs = Math.max(1, info.finishedAt.getTime() - Date.parse(info.startedAt));
   return {
@@ -36,7 +37,8 @@ export function predictManifest(plan: RunPlan, receipts: ReadonlyMap<string, Ste
     status: complete ? 'completed' : 'failed',
     job: { name: plan.job.name, spec: plan.job },
     model: plan.model,
-    inputs: plan.inputs.map(({ path, format, size, sha256, rows: r }) => ({ path, format, size, sha256, rows: r })),
+    // recordedDigest: a plan of run format 1 (resumed after the upgrade) holds a bare hex sha256
+    inputs: plan.inputs.map((i) => ({ path: i.path, format: i.format, size: i.size, digest: recordedDigest(i)!, rows: i.rows })),
     outputs,
     rows,
     batches,

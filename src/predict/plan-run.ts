@@ -3,7 +3,7 @@ import { inspectInput, type InputLayout } from '../io/inspect.js';
 import type { PinnedModel } from '../kinds/types.js';
 import type { ModelRepository } from '../repo/model-repository.js';
 import { checkFeatureSchema, type InputSpec } from './features.js';
-import { cachedSha256s } from './fingerprint-cache.js';
+import { cachedDigests } from './fingerprint-cache.js';
 import { resolveAndPin } from './model-pin.js';
 import type { StoredProfile } from '../repo/profiles.js';
 import type { PlannedInput, PredictJob } from './types.js';
@@ -32,9 +32,9 @@ export async function gatherPredictFacts(job: PredictJob, opts: { repo: ModelRep
     checkFeatureSchema({ features: job.features, passthrough: job.passthrough, inputs: signatureInputs, schema: layout.schema, file: f.path });
     layouts.push(layout);
   }
-  const hashes = await cachedSha256s(files.map((f) => f.path));
+  const digests = await cachedDigests(files.map((f) => f.path));
   const inputs: PlannedInput[] = files.map((f, i) => ({
-    path: f.path, format: f.format, size: f.size, sha256: hashes[i],
+    path: f.path, format: f.format, size: f.size, digest: digests[i],
     rows: layouts[i].rows, units: layouts[i].units, unitRows: layouts[i].unitRows,
   }));
   // the version's reference profile, if any: shards count against it and finalize compares with it

@@ -11,10 +11,11 @@ import type { PlannedInput, PredictJob, RunPlan, ShardPlan } from './types.js';
 
 /**
  * The run id: job name plus a hash of the normalized spec, the resolved model
- * digest and the input fingerprint. Same inputs → same id.
+ * digest and the input fingerprint. Same inputs → same id. `v: 2`: input
+ * digests are xxh3-64 (run format 2), so every run id changed once with it.
  */
-export function computeRunId(job: PredictJob, modelDigest: string, inputs: Array<Pick<PlannedInput, 'path' | 'sha256'>>): string {
-  return runIdFor(job.name, { v: 1, job, model: modelDigest, inputs: inputs.map((i) => [i.path, i.sha256]) });
+export function computeRunId(job: PredictJob, modelDigest: string, inputs: Array<Pick<PlannedInput, 'path' | 'digest'>>): string {
+  return runIdFor(job.name, { v: 2, job, model: modelDigest, inputs: inputs.map((i) => [i.path, i.digest]) });
 }
 
 export function shardId(index: number): string {

@@ -228,7 +228,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
     const committed = w ? await w.commit() : null;
     const receipt: StepReceipt = {
       step: shard.id,
-      files: committed ? [{ path: partName, bytes: committed.bytes, sha256: committed.sha256, rows: rowsWritten }] : [],
+      files: committed ? [{ path: partName, bytes: committed.bytes, digest: committed.digest, rows: rowsWritten }] : [],
       rows: { read: rowsRead, written: rowsWritten, skipped: rowsSkipped },
       startedAt,
       finishedAt: new Date().toISOString(),

@@ -31,8 +31,11 @@ export interface PlannedInput {
   path: string;
   format: InputFormat;
   size: number;
-  /** sha256 of the file's bytes, hex */
-  sha256: string;
+  /**
+   * `<algorithm>:<hex>` of the file's bytes (xxh3-64, src/io/digest.ts). A plan
+   * of run format 1 held a bare hex `sha256` instead (read with recordedDigest).
+   */
+  digest: string;
   /** rows in the file where the format tells without reading it all (Parquet, Arrow IPC file) */
   rows: number | null;
   /** number of independently readable units: Parquet row groups, Arrow IPC file record batches; 1 for stream/CSV */
@@ -76,8 +79,8 @@ export interface RunManifest extends RunManifestBase {
   /** drift of inputs and outputs against the model's reference profile, or why none was computed */
   drift?: RunDrift;
   model: PinnedModel;
-  inputs: Array<Pick<PlannedInput, 'path' | 'format' | 'size' | 'sha256' | 'rows'>>;
-  outputs: Array<{ path: string; rows: number; bytes: number; sha256: string | null }>;
+  inputs: Array<Pick<PlannedInput, 'path' | 'format' | 'size' | 'digest' | 'rows'>>;
+  outputs: Array<{ path: string; rows: number; bytes: number; digest: string | null }>;
   batches: number;
   shards: number;
   rowsPerSecond: number;

@@ -1,8 +1,12 @@
 import { OrtqError, isOrtqError } from '../errors.js';
-import { sha256File } from '../io/fingerprint.js';
+import { digestAlgorithm, recordedDigest, shortDigest } from '../io/digest.js';
+import { digestFile } from '../io/fingerprint.js';
 
-/** An input a plan recorded: its path and the sha256 of its bytes when the run was planned. */
-export interface RecordedInput { path: string; sha256: string }
+/**
+ * An input a plan recorded: its path and the digest of its bytes when the run
+ * was planned (`sha256`: a plan of run format 1, checked with sha256).
+ */
+export interface RecordedInput { path: string; digest?: string; sha256?: string }
 
 /**
  * Re-fingerprints the inputs a run was planned with and fails with
@@ -14,16 +18,17 @@ export async function assertInputsUnchanged(runId: string, inputs: readonly Reco
   const changed: Array<{ path: string; recorded: string; now: string | null }> = [];
   for (const input of inputs) {
     // a file that cannot be read for another reason (permissions) is reported as itself
-    const now = await sha256File(input.path).catch((err: unknown) => {
+    const recorded = recordedDigest(input) ?? '';
+    const now = await digestFile(input.path, digestAlgorithm(recorded)).catch((err: unknown) => {
       if (isOrtqError(err, 'ORTQ_INPUT_NOT_FOUND')) return null;
       throw err;
     });
-    if (now !== input.sha256) changed.push({ path: input.path, recorded: input.sha256, now });
+    if (now !== recorded) changed.push({ path: input.path, recorded, now });
   }
   if (changed.length === 0) return;
   const what = changed.map((c) => c.now === null
     ? `${c.path} is gone`
-    : `${c.path} changed (sha256 ${c.recorded.slice(0, 12)}… when planned, ${c.now.slice(0, 12)}… now)`).join('; ');
+    : `${c.path} changed (${shortDigest(c.recorded)} when planned, ${shortDigest(c.now)} now)`).join('; ');
   throw new OrtqError('ORTQ_INPUT_CHANGED',
     `run ${runId} cannot be retried: ${what}. A retry re-runs shards of the recorded inputs only; run the job again as a new run ("ortq enqueue <job file>" for job "${jobName}")`,
     { runId, changed });

@@ -14,6 +14,7 @@ import { RUNS_QUEUE } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
 import { runFinalizer } from './run-finalizer.js';
 import { RunGuards } from './run-guard.js';
+import { digestAlgorithm } from '../io/digest.js';
 import { runLayout } from '../runs/layout.js';
 import { RunLedger } from '../runs/ledger.js';
 import { VerifiedFiles } from '../runs/verified-files.js';
@@ -218,7 +219,7 @@ export class WorkerService {
         // completion (moveToFinished, on another connection) does not wait for them
         stats.add(job.data.runId, result.receipt.rows.read);
         // read back in the background, behind the step's acknowledgement, instead of in the run's finalize
-        for (const f of result.receipt.files) if (f.sha256) verified.add(runLayout.file(job.data.runDir, f.path));
+        for (const f of result.receipt.files) if (f.digest) verified.add(runLayout.file(job.data.runDir, f.path), digestAlgorithm(f.digest));
         log.info({ ...tag(job), rows: result.receipt.rows.written, ms }, `${unit} done`);
       },
       async failed(job: Job<ShardJobData>, err: Error) {

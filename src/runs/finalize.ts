@@ -5,6 +5,7 @@ import { writeJsonAtomic } from '../fs/atomic.js';
 import type { AnyJobKind, RunManifestBase, RunMode, RunPlanBase, StepFailure, StepPlan } from '../kinds/types.js';
 import { onnxruntimeVersion } from '../repo/onnx-runtime-check.js';
 import { ortqVersion } from '../version.js';
+import { RUN_FORMAT_VERSION } from './format.js';
 import { runLayout } from './layout.js';
 import type { RunLedger } from './ledger.js';
 import { readReceipts, readRunManifest, removeReceipt, writeLatestPointer } from './store.js';
@@ -32,7 +33,7 @@ export interface FinalizeOptions {
 
 /**
  * Finishes a run, verifying before `run.json` exists: every file named in
- * the receipts must be there with its recorded size and sha256 (read back
+ * the receipts must be there with its recorded size and digest (read back
  * unless this process wrote it in this run, `hashedHere`, or read it back
  * already and it is still the same file, `verified`), and each
  * step's rows must add up (read minus skipped). A step that fails the check
@@ -52,14 +53,14 @@ export async function finalizeRun<M extends RunManifestBase>(kind: AnyJobKind, p
     receipts.delete(step);
     failures.push({ step, code: 'ORTQ_RUN_DAMAGED', message: describeProblems(problems), details: { problems } });
   }
-  const manifest = kind.finalize(plan, receipts, {
+  const manifest = { format: RUN_FORMAT_VERSION, ...kind.finalize(plan, receipts, {
     mode: opts.mode,
     startedAt: opts.startedAt,
     finishedAt: new Date(),
     failures,
     versions: { ortq: ortqVersion(), onnxruntime: onnxruntimeVersion(), node: process.version },
     host: hostname(),
-  }) as M;
+  }) } as M;
   manifest.summary ??= summaryOf(kind, manifest);
   const home = runLayout.homeOf(plan.runDir, plan.runId);
   if (manifest.status === 'completed') {

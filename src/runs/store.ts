@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { OrtqError } from '../errors.js';
 import { writeJsonAtomic, type AtomicGroup } from '../fs/atomic.js';
 import type { RunManifestBase, RunPlanBase, StepReceipt } from '../kinds/types.js';
+import { upgradeReceipt } from './format.js';
 import { runLayout } from './layout.js';
 
 /** Reads and writes the files of one run directory; paths come from layout.ts. */
@@ -44,7 +45,8 @@ export async function readRunOutcome<M extends RunManifestBase = RunManifestBase
 }
 
 export async function readReceipt(runDir: string, step: string): Promise<StepReceipt | null> {
-  return readJsonIfExists<StepReceipt>(runLayout.receiptFile(runDir, step));
+  const r = await readJsonIfExists<StepReceipt>(runLayout.receiptFile(runDir, step));
+  return r && upgradeReceipt(r);
 }
 
 /** Stages the step's receipt in `group`, to be made durable with the step's files (src/runs/steps.ts). */
@@ -74,7 +76,7 @@ export async function readReceipts(runDir: string): Promise<Map<string, StepRece
     }
   }));
   const out = new Map<string, StepReceipt>();
-  for (const r of read) if (r && typeof r.step === 'string') out.set(r.step, r);
+  for (const r of read) if (r && typeof r.step === 'string') out.set(r.step, upgradeReceipt(r));
   return out;
 }
 

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createDataHash, DATA_DIGEST, type DigestAlgorithm } from '../io/digest.js';
 
 /** What identifies one version of a file: device, inode, size, and its mtime and ctime to the nanosecond. */
 function identityOf(st: BigIntStats): string {
@@ -25,7 +25,7 @@ const SETTLE_MS = 12;
  * queue worker reads back each part as soon as its shard is acknowledged,
  * while the next shards run, instead of all of them in the run's finalize
  * (src/queue/worker.ts): at finalize, a file whose identity is unchanged is
- * the file that was read, so its hash stands (`sha256Of`) and it is not read
+ * the file that was read, so its digest stands (`digestOf`) and it is not read
  * again. Any write to it, a rename of it, a replacement by another file
  * changes that identity (ctime is set by the kernel and cannot be set back
  * by a user), and the file is read and hashed again. Nothing is remembered
@@ -33,23 +33,23 @@ const SETTLE_MS = 12;
  * timestamps, where a write could leave them as they were).
  */
 export class VerifiedFiles {
-  private readonly files = new Map<string, Promise<{ id: string; sha256: string } | null>>();
+  private readonly files = new Map<string, Promise<{ id: string; digest: string } | null>>();
   /** one file read at a time, behind whatever is being read: this work fills idle time, it does not race the shards */
   private tail: Promise<unknown> = Promise.resolve();
 
   /** Reads and hashes `file` in the background (after the files before it); failures are forgotten (it will be read at finalize). */
-  add(file: string): void {
-    const p = this.tail.then(() => hashWithIdentity(file)).catch(() => null);
+  add(file: string, algorithm: DigestAlgorithm = DATA_DIGEST): void {
+    const p = this.tail.then(() => hashWithIdentity(file, algorithm)).catch(() => null);
     this.tail = p;
     this.files.delete(file);
     this.files.set(file, p);
     if (this.files.size > MAX_FILES) this.files.delete(this.files.keys().next().value!);
   }
 
-  /** The sha256 read from `file` when `st` (its stat now, bigint) is the version that was read; null otherwise. */
-  async sha256Of(file: string, st: BigIntStats): Promise<string | null> {
+  /** The digest (`<algorithm>:<hex>`) read from `file` when `st` (its stat now, bigint) is the version that was read; null otherwise. */
+  async digestOf(file: string, st: BigIntStats, algorithm: DigestAlgorithm = DATA_DIGEST): Promise<string | null> {
     const known = await this.files.get(file);
-    return known && known.id === identityOf(st) ? known.sha256 : null;
+    return known && known.id === identityOf(st) && known.digest.startsWith(`${algorithm}:`) ? known.digest : null;
   }
 
   /** Forgets every file under `dir` (a finalized run's directory). */
@@ -64,11 +64,11 @@ export class VerifiedFiles {
 }
 
 /**
- * sha256 of a file with the identity of the version read: its stat before and
+ * The digest of a file with the identity of the version read: its stat before and
  * after the read must agree (nothing wrote to it meanwhile), and the path must
  * still name it; null otherwise.
  */
-async function hashWithIdentity(file: string): Promise<{ id: string; sha256: string } | null> {
+async function hashWithIdentity(file: string, algorithm: DigestAlgorithm): Promise<{ id: string; digest: string } | null> {
   const fh = await open(file, 'r');
   try {
     let st = await fh.stat({ bigint: true });
@@ -79,7 +79,7 @@ async function hashWithIdentity(file: string): Promise<{ id: string; sha256: str
       st = await fh.stat({ bigint: true });
     }
     const before = identityOf(st);
-    const h = createHash('sha256');
+    const h = createDataHash(algorithm);
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
@@ -88,7 +88,7 @@ async function hashWithIdentity(file: string): Promise<{ id: string; sha256: str
     }
     const after = identityOf(await fh.stat({ bigint: true }));
     const named = identityOf(await stat(file, { bigint: true }));
-    return before === after && after === named ? { id: after, sha256: h.digest('hex') } : null;
+    return before === after && after === named ? { id: after, digest: h.digest() } : null;
   } finally {
     await fh.close();
   }

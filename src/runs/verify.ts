@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { digestAlgorithm, recordedDigest, shortDigest } from '../io/digest.js';
+import { digestFile } from '../io/fingerprint.js';
 import { OrtqError } from '../errors.js';
 import type { RunManifestBase, StepFile, StepReceipt } from '../kinds/types.js';
 import { runLayout } from './layout.js';
@@ -10,7 +10,8 @@ import type { VerifiedFiles } from './verified-files.js';
 /** A file of a run that is not what its receipt or manifest recorded. */
 export interface FileProblem {
   path: string;
-  problem: 'missing' | 'size' | 'sha256' | 'rows';
+  /** `digest`: the bytes' digest differs from the recorded one (`expected`, `found`: `<algorithm>:<hex>`) */
+  problem: 'missing' | 'size' | 'digest' | 'rows';
   expected?: number | string;
   found?: number | string;
 }
@@ -18,19 +19,17 @@ export interface FileProblem {
 /** steps checked at once by damagedSteps */
 const STEP_CHECKS = 4;
 
-async function sha256Of(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
+/** A file as a receipt or a manifest records it: `digest`, or a format-1 bare hex `sha256`. */
+type RecordedFile = Pick<StepFile, 'path' | 'bytes'> & { digest?: string | null; sha256?: string | null };
 
 /**
- * Checks files against their records: existence and size always, sha256 when
- * `hash` (a file in `verified` whose identity is unchanged since this process
- * read it is not read again).
+ * Checks files against their records: existence and size always, the
+ * digest when `hash`, with the algorithm the record names (format-1 records
+ * hold sha256 and are checked with sha256). A file in `verified` whose
+ * identity is unchanged since this process read it is not read again.
  */
 export async function checkFiles(
-  runDir: string, files: readonly Pick<StepFile, 'path' | 'bytes' | 'sha256'>[], opts: { hash: boolean; verified?: VerifiedFiles },
+  runDir: string, files: readonly RecordedFile[], opts: { hash: boolean; verified?: VerifiedFiles },
 ): Promise<FileProblem[]> {
   const problems: FileProblem[] = [];
   for (const f of files) {
@@ -44,9 +43,11 @@ export async function checkFiles(
       problems.push({ path: f.path, problem: 'size', expected: f.bytes, found: Number(st.size) });
       continue;
     }
-    if (opts.hash && f.sha256) {
-      const sha = (await opts.verified?.sha256Of(full, st)) ?? await sha256Of(full);
-      if (sha !== f.sha256) problems.push({ path: f.path, problem: 'sha256', expected: f.sha256, found: sha });
+    const recorded = opts.hash ? recordedDigest(f) : null;
+    if (recorded) {
+      const algorithm = digestAlgorithm(recorded);
+      const found = (await opts.verified?.digestOf(full, st, algorithm)) ?? await digestFile(full, algorithm);
+      if (found !== recorded) problems.push({ path: f.path, problem: 'digest', expected: recorded, found });
     }
   }
   return problems;
@@ -91,7 +92,7 @@ export function describeProblems(problems: readonly FileProblem[]): string {
   return problems.map((p) => (p.problem === 'missing' ? `${p.path} is missing`
     : p.problem === 'size' ? `${p.path} has ${p.found} bytes, ${p.expected} recorded`
       : p.problem === 'rows' ? `${p.path} hold ${p.found} rows, ${p.expected} expected (read minus skipped)`
-        : `${p.path} has sha256 ${String(p.found).slice(0, 12)}…, ${String(p.expected).slice(0, 12)}… recorded`)).join('; ');
+        : `${p.path} has ${shortDigest(String(p.found))}, ${shortDigest(String(p.expected))} recorded`)).join('; ');
 }
 
 /** The ORTQ_RUN_DAMAGED error for a run, naming every damaged file. */

@@ -74,7 +74,8 @@ export function evaluateDrift(trigger: NamedTrigger, runs: DriftRunSummary[]): E
   };
 }
 
-export interface InputFingerprint { path: string; sha256: string; rows: number | null }
+/** `digest`: `<algorithm>:<hex>` of the file's bytes (src/io/digest.ts) */
+export interface InputFingerprint { path: string; digest: string; rows: number | null }
 
 /**
  * A new-data trigger fires when the train input's fingerprint differs from
@@ -83,11 +84,11 @@ export interface InputFingerprint { path: string; sha256: string; rows: number |
  */
 export function evaluateNewData(trigger: NamedTrigger, current: InputFingerprint[], lastFired: InputFingerprint[] | null): Evaluation {
   if (!('newData' in trigger.config)) throw new Error(`${trigger.name} is not a newData trigger`);
-  const key = (fs: InputFingerprint[]) => fs.map((f) => `${f.path}\0${f.sha256}`).sort().join('\n');
+  const key = (fs: InputFingerprint[]) => fs.map((f) => `${f.path}\0${f.digest}`).sort().join('\n');
   if (current.length === 0) return { fire: false, summary: 'no input files' };
   if (lastFired && key(lastFired) === key(current)) return { fire: false, summary: 'input unchanged since the last firing' };
   const before = new Map((lastFired ?? []).map((f) => [f.path, f]));
-  const changed = current.filter((f) => before.get(f.path)?.sha256 !== f.sha256);
+  const changed = current.filter((f) => before.get(f.path)?.digest !== f.digest);
   const removed = (lastFired ?? []).filter((f) => !current.some((c) => c.path === f.path)).map((f) => f.path);
   const rowsNow = current.reduce((s, f) => s + (f.rows ?? 0), 0);
   const rowsBefore = (lastFired ?? []).reduce((s, f) => s + (f.rows ?? 0), 0);

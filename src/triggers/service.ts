@@ -6,6 +6,7 @@ import { compileCron, lastTickAtOrBefore, tickStamp } from '../queue/scheduler/c
 import { cronEventId, evaluateDrift, evaluateNewData, type DriftRunSummary, type Evaluation, type InputFingerprint } from './evaluate.js';
 import type { ModelRepository } from '../repo/model-repository.js';
 import type { RollbackLimits } from './rollback.js';
+import { upgradeFingerprint } from './sources.js';
 import { watchRollback, type RollbackWatchOutcome } from './rollback-watch.js';
 import type { Guards, NamedTrigger } from './spec.js';
 import type { TriggerEvent, TriggerStore } from './store.js';
@@ -159,7 +160,11 @@ export class TriggerService {
       } else if ('newData' in t.config) {
         const files = await this.deps.fingerprint(t.config.newData.path ?? job.trainPath);
         const state = await this.store.state(t.name);
-        ev = evaluateNewData(t, files, state.lastFingerprint ? JSON.parse(state.lastFingerprint) as InputFingerprint[] : null);
+        const stored = state.lastFingerprint ? JSON.parse(state.lastFingerprint) as Array<InputFingerprint & { sha256?: string }> : null;
+        const last = stored && await upgradeFingerprint(stored, files);
+        // stored before xxh3-64: keep it in today's terms, so that its files are hashed with sha256 once
+        if (stored?.some((f) => !f.digest)) await this.store.setState(t.name, { lastFingerprint: JSON.stringify(last) });
+        ev = evaluateNewData(t, files, last);
         fingerprint = JSON.stringify(files);
       } else {
         throw new Error(`${t.name}: cron triggers fire on their ticks`);

@@ -12,20 +12,20 @@ afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
 const batch = () => tableFromArrays({ id: Int32Array.from([1, 2, 3]), score: Float32Array.from([0.5, 1, 2]) }).batches[0];
 
-async function stagedRun(sub: string): Promise<{ group: AtomicGroup; part: string; receipt: string; sha256: string; bytes: number }> {
+async function stagedRun(sub: string): Promise<{ group: AtomicGroup; part: string; receipt: string; digest: string; bytes: number }> {
   const group = new AtomicGroup();
   const part = join(dir, sub, 'part-00000.arrow');
   const receipt = join(dir, sub, '_shards', '00000.json');
   const w = createPartWriter(part, 'arrow', { group });
   await w.write(batch());
-  const { sha256, bytes } = await w.commit();
-  await group.stageData(receipt, JSON.stringify({ sha256 }));
-  return { group, part, receipt, sha256, bytes };
+  const { digest, bytes } = await w.commit();
+  await group.stageData(receipt, JSON.stringify({ digest }));
+  return { group, part, receipt, digest, bytes };
 }
 
 describe('AtomicGroup: a part and its receipt made durable together', () => {
   it('nothing has its name before commit(); after it, both have, with the bytes written, and no temp file is left', async () => {
-    const { group, part, receipt, sha256, bytes } = await stagedRun('ok');
+    const { group, part, receipt, digest, bytes } = await stagedRun('ok');
     // staged: only dot-prefixed temp files
     expect((await readdir(join(dir, 'ok'))).filter((n) => !n.startsWith('.') && n !== '_shards')).toEqual([]);
     expect((await readdir(join(dir, 'ok', '_shards'))).every((n) => n.includes('.tmp-'))).toBe(true);
@@ -35,7 +35,7 @@ describe('AtomicGroup: a part and its receipt made durable together', () => {
     const bytesOnDisk = await readFile(part);
     expect(bytesOnDisk.byteLength).toBe(bytes);
     expect(tableFromIPC(bytesOnDisk).getChild('id')!.toArray()).toEqual(Int32Array.from([1, 2, 3]));
-    expect(JSON.parse(await readFile(receipt, 'utf8'))).toEqual({ sha256 });
+    expect(JSON.parse(await readFile(receipt, 'utf8'))).toEqual({ digest });
     await expect(group.commit()).rejects.toThrow(/already committed/);
   });
 

@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeVector, RecordBatch, tableFromArrays, vectorFromArray, Utf8, type Table } from 'apache-arrow';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeParquetWorkers } from '../../src/io/parquet-host.js';
+import { digestBytes } from '../../src/io/digest.js';
 import { createPartWriter } from '../../src/io/write.js';
 import type { OutputFormat } from '../../src/predict/types.js';
 import { columnValues, inputFile, readAll } from './helpers.js';
@@ -28,7 +28,7 @@ const EXT: Record<OutputFormat, string> = { parquet: 'parquet', arrow: 'arrow', 
 
 describe('createPartWriter', () => {
   for (const format of ['parquet', 'arrow', 'csv'] as const) {
-    it(`${format}: round-trips, reports rows/bytes/sha256, leaves no temp file`, async () => {
+    it(`${format}: round-trips, reports rows/bytes/digest, leaves no temp file`, async () => {
       const path = join(dir, `part-00000.${EXT[format]}`);
       const w = createPartWriter(path, format);
       await w.write(sample(0, 100));
@@ -37,7 +37,7 @@ describe('createPartWriter', () => {
       expect(r.rows).toBe(157);
       const bytes = await readFile(path);
       expect(r.bytes).toBe(bytes.length);
-      expect(r.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(r.digest).toBe(digestBytes(bytes));
       expect(await readdir(dir)).toEqual([`part-00000.${EXT[format]}`]);
 
       const batches = await readAll(await inputFile(path));

@@ -30,7 +30,7 @@ describe('job-kind registry', () => {
   it('predict plans purely from spec and facts: no disk, no Redis, no onnxruntime session', async () => {
     const kind = await loadKind('predict');
     const spec = kind.parseSpec({ name: 'j', model: 'm@champion', input: { path: 'd' }, features: { x: ['a'] }, output: { path: 'o' } }, { baseDir: '/p', source: 'job' });
-    const input: PlannedInput = { path: '/p/d/a.parquet', format: 'parquet', size: 1, sha256: 'aa', rows: 30, units: 3, unitRows: [10, 10, 10] };
+    const input: PlannedInput = { path: '/p/d/a.parquet', format: 'parquet', size: 1, digest: 'xxh3-64:00000000000000aa', rows: 30, units: 3, unitRows: [10, 10, 10] };
     const facts = { model: { name: 'm', version: '1', tag: 'm:1', requested: 'm@champion', digest: 'sha256:1' }, inputs: [input] };
     const plan = kind.plan(spec, facts, { shardRows: 10, runDirFor: (id: string) => `/elsewhere/run=${id}` });
     expect(plan.runDir).toBe(`/elsewhere/run=${plan.runId}`);

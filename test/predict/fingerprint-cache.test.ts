@@ -2,8 +2,8 @@ import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sha256File } from '../../src/io/fingerprint.js';
-import { cachedSha256 } from '../../src/predict/fingerprint-cache.js';
+import { digestFile } from '../../src/io/fingerprint.js';
+import { cachedDigest } from '../../src/predict/fingerprint-cache.js';
 
 // each test's temp dir (its ORTQ_HOME holds the cache) goes, and ORTQ_HOME is put back
 const savedHome = process.env.ORTQ_HOME;
@@ -21,33 +21,35 @@ afterEach(async () => {
 });
 
 describe('fingerprint cache', () => {
-  it('returns the file sha256, and notices a same-size rewrite', async () => {
+  it('returns the file digest (xxh3-64), and notices a same-size rewrite', async () => {
     const dir = await tempDir('ortq-fp-');
     const f = join(dir, 'a.csv');
     await writeFile(f, 'x\n1\n');
     const old = new Date(Date.now() - 60_000);
     await utimes(f, old, old);
-    const first = await cachedSha256(f);
-    expect(first).toBe(await sha256File(f));
-    expect(await cachedSha256(f)).toBe(first); // from the cache
+    const first = await cachedDigest(f);
+    expect(first).toMatch(/^xxh3-64:[0-9a-f]{16}$/);
+    expect(first).toBe(await digestFile(f));
+    expect(await cachedDigest(f)).toBe(first); // from the cache
+    expect(await cachedDigest(f, 'sha256')).toBe(await digestFile(f, 'sha256')); // another algorithm: computed
     await writeFile(f, 'x\n2\n'); // same size, new mtime/ctime
     await utimes(f, old, old); // even with the old mtime restored, ctime moved
-    expect(await cachedSha256(f)).toBe(await sha256File(f));
-    expect(await cachedSha256(f)).not.toBe(first);
+    expect(await cachedDigest(f)).toBe(await digestFile(f));
+    expect(await cachedDigest(f)).not.toBe(first);
   });
 });
 
 describe('fingerprints of many files', () => {
-  it('equal the plain sha256, in order, and report a missing file', async () => {
-    const { cachedSha256s } = await import('../../src/predict/fingerprint-cache.js');
+  it('equal the plain digests, in order, and report a missing file', async () => {
+    const { cachedDigests } = await import('../../src/predict/fingerprint-cache.js');
     const dir = await tempDir('ortq-fps-');
     const files = await Promise.all([0, 1, 2, 3].map(async (i) => {
       const f = join(dir, `f${i}.csv`);
       await writeFile(f, `x\n${'9'.repeat(1000 * (i + 1))}\n`);
       return f;
     }));
-    const got = await cachedSha256s(files);
-    expect(got).toEqual(await Promise.all(files.map((f) => sha256File(f))));
-    await expect(cachedSha256s([...files, join(dir, 'missing.csv')])).rejects.toMatchObject({ code: 'ORTQ_INPUT_NOT_FOUND' });
+    const got = await cachedDigests(files);
+    expect(got).toEqual(await Promise.all(files.map((f) => digestFile(f))));
+    await expect(cachedDigests([...files, join(dir, 'missing.csv')])).rejects.toMatchObject({ code: 'ORTQ_INPUT_NOT_FOUND' });
   });
 });

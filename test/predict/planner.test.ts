@@ -5,7 +5,7 @@ import type { PlannedInput } from '../../src/predict/types.js';
 
 const job = parseJob({ name: 'j', model: 'm', input: { path: 'd' }, features: { x: ['a'] }, output: { path: 'o' } }, { baseDir: '/p' });
 const input = (path: string, unitRows: number[] | null, sha = 'aa'): PlannedInput => ({
-  path, format: unitRows ? 'parquet' : 'csv', size: 1, sha256: sha,
+  path, format: unitRows ? 'parquet' : 'csv', size: 1, digest: sha,
   rows: unitRows ? unitRows.reduce((a, b) => a + b, 0) : null, units: unitRows ? unitRows.length : 1, unitRows,
 });
 

@@ -100,7 +100,7 @@ describe('queued runs (real redis-server, worker processes, onnxruntime)', () =>
 
     const job = parseJob({ name: 'qscore', model: 'lin@champion', input: { path: 'data/*.parquet' }, features: { input: featureCols }, passthrough: ['id'], output: { path: 'out/local' }, batchSize: 64 }, { baseDir: fx.dir });
     const local = await runLocal(job, { repo: fx.repo, shardRows: 100 });
-    const parts = (m: typeof queued) => m.outputs.map((o) => [o.path, o.rows, o.sha256]);
+    const parts = (m: typeof queued) => m.outputs.map((o) => [o.path, o.rows, o.digest]);
     expect(parts(queued)).toEqual(parts(local.manifest));
     await expectRowsOnce(summary.runDir, fx.rows);
 

@@ -102,7 +102,7 @@ describe('runs verify', () => {
     await writeFile(part, bytes);
     const report = await verifyRunDir(plan.runDir);
     expect(report.ok).toBe(false);
-    expect(report.problems).toEqual([expect.objectContaining({ path: 'part-00001.parquet', problem: 'sha256' })]);
+    expect(report.problems).toEqual([expect.objectContaining({ path: 'part-00001.parquet', problem: 'digest' })]);
   });
 });
 

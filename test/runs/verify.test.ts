@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestBytes } from '../../src/io/digest.js';
 import type { StepReceipt } from '../../src/kinds/types.js';
 import { VerifiedFiles } from '../../src/runs/verified-files.js';
 import { damagedSteps } from '../../src/runs/verify.js';
@@ -13,7 +13,7 @@ describe('damagedSteps with hashedHere', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const receipt = (step: string, bytes: Buffer): StepReceipt => ({
-    step, files: [{ path: `part-${step}.arrow`, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), rows: 1 }],
+    step, files: [{ path: `part-${step}.arrow`, bytes: bytes.length, digest: digestBytes(bytes), rows: 1 }],
     rows: { read: 1, written: 1, skipped: 0 }, startedAt: '', finishedAt: '', host: 'h', pid: 1,
   });
 
@@ -24,7 +24,7 @@ describe('damagedSteps with hashedHere', () => {
     for (const s of ['a', 'b']) await writeFile(join(dir, `part-${s}.arrow`), Buffer.from('changed bytes'));
     const all = await damagedSteps(dir, ['a', 'b', 'c'], receipts, { hash: true });
     expect([...all.keys()]).toEqual(['a', 'b', 'c']);
-    expect(all.get('a')![0].problem).toBe('sha256');
+    expect(all.get('a')![0]).toMatchObject({ problem: 'digest', expected: digestBytes(written), found: digestBytes(Buffer.from('changed bytes')) });
     expect(all.get('c')![0].problem).toBe('missing');
     const here = await damagedSteps(dir, ['a', 'b', 'c'], receipts, { hash: true, hashedHere: new Set(['a', 'c']) });
     expect([...here.keys()]).toEqual(['b', 'c']);
@@ -37,9 +37,9 @@ describe('damagedSteps with files read back during the run (VerifiedFiles)', () 
   beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ortq-verified-')); });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const sha = (b: Buffer) => digestBytes(b);
   const receipt = (step: string, bytes: Buffer): StepReceipt => ({
-    step, files: [{ path: `part-${step}.arrow`, bytes: bytes.length, sha256: sha(bytes), rows: 1 }],
+    step, files: [{ path: `part-${step}.arrow`, bytes: bytes.length, digest: sha(bytes), rows: 1 }],
     rows: { read: 1, written: 1, skipped: 0 }, startedAt: '', finishedAt: '', host: 'h', pid: 1,
   });
 
@@ -60,8 +60,8 @@ describe('damagedSteps with files read back during the run (VerifiedFiles)', () 
     await writeFile(join(dir, 'part-c.arrow'), bytes);
     const damaged = await damagedSteps(dir, steps, receipts, { hash: true, verified });
     expect([...damaged.keys()]).toEqual(['a', 'b']);
-    expect(damaged.get('a')![0].problem).toBe('sha256');
-    expect(damaged.get('b')![0].problem).toBe('sha256');
+    expect(damaged.get('a')![0].problem).toBe('digest');
+    expect(damaged.get('b')![0].problem).toBe('digest');
   });
 
   it('a hash read during the run is not believed over the record: a file changed before it was read back is caught', async () => {
@@ -70,7 +70,7 @@ describe('damagedSteps with files read back during the run (VerifiedFiles)', () 
     const verified = new VerifiedFiles();
     verified.add(join(dir, 'part-e.arrow'));
     const damaged = await damagedSteps(dir, ['e'], new Map([['e', receipt('e', bytes)]]), { hash: true, verified });
-    expect(damaged.get('e')![0]).toMatchObject({ problem: 'sha256', expected: sha(bytes), found: sha(Buffer.from('changed bytes')) });
+    expect(damaged.get('e')![0]).toMatchObject({ problem: 'digest', expected: sha(bytes), found: sha(Buffer.from('changed bytes')) });
   });
 
   it('forgets a missing file and the files of a finalized run', async () => {
@@ -79,10 +79,11 @@ describe('damagedSteps with files read back during the run (VerifiedFiles)', () 
     await writeFile(join(dir, 'sub-f.arrow'), 'x');
     verified.add(join(dir, 'sub-f.arrow'));
     const st = await stat(join(dir, 'sub-f.arrow'), { bigint: true });
-    expect(await verified.sha256Of(join(dir, 'sub-f.arrow'), st)).toBe(sha(Buffer.from('x')));
+    expect(await verified.digestOf(join(dir, 'sub-f.arrow'), st)).toBe(sha(Buffer.from('x')));
+    expect(await verified.digestOf(join(dir, 'sub-f.arrow'), st, 'sha256')).toBeNull(); // read with xxh3-64, not sha256
     expect(verified.size).toBe(2);
     verified.forgetUnder(dir);
     expect(verified.size).toBe(0);
-    expect(await verified.sha256Of(join(dir, 'sub-f.arrow'), st)).toBeNull();
+    expect(await verified.digestOf(join(dir, 'sub-f.arrow'), st)).toBeNull();
   });
 });

@@ -36,9 +36,9 @@ describe('drift trigger', () => {
 
 describe('new-data trigger', () => {
   const t = nameTriggers('j', [TriggerSchema.parse({ newData: { minNewRows: 100 } })])[0];
-  const a = { path: '/d/a.parquet', sha256: 'aa', rows: 1000 };
-  const b = { path: '/d/b.parquet', sha256: 'bb', rows: 50 };
-  const c = { path: '/d/c.parquet', sha256: 'cc', rows: 500 };
+  const a = { path: '/d/a.parquet', digest: 'xxh3-64:00000000000000aa', rows: 1000 };
+  const b = { path: '/d/b.parquet', digest: 'xxh3-64:00000000000000bb', rows: 50 };
+  const c = { path: '/d/c.parquet', digest: 'xxh3-64:00000000000000cc', rows: 500 };
 
   it('fires on first sight, then once per new fingerprint with enough new rows', () => {
     const first = evaluateNewData(t, [a], null);

@@ -65,12 +65,12 @@ describe('TriggerService (real redis-server)', () => {
     const w = new World();
     const j = job([{ newData: { minNewRows: 10 } }]);
     const s = service(w, j);
-    w.files = [{ path: '/data/train/a.parquet', sha256: 'aa', rows: 100 }];
+    w.files = [{ path: '/data/train/a.parquet', digest: 'xxh3-64:00000000000000aa', rows: 100 }];
     expect(await s.evaluate(j, j.triggers[0])).toMatchObject({ outcome: 'fired' });
     expect(await s.evaluate(j, j.triggers[0])).toMatchObject({ outcome: 'not-fired' });
-    w.files = [...w.files, { path: '/data/train/b.parquet', sha256: 'bb', rows: 5 }];
+    w.files = [...w.files, { path: '/data/train/b.parquet', digest: 'xxh3-64:00000000000000bb', rows: 5 }];
     expect(await s.evaluate(j, j.triggers[0])).toMatchObject({ outcome: 'not-fired', summary: expect.stringContaining('5 new rows') });
-    w.files = [...w.files, { path: '/data/train/c.parquet', sha256: 'cc', rows: 50 }];
+    w.files = [...w.files, { path: '/data/train/c.parquet', digest: 'xxh3-64:00000000000000cc', rows: 50 }];
     expect(await s.evaluate(j, j.triggers[0])).toMatchObject({ outcome: 'fired' });
     expect(w.enqueued.map((e) => (e.details.files as unknown[]).length)).toEqual([1, 2]);
   });
@@ -106,7 +106,7 @@ describe('TriggerService (real redis-server)', () => {
     const a = service(w, j);
     const b = service(w, j);
     w.drifted('p1', 0.5);
-    w.files = [{ path: '/data/train/a.parquet', sha256: 'aa', rows: 100 }];
+    w.files = [{ path: '/data/train/a.parquet', digest: 'xxh3-64:00000000000000aa', rows: 100 }];
     await Promise.all([a.evaluateAll(), b.evaluateAll(), a.evaluateAll(), b.evaluateAll()]);
     expect(w.enqueued.map((e) => e.type).sort()).toEqual(['drift', 'newData']);
   });

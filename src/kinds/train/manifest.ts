@@ -19,7 +19,7 @@ export interface TrainManifest {
   dataRows: { train: number; eval: number } | null;
   /** run-core fields: rows read (train + eval), nothing written */
   rows: { read: number; written: number; skipped: number };
-  outputs: Array<{ path: string; bytes: number; sha256: string | null }>;
+  outputs: Array<{ path: string; bytes: number; digest: string | null }>;
   candidate: RegisterReceipt | null;
   champion: (ModelRef & { error?: string }) | null;
   verdict: Verdict | null;

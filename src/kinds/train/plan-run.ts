@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { isOrtqError } from '../../errors.js';
 import { discoverInputs } from '../../io/discover.js';
-import { cachedSha256s } from '../../predict/fingerprint-cache.js';
+import { cachedDigests } from '../../predict/fingerprint-cache.js';
 import { ortqHome } from '../../config.js';
 import type { ModelRepository } from '../../repo/model-repository.js';
 import { ortqVersion } from '../../version.js';
@@ -14,11 +14,11 @@ export function trainOutputRoot(job: Pick<TrainJob, 'name'>): string {
   return join(ortqHome(), 'train-runs', job.name);
 }
 
-/** Each input file of a data source with its size and sha256 (cached by path, size and mtime). */
+/** Each input file of a data source with its size and digest (xxh3-64, cached by path, size and mtime). */
 export async function fingerprints(path: string, format?: TrainJob['data']['train']['format']): Promise<InputFingerprint[]> {
   const files = await discoverInputs(path, { format });
-  const hashes = await cachedSha256s(files.map((f) => f.path));
-  return files.map((f, i) => ({ path: f.path, format: f.format, size: f.size, sha256: hashes[i] }));
+  const digests = await cachedDigests(files.map((f) => f.path));
+  return files.map((f, i) => ({ path: f.path, format: f.format, size: f.size, digest: digests[i] }));
 }
 
 /** The trainer identity: a built-in's name (and ortq's version), or the command plus the sha256 of each of its files. */

@@ -42,10 +42,11 @@ export function computeTrainRunId(args: {
   inputs: TrainPlan['inputs'];
   warmStartFrom: ModelRef | null;
 }): string {
-  const fp = (list: InputFingerprint[]) => list.map((i) => [i.path, i.sha256]);
+  const fp = (list: InputFingerprint[]) => list.map((i) => [i.path, i.digest]);
   const h = createHash('sha256')
     .update(canonical({
-      v: 1,
+      // 2: input digests are xxh3-64 (run format 2); every train run id changed once with it
+      v: 2,
       kind: 'train',
       job: { ...Object.fromEntries(Object.entries(args.job).filter(([k]) => !(NOT_IN_RUN_ID as readonly string[]).includes(k))), promote: promoteForRunId(args.job.promote) },
       trainer: args.trainer,

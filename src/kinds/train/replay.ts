@@ -1,7 +1,7 @@
 /**
  * Replay before promote (`promote.replay`): before an automatic promotion the
  * candidate and the champion both re-score the inputs of the model's last N
- * completed prediction runs — the same files, proven by the sha256 their run
+ * completed prediction runs — the same files, proven by the digest their run
  * manifests recorded — and the promotion is held when the candidate's
  * predictions shift beyond `maxShift` on that traffic:
  *
@@ -25,7 +25,8 @@ import { psi } from '../../monitor/stats.js';
 import { buildFeatures, type InputSpec } from '../../predict/features.js';
 import { InferenceThread } from '../../predict/inference-client.js';
 import type { ThreadTensor } from '../../predict/inference-thread.js';
-import { cachedSha256s } from '../../predict/fingerprint-cache.js';
+import { digestAlgorithm, recordedDigest } from '../../io/digest.js';
+import { cachedDigest } from '../../predict/fingerprint-cache.js';
 import type { RunManifest } from '../../predict/types.js';
 import type { ModelRepository } from '../../repo/model-repository.js';
 import { RunLedger } from '../../runs/ledger.js';
@@ -80,18 +81,23 @@ async function recentRuns(model: string, n: number, ledger: RunLedger): Promise<
   return out.sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1));
 }
 
-/** Why a run's inputs cannot be replayed (changed or missing), or null when every file has its recorded sha256. */
+/**
+ * Why a run's inputs cannot be replayed (changed or missing), or null when
+ * every file has its recorded digest (taken again with the algorithm the
+ * manifest recorded: a run of format 1 holds sha256).
+ */
 async function inputsProblem(m: RunManifest): Promise<string | null> {
-  const paths = m.inputs.map((i) => i.path);
+  const recorded = m.inputs.map((i) => recordedDigest(i) ?? '');
   let hashes: string[];
   try {
-    hashes = await cachedSha256s(paths);
+    hashes = [];
+    for (const [k, i] of m.inputs.entries()) hashes.push(await cachedDigest(i.path, digestAlgorithm(recorded[k])));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return `an input is gone or unreadable (${code ?? toOrtqError(err).message})`;
   }
-  const changed = m.inputs.filter((i, k) => hashes[k] !== i.sha256).map((i) => i.path);
-  return changed.length ? `input changed since the run (sha256 differs): ${changed.join(', ')}` : null;
+  const changed = m.inputs.filter((_, k) => hashes[k] !== recorded[k]).map((i) => i.path);
+  return changed.length ? `input changed since the run (digest differs): ${changed.join(', ')}` : null;
 }
 
 interface Side { model: ScoringModel; thread: InferenceThread; names: ReturnType<typeof pickOutputs> }

@@ -70,7 +70,7 @@ export async function evaluateRun(plan: TrainPlan, args: {
   const scored = await scoreEval(candidateModel, data, job, args.inference, profiler.observe);
   if (profiler.builder.needsSecondPass()) await scoreEval(candidateModel, data, job, args.inference, profiler.observe);
   await writeJsonAtomic(join(plan.runDir, CANDIDATE_PROFILE), profiler.builder.finish({
-    source: ('split' in job.data.eval ? plan.inputs.train : plan.inputs.eval).map((f) => ({ path: f.path, sha256: f.sha256 })),
+    source: ('split' in job.data.eval ? plan.inputs.train : plan.inputs.eval).map((f) => ({ path: f.path, digest: f.digest })),
   }));
   if (job.task === 'classification' && !scored.proba) {
     const needs = job.evaluate.metrics.filter((m) => metricInfo(m)?.needsProba);

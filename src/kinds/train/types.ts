@@ -17,12 +17,17 @@ export function isCommandTrainer(t: TrainJob['trainer']): t is CommandTrainerSpe
   return 'command' in t;
 }
 
-/** What trained the candidate: part of the run id and of the lineage. */
+/**
+ * What trained the candidate: part of the run id and of the lineage. A command
+ * trainer's files keep a bare hex sha256 (code, not data: it sits in the
+ * model's lineage beside the repository's sha256 digests).
+ */
 export type TrainerIdentity =
   | { kind: 'builtin'; name: string; ortq: string }
   | { kind: 'command'; command: string[]; files: Array<{ path: string; sha256: string }> };
 
-export interface InputFingerprint { path: string; format: string; size: number; sha256: string }
+/** `digest`: `<algorithm>:<hex>` of the file's bytes (xxh3-64, src/io/digest.ts); a run of format 1 recorded a bare hex `sha256` */
+export interface InputFingerprint { path: string; format: string; size: number; digest: string }
 
 export type Verdict = 'blessed' | 'rejected' | 'pending_approval';
 

@@ -53,12 +53,12 @@ describe('train spec', () => {
 
   it('run id: same inputs → same id; data, trainer, hyperparameters, seed change it; the champion does not', () => {
     const job = parse(base());
-    const inputs = { train: [{ path: '/d/t.csv', format: 'csv', size: 1, sha256: 'aa' }], eval: [] };
+    const inputs = { train: [{ path: '/d/t.csv', format: 'csv', size: 1, digest: 'xxh3-64:00000000000000aa' }], eval: [] };
     const trainer = { kind: 'builtin' as const, name: 'gbdt', ortq: '0.1.0' };
     const id = computeTrainRunId({ job, trainer, inputs, warmStartFrom: null });
     expect(computeTrainRunId({ job, trainer, inputs, warmStartFrom: null })).toBe(id);
     expect(id).toMatch(/^iris-retrain-[0-9a-f]{20}$/);
-    expect(computeTrainRunId({ job, trainer, inputs: { ...inputs, train: [{ ...inputs.train[0], sha256: 'bb' }] }, warmStartFrom: null })).not.toBe(id);
+    expect(computeTrainRunId({ job, trainer, inputs: { ...inputs, train: [{ ...inputs.train[0], digest: 'xxh3-64:00000000000000bb' }] }, warmStartFrom: null })).not.toBe(id);
     expect(computeTrainRunId({ job: { ...job, seed: 8 }, trainer, inputs, warmStartFrom: null })).not.toBe(id);
     expect(computeTrainRunId({ job: { ...job, hyperparameters: { learningRate: 0.2 } }, trainer, inputs, warmStartFrom: null })).not.toBe(id);
     expect(computeTrainRunId({ job, trainer: { kind: 'command', command: ['x'], files: [{ path: '/x', sha256: 'cc' }] }, inputs, warmStartFrom: null })).not.toBe(id);

@@ -137,6 +137,25 @@ describe('drift counts from the feed', () => {
     expect(planner.plan(batch, careful)).toBeNull();
   });
 
+  it('reads a batch layout once per schema: a later batch of the same schema with nulls in a column leaves that column to addBatch', () => {
+    const t = table(2 * BATCH, { nullRows: [BATCH + 3] });
+    const [first, second] = t.batches;
+    const again = new RecordBatch(first.schema, second.data); // the same schema object, g with a null
+    expect(again.getChild('g')!.nullCount).toBe(1);
+    const drift = new DriftAccumulator(profile, 'sha256:x');
+    const inputs: InputSpec[] = [{ name: 'input', elemType: 'float32', shape: [null, 7] }];
+    const planner = new FeedCountPlanner(drift, FEATURES, inputs, new Set(['input']));
+    const fb = { tensors: new Map(), keep: null, rows: BATCH, skipped: 0, valuesSeen: false };
+    const shared = { input: { type: 'float32', rows: BATCH, columns: Array.from({ length: 7 }, () => new Float32Array(BATCH)) } };
+    const names = (b: RecordBatch) => planner.plan(b, fb, shared)!.names;
+    expect(names(first)).toEqual([['a', 'e', 'g']]);
+    expect(names(again)).toEqual([['a', 'e']]);
+    expect(names(first)).toEqual([['a', 'e', 'g']]);
+    expect(planner.plan(first, fb, shared)!.columns).toEqual(new Set(['a', 'e', 'g']));
+    // a feed of another width is not counted by the thread
+    expect(planner.plan(first, fb, { input: { ...shared.input, columns: shared.input.columns.slice(1) } })).toBeNull();
+  });
+
   // the shared path (Arrow output: read into shared buffers, the thread copies the columns, outputs come back [k, N]),
   // the copy path with [k, N] outputs (Parquet output), and the copy path as it was (ORTQ_PREDICT_PATH=copy)
   const paths = [

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The compiled JS file of a sandboxed processor. BullMQ forks a process that
- * `import()`s this path, so it must be JavaScript: when ortq itself runs from
+ * The compiled JS file of a child process's entry (the step process: the
+ * worker forks it), so it must be JavaScript: when ortq itself runs from
  * `src/` (vitest), the matching file under `dist/` is used — build first.
  */
 export function processorFile(name: string, base: string = import.meta.url): string {
@@ -12,7 +12,7 @@ export function processorFile(name: string, base: string = import.meta.url): str
     file = file.replace(/([/\\])src([/\\]queue[/\\])/, '$1dist$2');
   }
   if (!existsSync(file)) {
-    throw new Error(`sandboxed processor ${file} is missing: run "npx tsc -p tsconfig.build.json" first`);
+    throw new Error(`child process entry ${file} is missing: run "npx tsc -p tsconfig.build.json" first`);
   }
   return file;
 }

@@ -1,6 +1,6 @@
-import { ChildPool, ParentCommand, WaitingError, Worker, type Child, type Job, type Processor, type WorkerOptions } from 'bullmq';
-import { settlesWithin } from './bounded.js';
+import { WaitingError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { StepJobData as ShardJobData } from './run-flow.js';
+import { StepProcesses } from './shard-processes.js';
 import type { StepJobResult as ShardJobResult } from './step-processor.js';
 
 /** What the owner of a ShardWorker does around each shard (start checks, stats, logs). */
@@ -20,95 +20,108 @@ export type ShardEnd = (completed: boolean) => Promise<void>;
 
 type ShardJob = Job<ShardJobData, ShardJobResult>;
 
+export interface ShardWorkerOptions extends WorkerOptions {
+  /** environment of the step processes @defaultValue process.env */
+  stepEnv?: NodeJS.ProcessEnv;
+}
+
 /**
- * A BullMQ Worker whose shards run in sandboxed child processes (BullMQ's
- * ChildPool), with two additions:
- * - recycling: a child that reports `retire` in its result is killed when it
- *   is released, before any other job can be given to it;
+ * A BullMQ Worker whose shards run in child processes (src/queue/step-processor.ts,
+ * StepProcesses), one shard at work per process, `concurrency` processes:
+ * - overlap: once a shard is staged (its work done, only its commit's fsyncs
+ *   left), the worker fetches one more shard (`concurrency` goes up by one
+ *   until the first is acknowledged) and its process starts it, so the
+ *   fsyncs, the acknowledgement, the next fetch and its start mark are off
+ *   the path from one shard's work to the next's. Each shard is still
+ *   acknowledged only once its part and receipt are durable;
+ * - recycling: a child that reports `retire` in its result takes no more
+ *   shards and is ended once it holds none;
  * - hand-back: `handBack()` kills the children of in-flight shards and moves
  *   those jobs back to wait, so a shutdown that runs out of grace time loses
  *   no attempt and no lock timeout.
  */
 export class ShardWorker extends Worker<ShardJobData, ShardJobResult> {
-  // `declare`: createSandbox runs inside super(), before field initializers would
-  declare hooks: ShardHooks;
-  declare private inflight: Map<string, { job: ShardJob; token: string; child: () => Child | undefined }>;
-  declare private handingBack: boolean;
+  private readonly hooks: ShardHooks;
+  private readonly procs: StepProcesses;
+  private readonly inflight = new Map<string, { job: ShardJob; token: string }>();
+  /** the concurrency asked for: shards at work at once */
+  private readonly atWork: number;
+  /** shards staged and not yet acknowledged: each lets one more shard be fetched */
+  private committing = 0;
+  private handingBack = false;
 
-  constructor(queue: string, file: string, opts: WorkerOptions, hooks: ShardHooks) {
-    super(queue, file, { ...opts, autorun: false });
+  constructor(queue: string, file: string, opts: ShardWorkerOptions, hooks: ShardHooks) {
+    const { stepEnv, ...workerOpts } = opts;
+    let self: ShardWorker | undefined;
+    // a processor function (2 arguments: no abort signal) that hands the shard to a step process
+    super(queue, (job: ShardJob, token?: string) => self!.process(job, token), { ...workerOpts, autorun: false });
+    self = this;
     this.hooks = hooks;
-    this.handingBack = false;
+    this.procs = new StepProcesses(file, stepEnv);
+    this.atWork = this.concurrency;
   }
 
-  protected override createSandbox(processor: string | URL | null | Processor<ShardJobData, ShardJobResult>): void {
-    super.createSandbox(processor);
-    const pool = (this as unknown as { childPool: ChildPool }).childPool;
-    const retiring = new WeakSet<Child>();
-    const listening = new WeakSet<Child>();
-    const busy = new Map<string, Child>();
-    const origRetain = pool.retain.bind(pool);
-    const origRelease = pool.release.bind(pool);
-    pool.retain = async (file: string) => {
-      const child = await origRetain(file);
-      if (!listening.has(child)) {
-        listening.add(child);
-        // registered before the sandbox's own listener, so the flag is set before release()
-        child.on('message', (msg: { cmd: ParentCommand; value?: { retire?: boolean } }) => {
-          if (msg.cmd === ParentCommand.Completed && msg.value?.retire) retiring.add(child);
-        });
+  private async process(job: ShardJob, token?: string): Promise<ShardJobResult> {
+    const end = await this.hooks.before(job, token);
+    let completed = false;
+    let staged = false;
+    const t0 = Date.now();
+    const key = job.id!;
+    this.inflight.set(key, { job, token: token ?? '' });
+    try {
+      const result = await this.procs.run(key, { id: key, data: job.data, attemptsMade: job.attemptsMade }, {
+        staged: () => {
+          staged = true;
+          this.overlap(1);
+        },
+        // progress is advisory: a lost update must not fail the step
+        progress: (value) => { job.updateProgress(value).catch(() => undefined); },
+      });
+      completed = true;
+      await this.hooks.after(job, result, Date.now() - t0);
+      return result;
+    } catch (err) {
+      if (this.handingBack) {
+        await job.moveToWait(token).catch(() => undefined);
+        throw new WaitingError();
       }
-      return child;
-    };
-    pool.release = (child: Child) => {
-      for (const [id, c] of busy) if (c === child) busy.delete(id);
-      if (retiring.has(child)) {
-        // SIGTERM: the child exits once idle, which it already is
-        pool.kill(child, 'SIGTERM').catch(() => undefined);
-        return;
-      }
-      origRelease(child);
-    };
-    const inner = this.processFn;
-    this.processFn = async (job: ShardJob, token?: string, signal?: AbortSignal) => {
-      this.inflight ??= new Map();
-      const end = await this.hooks.before(job, token);
-      let completed = false;
-      const t0 = Date.now();
-      const key = job.id!;
-      // the pool's most recently retained child is this job's; remember it for hand-back
-      const retainBefore = pool.retain;
-      pool.retain = async (file: string) => {
-        const c = await retainBefore(file);
-        busy.set(key, c);
-        return c;
-      };
-      const running = inner(job, token, signal);
-      pool.retain = retainBefore;
-      this.inflight.set(key, { job, token: token ?? '', child: () => busy.get(key) });
-      try {
-        const result = await running;
-        completed = true;
-        await this.hooks.after(job, result, Date.now() - t0);
-        return result;
-      } catch (err) {
-        if (this.handingBack) {
-          await job.moveToWait(token).catch(() => undefined);
-          throw new WaitingError();
-        }
-        await this.hooks.failed(job, err as Error);
-        throw err;
-      } finally {
-        this.inflight.delete(key);
-        busy.delete(key);
-        if (end) await end(completed).catch(() => undefined);
-      }
-    };
+      await this.hooks.failed(job, err as Error);
+      throw err;
+    } finally {
+      // before BullMQ acknowledges it: that acknowledgement fetches no next shard when one was fetched already
+      if (staged) this.overlap(-1);
+      this.inflight.delete(key);
+      if (end) await end(completed).catch(() => undefined);
+    }
+  }
+
+  /**
+   * One more (or one fewer) shard may be held: BullMQ's main loop fetches while
+   * it holds fewer than `concurrency`; a resolved promise wakes it as BullMQ's
+   * own resume() does, since it may be waiting for a held shard to end.
+   */
+  private overlap(delta: 1 | -1): void {
+    this.committing += delta;
+    this.concurrency = this.atWork + this.committing;
+    if (delta > 0) (this as unknown as { mainLoopQueue?: { add(p: Promise<unknown>): void } }).mainLoopQueue?.add(Promise.resolve());
   }
 
   /** Shards currently being processed by this worker. */
   activeShards(): string[] {
-    return [...(this.inflight?.keys() ?? [])];
+    return [...this.inflight.keys()];
+  }
+
+  /** pids of the step processes */
+  stepPids(): number[] {
+    return this.procs.pids();
+  }
+
+  override async close(force = false): Promise<void> {
+    try {
+      await super.close(force);
+    } finally {
+      await this.procs.close();
+    }
   }
 
   /**
@@ -116,20 +129,14 @@ export class ShardWorker extends Worker<ShardJobData, ShardJobResult> {
    * children's shards are not handed back, their locks expire) and waits a moment.
    */
   async dropChildren(waitMs = 500): Promise<void> {
-    const pool = (this as unknown as { childPool?: ChildPool }).childPool;
-    if (pool) await settlesWithin(pool.clean(), waitMs);
+    await this.procs.close(waitMs);
   }
 
   /** Kills the children of in-flight shards and moves those jobs back to wait. */
   async handBack(): Promise<string[]> {
     this.handingBack = true;
-    const pool = (this as unknown as { childPool: ChildPool }).childPool;
-    const ids: string[] = [];
-    for (const [id, f] of this.inflight ?? []) {
-      const child = f.child();
-      ids.push(id);
-      if (child) await pool.kill(child, 'SIGKILL').catch(() => undefined);
-    }
+    const ids = [...this.inflight.keys()];
+    for (const id of ids) this.procs.kill(id, 'SIGKILL');
     return ids;
   }
 }

@@ -1,13 +1,19 @@
 /**
- * The sandboxed step processor: BullMQ runs this file in a child process, so
- * onnxruntime (or a trainer) never blocks the thread that renews job locks.
+ * The step process: the worker forks this file (src/queue/shard-processes.ts),
+ * so onnxruntime (or a trainer) never blocks the thread that renews job locks.
  * It serves every job kind: the kind comes from the job data, through the
- * registry. One child serves many steps (sessions stay cached per model
+ * registry. One process serves many steps (sessions stay cached per model
  * digest) until it asks to be recycled: after `ORTQ_RECYCLE_AFTER_SHARDS`
  * steps or above `ORTQ_RECYCLE_ABOVE_RSS_MB` of RSS (onnxruntime leaks when
  * sessions are recreated, so a fresh process is the cure).
+ *
+ * It takes a second step while the first one's commit waits for the disk:
+ * the worker sends the next step once this process reports the first one
+ * `staged` (its work done, its files and receipt written, only their fsyncs
+ * left), and acknowledges the first only once it is `completed` (durable).
+ * So one step computes at a time, and the fsyncs of one overlap the next.
  */
-import { UnrecoverableError, type SandboxedJob } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import { loadConfig } from '../config.js';
 import { errorToText, toOrtqError } from '../errors.js';
 import { kindEntry, knownKinds, loadKind } from '../kinds/registry.js';
@@ -17,6 +23,24 @@ import { ModelRepository } from '../repo/model-repository.js';
 import { runStepOnce } from '../runs/steps.js';
 import { readPlan } from '../runs/store.js';
 import type { StepJobData } from './run-flow.js';
+
+/** What processStep uses of a job: BullMQ's job, or the worker's message (`StepStart`). */
+export interface StepJob {
+  id?: string;
+  data: StepJobData;
+  attemptsMade: number;
+  updateProgress(value: { rows: number }): Promise<unknown>;
+}
+
+/** worker → step process */
+export interface StepStart { cmd: 'start'; key: string; id: string; data: StepJobData; attemptsMade: number }
+/** step process → worker; `key` is the StepStart's */
+export type StepMessage =
+  | { cmd: 'ready' }
+  | { cmd: 'staged'; key: string }
+  | { cmd: 'progress'; key: string; value: { rows: number } }
+  | { cmd: 'completed'; key: string; value: StepJobResult }
+  | { cmd: 'failed'; key: string; error: { name: string; message: string; stack?: string } };
 
 export interface StepJobResult {
   receipt: StepReceipt;
@@ -28,10 +52,8 @@ export interface StepJobResult {
 
 // When the worker process dies (SIGKILL), its children must not outlive it:
 // the step's lock expires and another worker takes it up. This file is the
-// entry point of BullMQ's sandboxed child process (BullMQ's own child wrapper
-// ends it the same way), so ending it here is the child's own exit point, as
-// src/cli/main.ts is the CLI's; a throw from an event handler would only reach
-// BullMQ's uncaughtException handler, which reports to the dead parent first.
+// entry point of the step process, so ending it here is the child's own exit
+// point, as src/cli/main.ts is the CLI's.
 process.on('disconnect', () => process.exit(1));
 
 const config = loadConfig();
@@ -54,7 +76,7 @@ async function planFor(data: StepJobData): Promise<RunPlanBase> {
   return plan;
 }
 
-export default async function processStep(job: SandboxedJob<StepJobData>): Promise<StepJobResult> {
+export async function processStep(job: StepJob, hooks: { staged?(): void } = {}): Promise<StepJobResult> {
   const data = job.data;
   // a sequence kind's steps are pipeline steps (train), a parallel kind's shards of rows (predict)
   const stepKey = knownKinds().includes(data.kind) && kindEntry(data.kind).order === 'sequence' ? 'step' : 'shardId';
@@ -77,7 +99,7 @@ export default async function processStep(job: SandboxedJob<StepJobData>): Promi
         // progress is advisory: a lost update must not fail the step
         job.updateProgress({ rows }).catch(() => undefined);
       },
-    });
+    }, hooks);
     stepsDone++;
     const rssMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
     const retire = stepsDone >= recycleAfter || rssMb > recycleAboveMb;
@@ -91,3 +113,24 @@ export default async function processStep(job: SandboxedJob<StepJobData>): Promi
     throw e.retryable ? new Error(reason) : new UnrecoverableError(reason);
   }
 }
+
+function send(msg: StepMessage): void {
+  // the worker gone, the disconnect handler above ends this process
+  if (process.connected) process.send!(msg, undefined, {}, () => undefined);
+}
+
+process.on('message', (msg: StepStart) => {
+  if (msg?.cmd !== 'start') return;
+  const { key } = msg;
+  const job: StepJob = {
+    id: msg.id,
+    data: msg.data,
+    attemptsMade: msg.attemptsMade,
+    updateProgress: async (value) => send({ cmd: 'progress', key, value }),
+  };
+  processStep(job, { staged: () => send({ cmd: 'staged', key }) }).then(
+    (value) => send({ cmd: 'completed', key, value }),
+    (err: Error) => send({ cmd: 'failed', key, error: { name: err.name, message: err.message, stack: err.stack } }),
+  );
+});
+if (process.send) send({ cmd: 'ready' });

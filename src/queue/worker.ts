@@ -43,8 +43,8 @@ export interface WorkerServiceOptions {
 }
 
 /**
- * One worker process: a ShardWorker per work queue (inference in sandboxed
- * child processes) and a run finalizer on the runs queue. Connections use
+ * One worker process: a ShardWorker per work queue (inference in child
+ * processes, src/queue/shard-worker.ts) and a run finalizer on the runs queue. Connections use
  * `maxRetriesPerRequest: null` and reconnect forever, so a Redis restart only
  * pauses the work.
  */
@@ -151,7 +151,7 @@ export class WorkerService {
       const w = new ShardWorker(queue, processorFile('step-processor'), {
         ...base,
         concurrency: this.concurrencyOf(queue),
-        workerForkOptions: { env },
+        stepEnv: env,
       }, this.shardHooks(queue));
       this.watch(w, queue);
       this.workers.push(w);

@@ -20,8 +20,13 @@ import { readReceipt, removeReceipt, stageReceipt } from './store.js';
  * renames and the directory fsyncs can keep the receipt and lose a file's
  * name: the next run of the step finds the file missing (checkFiles above;
  * inspectRun on a local resume) and redoes the step.
+ *
+ * `staged` is told when the step's work is done and only the commit's waits
+ * for the disk are left (a queue's shard process starts its next shard then).
  */
-export async function runStepOnce(kind: AnyJobKind, plan: RunPlanBase, step: StepPlan, ctx: StepContext): Promise<{ receipt: StepReceipt; ran: boolean }> {
+export async function runStepOnce(
+  kind: AnyJobKind, plan: RunPlanBase, step: StepPlan, ctx: StepContext, hooks: { staged?(): void } = {},
+): Promise<{ receipt: StepReceipt; ran: boolean }> {
   const done = await readReceipt(plan.runDir, step.id);
   if (done) {
     if ((await checkFiles(plan.runDir, done.files, { hash: false })).length === 0) return { receipt: done, ran: false };
@@ -31,6 +36,7 @@ export async function runStepOnce(kind: AnyJobKind, plan: RunPlanBase, step: Ste
   try {
     const receipt = await kind.runStep(plan, step, { ...ctx, commit: group });
     await stageReceipt(plan.runDir, receipt, group);
+    hooks.staged?.();
     await group.commit();
     return { receipt, ran: true };
   } catch (err) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { parseJob } from '../../src/predict/job-spec.js';
 import { runLocal } from '../../src/predict/local-run.js';
-import { readRunManifest } from '../../src/runs/store.js';
+import { readReceipts, readRunManifest } from '../../src/runs/store.js';
 import { QueueClient } from '../../src/queue/queue-client.js';
 import { queueStatus } from '../../src/queue/status.js';
 import { readRunRows } from '../helpers/datasets.js';
@@ -117,6 +117,35 @@ describe('queued runs (real redis-server, worker processes, onnxruntime)', () =>
     expect(s.runs[0]).toMatchObject({ runId: summary.runId, status: 'completed', rowsDone: fx.rows, percent: 100 });
     expect(s.rowsPerSecond).toHaveProperty('last5Minutes');
     expect([await stopProc(a), await stopProc(b)]).toEqual([0, 0]);
+  }, 120_000);
+
+  it('one worker: the next shard starts while the last one commits, its shard processes retire and are replaced, every row once', async () => {
+    const fx = await makeFixture(server.url);
+    const w = ortq(fx, ['worker'], { ORTQ_RECYCLE_AFTER_SHARDS: '4', ORTQ_LOG_LEVEL: 'debug' });
+    procs.push(w);
+    await until(() => w.err().includes('worker started'), 30_000, 'worker start');
+    const e = ortq(fx, ['enqueue', fx.jobFile, '--wait', '--json']);
+    expect(await e.exit, e.err()).toBe(0);
+    const { runDir } = json(e);
+    await expectRowsOnce(runDir, fx.rows);
+    const receipts = await readReceipts(runDir);
+    const byPid = new Map<number, number>();
+    for (const r of receipts.values()) byPid.set(r.pid, (byPid.get(r.pid) ?? 0) + 1);
+    // four shards each, and the one a process took while its fourth committed
+    expect(byPid.size).toBeGreaterThanOrEqual(Math.ceil(receipts.size / 5));
+    expect(Math.max(...byPid.values())).toBeLessThanOrEqual(5);
+    // a shard started (fetched, start mark sent) before the one before it was acknowledged
+    const open = new Set<string>();
+    let overlapped = 0;
+    for (const line of w.err().split('\n').filter((l) => l.includes('"worker"'))) {
+      const l = JSON.parse(line) as { msg: string; shardId?: string };
+      if (l.msg === 'shard started') {
+        if (open.size > 0) overlapped++;
+        open.add(l.shardId!);
+      } else if (l.msg === 'shard done') open.delete(l.shardId!);
+    }
+    expect(overlapped).toBeGreaterThan(0);
+    expect(await stopProc(w)).toBe(0);
   }, 120_000);
 
   it('a worker SIGKILLed mid-run: another takes its shard over, every row once', async () => {

@@ -11,7 +11,7 @@ export const CSV_INFER_ROWS = 1000;
  * A decimal number, optionally signed, with exponent; also NaN and Infinity.
  * Deliberately not `Number(s)`: that takes '', ' ', '0x1f' and '1_000'-free hex as numbers.
  */
-const NUMERIC = /^\s*[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|nan|inf|infinity)\s*$/i;
+export const NUMERIC = /^\s*[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|nan|inf|infinity)\s*$/i;
 
 /** Whole numbers: inferred as Int64, so ids above 2^53 keep every digit. */
 const INTEGER = /^\s*[+-]?\d+\s*$/;
@@ -52,7 +52,7 @@ function openParser(path: string): { parser: AsyncIterable<CsvRecord>; close: ()
   };
 }
 
-function parseNumber(s: string): number {
+export function parseNumber(s: string): number {
   const t = s.trim().toLowerCase().replace(/^\+/, '');
   if (t === 'nan' || t === '-nan') return NaN;
   if (t === 'inf' || t === 'infinity') return Infinity;

@@ -67,6 +67,8 @@ export interface DuckDbQuery {
    */
   groupRows: number[] | null;
   nulls: NullLayout;
+  /** DOUBLE values that are NaN are written as JS's one NaN (a CSV `-nan` parsed by DuckDB has its sign bit set) */
+  canonicalNaN?: boolean;
 }
 
 /**
@@ -141,7 +143,7 @@ const NAN = new Uint8Array(new Float64Array([NaN]).buffer);
  * of the batch being built. Values under a null are zeroed (or NaN, see
  * NullLayout), so that outputs stay byte-identical.
  */
-function copyVector(b: ColumnBuilder, vec: Bindings.Vector, size: number, off: number, take: number, at: number, nulls: NullLayout): void {
+function copyVector(b: ColumnBuilder, vec: Bindings.Vector, size: number, off: number, take: number, at: number, nulls: NullLayout, canonicalNaN: boolean): void {
   const valid = ddb.vector_get_validity(vec, ((size + 63) >> 6) * 8) as Uint8Array | null;
   const isValid = (i: number): boolean => !valid || ((valid[i >> 3] >> (i & 7)) & 1) === 1;
   if (b.offsets) {
@@ -170,6 +172,10 @@ function copyVector(b: ColumnBuilder, vec: Bindings.Vector, size: number, off: n
   }
   const w = b.width;
   b.values.set(ddb.vector_get_data(vec, size * w).subarray(off * w, (off + take) * w), at * w);
+  if (canonicalNaN && b.duck === D.DOUBLE) {
+    const f64 = new Float64Array(b.values.buffer, b.values.byteOffset + at * 8, take);
+    for (let k = 0; k < take; k++) if (f64[k] !== f64[k]) f64[k] = NaN;
+  }
   if (!valid) return;
   const nan = b.duck === D.DOUBLE && nulls.nullDouble === 'nan';
   for (let k = 0; k < take; k++) {
@@ -267,6 +273,7 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number, po
       if (got !== q.duckTypes[c]) throw new DuckDbNotEligible(`column "${q.fields[c].name}": DuckDB type ${got}, ${q.duckTypes[c]} expected`);
     }
     const schema = new Schema(q.fields);
+    const canonicalNaN = q.canonicalNaN === true;
     const groups = q.groupRows ?? [Infinity];
     let group = 0;
     let groupLeft = groups[0];
@@ -312,7 +319,7 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number, po
       let off = 0;
       while (off < size) {
         const take = Math.min(size - off, target - fill);
-        for (let c = 0; c < vectors.length; c++) copyVector(builders[c], vectors[c], size, off, take, fill, q.nulls);
+        for (let c = 0; c < vectors.length; c++) copyVector(builders[c], vectors[c], size, off, take, fill, q.nulls, canonicalNaN);
         off += take;
         fill += take;
         if (fill === target) {

@@ -168,8 +168,12 @@ async function* readArrowStream(path: string, opts: ReadOptions): AsyncGenerator
   }
 }
 
-/** CSV reads of this process by reader (tests, and the bench's note of which path ran); `resumed`: DuckDB stopped and csv-parse read on. */
-export const csvReads = { duckdb: 0, js: 0, resumed: 0 };
+/**
+ * CSV reads of this process by reader (tests, and the bench's note of which
+ * path ran): `duckdb` ended in DuckDB, `typed` of them with its typed query
+ * (csv-duckdb.ts); `resumed`: DuckDB stopped and csv-parse read on.
+ */
+export const csvReads = { duckdb: 0, typed: 0, js: 0, resumed: 0 };
 
 /**
  * CSV: csv.ts infers the types from the first rows (always csv-parse), then
@@ -194,6 +198,7 @@ async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordB
           yield batch;
         }
         csvReads.duckdb++;
+        if (plan.typed) csvReads.typed++;
         return;
       }
     } catch (err) {

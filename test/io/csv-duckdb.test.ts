@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { csvReaderSetting } from '../../src/config.js';
-import { closeDuckDb } from '../../src/io/duckdb-host.js';
+import { NUMERIC, parseNumber } from '../../src/io/csv.js';
+import { negativeNaN, typedReadable } from '../../src/io/csv-duckdb.js';
+import { closeDuckDb, duckDbConnect } from '../../src/io/duckdb-host.js';
 import { csvReads, readBatches, type ReadOptions } from '../../src/io/read.js';
 import { inputFile, readAll } from './helpers.js';
 
@@ -25,7 +27,9 @@ afterAll(async () => { await closeDuckDb(); await rm(dir, { recursive: true, for
 
 type Out = RecordBatch[] | string;
 
-async function both(name: string, text: string | Buffer, opts?: ReadOptions): Promise<{ js: Out; duck: Out; via: 'duckdb' | 'resumed' | 'js' }> {
+type Via = 'duckdb' | 'resumed' | 'js';
+
+async function both(name: string, text: string | Buffer, opts?: ReadOptions): Promise<{ js: Out; duck: Out; via: Via; typed: boolean }> {
   const path = join(dir, `${name}.csv`);
   await writeFile(path, text);
   const file = await inputFile(path);
@@ -37,12 +41,12 @@ async function both(name: string, text: string | Buffer, opts?: ReadOptions): Pr
   const before = { ...csvReads };
   const duck = await run('duckdb');
   const via = csvReads.duckdb > before.duckdb ? 'duckdb' : csvReads.resumed > before.resumed ? 'resumed' : 'js';
-  return { js, duck, via };
+  return { js, duck, via, typed: csvReads.typed > before.typed };
 }
 
-function bytes(v: unknown): number[] | null {
+function bytes(v: unknown): string | null {
   if (!v || !ArrayBuffer.isView(v)) return null;
-  return [...new Uint8Array(v.buffer, v.byteOffset, v.byteLength)];
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
 }
 
 function expectSame(r: { js: Out; duck: Out }): void {
@@ -62,7 +66,8 @@ function expectSame(r: { js: Out; duck: Out }): void {
       expect({ what, offsets: bytes(dc.valueOffsets) }).toEqual({ what, offsets: bytes(jc.valueOffsets) });
       expect({ what, validity: bytes(dc.nullBitmap) }).toEqual({ what, validity: bytes(jc.nullBitmap) });
     });
-    expect(tableToIPC(new Table([d]), 'stream')).toEqual(tableToIPC(new Table([j]), 'stream'));
+    const ipc = (b: RecordBatch): Buffer => Buffer.from(tableToIPC(new Table([b]), 'stream'));
+    expect(ipc(d).equals(ipc(j)), `batch ${i}: IPC bytes`).toBe(true);
   }
 }
 
@@ -83,6 +88,10 @@ const valid: Record<string, string> = {
   lateText: `a,b\n${rows(1005, (i) => `${i},${i}`)}\n`,
   dupHeader: 'a,a,A\n1,2,3\n',
   quotedHeader: '"x\ny",b\n1,2\n',
+  // the typed query: NaN and infinity spellings without spaces, a -nan among them (its NaN made JS's)
+  typedSpellings: 'x,y\nNaN,1\n-nan,2\n+NaN,3\ninf,4\n-Infinity,5\n+INF,6\n-NAN,7\n-0,10\n-0.0,11\n.5,12\n1.,13\n+1.5,14\n0001,16\n"2.5",17\n,18\n"",19\n',
+  // typed spellings in a string column keep the file from the typed query, read carefully
+  stringSpellings: 'a,s\n1.5,x+-1\n2.5,nan(1)\n3.5,1_000\n4.5,-nan\n',
 };
 
 /**
@@ -139,6 +148,82 @@ describe('CSV through DuckDB vs csv-parse', () => {
       expect(r.via).toBe('duckdb');
     });
   }
+  it('the typed query reads files with Float64 columns, unless a spelling it reads differently is in the file', async () => {
+    // a 1.5 MB line across the end of DuckDB's first 2 MB read buffer (its line limit is 2 MB)
+    const longLine = `a,s\n${rows(100_000, (i) => `${i}.5,x`)}\n2.5,${'y'.repeat(1_500_000)}\n3.5,z\n`;
+    const files = { ...valid, longLine };
+    for (const [name, typed] of [['typedSpellings', true], ['floats', true], ['spellings', true], ['longLine', true], ['nulls', true], ['stringSpellings', false], ['ids', false], ['strings', false]] as const) {
+      const r = await both(name, files[name], { batchSize: 10_000 });
+      expectSame(r);
+      expect({ name, typed: r.typed }).toEqual({ name, typed });
+    }
+    // and a projection without them reads carefully
+    const r = await both('floatsProjected', 'a,b,s\n1.5,2,x\n2.5,3,y\n', { columns: ['b', 's'] });
+    expectSame(r);
+    expect(r.typed).toBe(false);
+  });
+  it("DuckDB's DOUBLE parser accepts only cells csv.ts accepts, with the same value, but for the spellings the byte scan keeps from it", async () => {
+    // about 40k strings: every one of up to 3 characters of a number's alphabet (and a few others), random
+    // numbers in every notation with spaces and signs around them, the NaN and infinity spellings in every case
+    const alphabet = ['0', '1', '9', '.', 'e', 'E', '+', '-', 'n', 'a', 'N', 'i', 'f', 't', 'y', 'I', 'x', '_', '(', ')', ' ', '\t', 'd', '\v'];
+    const cands = new Set<string>();
+    const rec = (p: string, d: number): void => { cands.add(p); if (d > 0) for (const c of alphabet) rec(p + c, d - 1); };
+    rec('', 3);
+    let seed = 7;
+    const rnd = (): number => { seed = (seed + 0x6d2b79f5) | 0; let t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+    const pick = <T>(a: readonly T[] | string): T | string => a[Math.floor(rnd() * a.length)];
+    const digits = (n: number): string => Array.from({ length: n }, () => pick('0123456789')).join('');
+    for (let i = 0; i < 20_000; i++) {
+      const x = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20);
+      const forms = [String(x), x.toExponential(Math.floor(rnd() * 20)), x.toFixed(Math.floor(rnd() * 20)), String(Math.fround(x)),
+        `${digits(1 + Math.floor(rnd() * 30))}.${digits(Math.floor(rnd() * 30))}e${pick(['', '+', '-'])}${Math.floor(rnd() * 400)}`,
+        String(rnd() * 1e-310), `1e${Math.floor(rnd() * 700 - 350)}`, `${digits(3)}_${digits(3)}`];
+      const s = pick(forms) as string;
+      const ws = ['', '', ' ', '\t', '\u00a0', '\f'];
+      cands.add(pick(ws) + (s.startsWith('-') ? s : pick(['', '', '-', '+', '+-']) + s) + pick(ws));
+    }
+    for (const base of ['nan', 'inf', 'infinity', 'infinit', 'nan()', 'nan(1)', 'nan(', 'snan']) {
+      for (let m = 0; m < 64; m++) {
+        const s = [...base].map((c, i) => ((m >> (i % 6)) & 1 ? c.toUpperCase() : c)).join('');
+        for (const g of ['', '+', '-', '+-']) cands.add(g + s);
+      }
+    }
+    const all = [...cands];
+    const quote = (s: string): string => (/[\r\n",]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+    const path = join(dir, 'parsers.csv');
+    await writeFile(path, `v,i\n${all.map((s, i) => `${quote(s)},${i}`).join('\n')}\n`);
+    const con = await duckDbConnect();
+    let rowsBack: unknown[][];
+    try {
+      // csv-duckdb.ts's options, the rows DuckDB refuses left out
+      const result = await con.runAndReadAll(`SELECT i, v, signbit(v) FROM read_csv('${path}', columns = {'v': 'DOUBLE', 'i': 'BIGINT'}, auto_detect = false, header = true, `
+        + `buffer_size = ${2 << 20}, max_line_size = ${2 << 20}, delim = ',', quote = '"', escape = '"', null_padding = false, strict_mode = true, ignore_errors = true)`);
+      rowsBack = result.getRows();
+    } finally {
+      con.closeSync();
+    }
+    const seen = { accepted: 0, kept: 0, nan: 0 };
+    const problems: string[] = [];
+    for (const [i, v, sign] of rowsBack) {
+      const s = all[Number(i)];
+      seen.accepted++;
+      if (s === '') { if (v !== null) problems.push(`"" read as ${String(v)}`); continue; }
+      if (!typedReadable(Buffer.from(s))) { seen.kept++; continue; }
+      if (!NUMERIC.test(s)) { problems.push(`${JSON.stringify(s)}: DuckDB reads ${String(v)}, csv.ts rejects it`); continue; }
+      const want = parseNumber(s);
+      if (Number.isNaN(want)) {
+        seen.nan++;
+        if (!Number.isNaN(v) || (sign === true && !negativeNaN(Buffer.from(s)))) problems.push(`${JSON.stringify(s)}: DuckDB reads ${String(v)}, sign ${String(sign)}`);
+      } else if (!Object.is(v, want)) {
+        problems.push(`${JSON.stringify(s)}: DuckDB reads ${String(v)}, csv.ts ${want}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    // the comparison compared: most numbers read, the known spellings among them
+    expect(seen.accepted).toBeGreaterThan(10_000);
+    expect(seen.kept).toBeGreaterThan(100);
+    expect(seen.nan).toBeGreaterThan(20);
+  });
   it('a projection, and batches larger than DuckDB chunks', async () => {
     const text = `id,f,s,g\n${rows(5000, (i) => `${BIG + BigInt(i)},${Math.sin(i)},${i % 11 ? `r${i}` : ''},${i % 13 ? i / 8 : 'NaN'}`)}\n`;
     for (const opts of [{ batchSize: 3000 }, { batchSize: 2048 }, { columns: ['g', 'id'], batchSize: 4999 }, {}]) {

@@ -9,6 +9,17 @@ import { digestFile } from '../io/fingerprint.js';
 export interface RecordedInput { path: string; digest?: string; sha256?: string }
 
 /**
+ * The inputs a plan recorded, whatever its kind: a list (predict) or lists
+ * by role (train: `{ train: [...], eval: [...] }`).
+ */
+export function recordedInputs(plan: { inputs?: unknown }): RecordedInput[] {
+  const inputs = plan.inputs;
+  if (Array.isArray(inputs)) return inputs as RecordedInput[];
+  if (inputs && typeof inputs === 'object') return Object.values(inputs).flatMap((v) => (Array.isArray(v) ? (v as RecordedInput[]) : []));
+  return [];
+}
+
+/**
  * Re-fingerprints the inputs a run was planned with and fails with
  * ORTQ_INPUT_CHANGED when any differs or is gone: the run id stands for
  * exactly those bytes, so re-running some of its shards on other bytes would

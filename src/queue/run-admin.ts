@@ -5,7 +5,7 @@ import type { RunPlanBase } from '../kinds/types.js';
 import type { Logger } from '../logger.js';
 import { RunLedger } from '../runs/ledger.js';
 import { readPlan, readReceipts } from '../runs/store.js';
-import { assertInputsUnchanged, type RecordedInput } from './input-check.js';
+import { assertInputsUnchanged, recordedInputs } from './input-check.js';
 import type { QueueClient } from './queue-client.js';
 import { submitPlan } from './submit.js';
 
@@ -25,7 +25,7 @@ export async function retryRun(qc: QueueClient, runId: string, opts: { config: R
   const name = (plan.job as { kind?: string }).kind ?? 'predict';
   const kind = await loadKind(name);
   // the run id stands for the recorded inputs: a changed one means a new run, not a retry
-  await assertInputsUnchanged(runId, (plan as { inputs?: RecordedInput[] }).inputs ?? [], plan.job.name);
+  await assertInputsUnchanged(runId, recordedInputs(plan as { inputs?: unknown }), plan.job.name);
   const steps = kind.steps(plan);
   const receipts = await readReceipts(plan.runDir);
   const missing = steps.filter((s) => !receipts.has(s.id)).map((s) => s.id);

@@ -361,6 +361,47 @@ napi_value Count(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// countColumns(values, rows, index, edgeCounts, edges, out, finite): columns index[c] of a
+// column-major [k, rows] feed, each against its own edges (edgeCounts[c] of them, one after the
+// other in `edges`), into `out` one after the other (edgeCounts[c] + 2 each): one call per feed
+// where count per column cost ~0.2 us of call overhead per column
+napi_value CountColumns(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (level == kNone) return fail(env, "simd-bins: no AVX2 on this CPU");
+  Typed x, idx, m, e, c;
+  uint32_t rows = 0;
+  if (argc < 6 || !typed(env, argv[0], &x) || napi_get_value_uint32(env, argv[1], &rows) != napi_ok || !typed(env, argv[2], &idx) || !typed(env, argv[3], &m) || !typed(env, argv[4], &e) || !typed(env, argv[5], &c)) {
+    return fail(env, "countColumns(values, rows, index, edgeCounts, edges, out[, finite]): typed arrays expected");
+  }
+  bool finite = false;
+  if (argc > 6) napi_get_value_bool(env, argv[6], &finite);
+  if (x.type != e.type || (x.type != napi_float32_array && x.type != napi_float64_array)) return fail(env, "countColumns: values and edges must both be float32 or both float64");
+  if (idx.type != napi_int32_array || m.type != napi_int32_array || idx.length != m.length || c.type != napi_float64_array) return fail(env, "countColumns: Int32Array index and edgeCounts of one length, a Float64Array out");
+  const int32_t* index = static_cast<const int32_t*>(idx.data);
+  const int32_t* counts = static_cast<const int32_t*>(m.data);
+  // every bound checked before anything is counted
+  size_t edgesAt = 0, outAt = 0;
+  for (size_t col = 0; col < idx.length; col++) {
+    if (index[col] < 0 || (uint64_t(index[col]) + 1) * rows > x.length || counts[col] < 0 || counts[col] > kMaxEdges) return fail(env, "countColumns: a column beyond the values, or more than 15 edges");
+    edgesAt += size_t(counts[col]);
+    outAt += size_t(counts[col]) + 2;
+  }
+  if (edgesAt > e.length || outAt > c.length) return fail(env, "countColumns: edges or out shorter than the edge counts say");
+  edgesAt = 0;
+  outAt = 0;
+  double* out = static_cast<double*>(c.data);
+  for (size_t col = 0; col < idx.length; col++) {
+    const size_t from = size_t(index[col]) * rows;
+    if (x.type == napi_float32_array) countInto(static_cast<const float*>(x.data) + from, rows, static_cast<const float*>(e.data) + edgesAt, counts[col], finite, out + outAt);
+    else countInto(static_cast<const double*>(x.data) + from, rows, static_cast<const double*>(e.data) + edgesAt, counts[col], finite, out + outAt);
+    edgesAt += size_t(counts[col]);
+    outAt += size_t(counts[col]) + 2;
+  }
+  return nullptr;
+}
+
 // argmaxColumns(values, rows, k, classes)
 napi_value ArgmaxColumns(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -418,7 +459,7 @@ NAPI_MODULE_INIT() {
   static const bool once = (best = level = detect(), true);
   (void)once;
   const struct { const char* name; napi_callback fn; } fns[] = {
-    {"count", Count}, {"argmaxColumns", ArgmaxColumns}, {"level", GetLevel}, {"setLevel", SetLevel},
+    {"count", Count}, {"countColumns", CountColumns}, {"argmaxColumns", ArgmaxColumns}, {"level", GetLevel}, {"setLevel", SetLevel},
   };
   for (const auto& f : fns) {
     napi_value v;

@@ -318,6 +318,25 @@ export interface KernelEdges {
   readonly f32: Float32Array;
 }
 
+/** Columns of a feed and their edges as SimdBins.countColumns takes them (made once per column list). */
+export interface PackedColumns {
+  readonly index: Int32Array;
+  readonly edgeCounts: Int32Array;
+  /** every column's edges, one after the other, as KernelEdges.f32 (rounded up) */
+  readonly f32: Float32Array;
+  readonly f64: Float64Array;
+}
+
+/** The columns `index[c]` with their edges (each at most MAX_SIMD_EDGES) packed for countColumns. */
+export function packColumns(columns: ReadonlyArray<{ index: number; edges: KernelEdges }>): PackedColumns {
+  return {
+    index: Int32Array.from(columns, (c) => c.index),
+    edgeCounts: Int32Array.from(columns, (c) => c.edges.f64.length),
+    f32: Float32Array.from(columns.flatMap((c) => Array.from(c.edges.f32))),
+    f64: Float64Array.from(columns.flatMap((c) => Array.from(c.edges.f64))),
+  };
+}
+
 export function kernelEdges(edges: ArrayLike<number>): KernelEdges {
   const f64 = Float64Array.from(edges);
   return { f64, f32: Float32Array.from(f64, ceilFloat32) };
@@ -333,6 +352,8 @@ export function kernelEdges(edges: ArrayLike<number>): KernelEdges {
  */
 export interface NativeBins {
   count(values: Float32Array | Float64Array, edges: Float32Array | Float64Array, counts: Float64Array, finite: boolean): void;
+  /** columns index[c] of a column-major `[k, rows]` feed, each against its edgeCounts[c] edges (one after the other in `edges`), into `out` one after the other (edgeCounts[c] + 2 each) */
+  countColumns(values: Float32Array | Float64Array, rows: number, index: Int32Array, edgeCounts: Int32Array, edges: Float32Array | Float64Array, out: Float64Array, finite: boolean): void;
   argmaxColumns(values: Float32Array | Float64Array, rows: number, k: number, classes: Float64Array): void;
   /** "avx512", "avx2" or "none" (the CPU has neither: not used) */
   level(): string;
@@ -525,6 +546,19 @@ export class SimdBins {
       const x = values[r];
       counts[x !== x ? m + 1 : tail(x)]++;
     }
+  }
+
+  /**
+   * With the native kernel, counts several columns of a column-major
+   * `[k, rows]` feed in one call (per column, the call cost about as much as
+   * counting 1,500 values): column `columns.index[c]` against its edges into
+   * `out` (each column's bins, then its null slot, one after the other), and
+   * returns true; false (nothing counted) without it.
+   */
+  countColumns(values: Float32Array | Float64Array, rows: number, columns: PackedColumns, out: Float64Array, finite = false): boolean {
+    if (!this.native) return false;
+    this.native.countColumns(values, rows, columns.index, columns.edgeCounts, values instanceof Float32Array ? columns.f32 : columns.f64, out, finite);
+    return true;
   }
 
   /**

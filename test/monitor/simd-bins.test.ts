@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NumericBinner } from '../../src/monitor/binner.js';
+import { FeedCounter } from '../../src/monitor/feed-counts.js';
 import { DriftAccumulator } from '../../src/monitor/histograms.js';
 import { argmax, argmaxColumns } from '../../src/monitor/columns.js';
 import { ProfileBuilder } from '../../src/monitor/profile-builder.js';
@@ -223,6 +224,26 @@ describe.each(KERNELS)('SIMD drift bins, ORTQ_DRIFT_KERNEL=%s', (kernelName) => 
     const counts = new Float64Array(b.bins + 1);
     b.count(feed.subarray(1001, 2002), 1001, counts);
     expect(Array.from(counts)).toEqual(reference(edges, col.subarray(1001, 2002)));
+  });
+
+  it('counts the columns of a feed as the float64 definition (FeedCounter: one native call per feed, or column by column)', () => {
+    const rows = 1003;
+    const k = 7;
+    const plans = [
+      { index: [0, 2, 3, 6], edges: [EDGE_CASES[0], EDGE_CASES[1], EDGE_CASES[4], EDGE_CASES[6]] },
+      { index: [1, 5], edges: [EDGE_CASES[2], EDGE_CASES[7]] }, // more edges than the kernel takes: column by column
+    ];
+    const feed = new Float32Array(k * rows);
+    for (let j = 0; j < k; j++) feed.set(values(rows, EDGE_CASES[j % 4], 'f32'), j * rows);
+    const finiteFeed = feed.map((x) => (x === x ? x : 1));
+    const counter = new FeedCounter();
+    plans.forEach((p, i) => {
+      for (const [data, finite] of [[feed, false], [finiteFeed, true]] as const) {
+        const out = counter.count({ plan: i + 1, feed: 'x', rows, columns: p.index.map((index, c) => ({ index, edges: p.edges[c] })) }, data, finite);
+        const want = p.index.flatMap((index, c) => reference(p.edges[c], data.subarray(index * rows, (index + 1) * rows)));
+        expect(Array.from(out), `plan ${i + 1} finite ${finite}`).toEqual(want);
+      }
+    });
   });
 
   it('counts the argmax classes of a column-major [k, rows] matrix as columns.ts argmax decides them, any rows and k', () => {

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { RecordBatchReader, type Schema } from 'apache-arrow';
 import { registerIpcCodecs } from './codecs.js';
 import { asInputError } from './corrupt.js';
-import { inferCsvLayout } from './csv.js';
+import { csvLayout } from './csv.js';
 import type { InputFile } from './discover.js';
 import { ArrowFileReader } from './ipc-file.js';
 import { schemaFromIpc } from './parquet-columns.js';
@@ -30,7 +30,7 @@ export async function inspectInput(file: InputFile): Promise<InputLayout> {
       case 'parquet': return await inspectParquet(file.path);
       case 'arrow': return await inspectArrowFile(file.path);
       case 'arrows': return { schema: await streamSchema(file.path), rows: null, unitRows: null, units: 1 };
-      case 'csv': return { schema: (await inferCsvLayout(file.path)).schema, rows: null, unitRows: null, units: 1 };
+      case 'csv': return { schema: (await csvLayout(file.path)).schema, rows: null, unitRows: null, units: 1 };
     }
   } catch (err) {
     throw asInputError(file.path, file.format, err);

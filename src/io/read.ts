@@ -4,7 +4,7 @@ import { csvReaderSetting, parquetReaderSetting } from '../config.js';
 import { OrtqError } from '../errors.js';
 import { registerIpcCodecs } from './codecs.js';
 import { asInputError } from './corrupt.js';
-import { inferCsvLayout, readCsvBatches } from './csv.js';
+import { csvLayout, readCsvBatches } from './csv.js';
 import { csvDuckDbPlan, readCsvDuckDb } from './csv-duckdb.js';
 import type { InputFile } from './discover.js';
 import { ArrowFileReader } from './ipc-file.js';
@@ -176,7 +176,8 @@ async function* readArrowStream(path: string, opts: ReadOptions): AsyncGenerator
 export const csvReads = { duckdb: 0, typed: 0, js: 0, resumed: 0 };
 
 /**
- * CSV: csv.ts infers the types from the first rows (always csv-parse), then
+ * CSV: csv.ts infers the types from the first rows (always csv-parse; once per
+ * file and process, shared with the planner), then
  * DuckDB reads (csv-duckdb.ts) unless ORTQ_CSV_READER=js or the file is one
  * it would read differently. Whenever the DuckDB query fails (a cell csv.ts
  * rejects, a ragged row, DuckDB failing to load), csv-parse reads on from the
@@ -185,7 +186,7 @@ export const csvReads = { duckdb: 0, typed: 0, js: 0, resumed: 0 };
  */
 async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {
   if (!coversUnitZero(opts)) return;
-  const layout = await inferCsvLayout(path);
+  const layout = await csvLayout(path);
   checkColumns(path, layout.schema, opts.columns);
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
   let done = 0;

@@ -9,6 +9,9 @@
  *   CSV:     the file split into cells (`count(*)` over VARCHAR columns: no value parsed, none copied)
  *
  *   node dist/bench/reader-floor.js FILE...   prints {"rowsPerSec", "seconds", "cpuSeconds", ...} as one JSON line
+ *   node dist/bench/reader-floor.js --typed FILE.csv...   CSV: DuckDB's own DOUBLE parse instead (every
+ *       column, ortq's typed read_csv options, every chunk fetched, none copied): the floor of
+ *       ortq's typed CSV query (src/io/csv-duckdb.ts); not the bench's floor column
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -20,8 +23,9 @@ function cpuSeconds(): number {
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 async function main(): Promise<void> {
-  const files = process.argv.slice(2);
-  if (files.length === 0) throw new Error('usage: reader-floor.js FILE...');
+  const typed = process.argv[2] === '--typed';
+  const files = process.argv.slice(typed ? 3 : 2);
+  if (files.length === 0) throw new Error('usage: reader-floor.js [--typed] FILE...');
   const db = await DuckDBInstance.create(':memory:', { threads: '1', enable_external_file_cache: 'false', temp_directory: '' });
   const con = await db.connect();
   const list = `[${files.map(sqlString).join(', ')}]`;
@@ -31,17 +35,20 @@ async function main(): Promise<void> {
     const head = await con.runAndReadAll(`SELECT * FROM read_csv(${sqlString(files[0])}, header = true) LIMIT 0`);
     columns = head.columnCount;
   }
-  const cols = `{${Array.from({ length: columns }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ')}}`;
-  const query = csv
-    ? `SELECT count(*) FROM read_csv(${list}, columns = ${cols}, auto_detect = false, header = true, delim = ',', quote = '"', escape = '"')`
-    : `SELECT * FROM read_parquet(${list})`;
+  const cols = `{${Array.from({ length: columns }, (_, i) => `'c${i}': '${typed ? 'DOUBLE' : 'VARCHAR'}'`).join(', ')}}`;
+  const query = csv && typed
+    ? `SELECT * FROM read_csv(${list}, columns = ${cols}, auto_detect = false, header = true, buffer_size = ${2 << 20}, max_line_size = ${2 << 20}, `
+      + `delim = ',', quote = '"', escape = '"', null_padding = false, strict_mode = true)`
+    : csv
+      ? `SELECT count(*) FROM read_csv(${list}, columns = ${cols}, auto_detect = false, header = true, delim = ',', quote = '"', escape = '"')`
+      : `SELECT * FROM read_parquet(${list})`;
   // two passes, the second reported: the first pays for DuckDB's start and the footers (ortq's reader caches them too)
   let best = { rows: 0, seconds: 0, cpu: 0 };
   for (let pass = 0; pass < 2; pass++) {
     const cpu0 = cpuSeconds();
     const t0 = performance.now();
     let rows = 0;
-    if (csv) {
+    if (csv && !typed) {
       rows = Number((await con.runAndReadAll(query)).getRows()[0][0]);
     } else {
       const result = await (await con.prepare(query)).stream();

@@ -122,6 +122,11 @@ export interface KindContext {
   config: Readonly<OrtqConfig>;
   repo: ModelRepository;
   logger?: Logger;
+  /**
+   * gather only: this process runs the steps next (a local run), so a kind
+   * may start their slow setup (an inference session) while it gathers
+   */
+  stepsHere?: boolean;
 }
 
 export interface StepContext extends KindContext {

@@ -5,6 +5,8 @@ import type { ModelRepository } from '../repo/model-repository.js';
 import { checkFeatureSchema, type InputSpec } from './features.js';
 import { cachedDigests } from './fingerprint-cache.js';
 import { resolveAndPin } from './model-pin.js';
+import { scorerFor } from './shard-runner.js';
+import type { OrtqConfig } from '../config.js';
 import type { StoredProfile } from '../repo/profiles.js';
 import type { PlannedInput, PredictJob } from './types.js';
 
@@ -22,8 +24,10 @@ export interface PredictFacts {
  * (footers, headers: a mismatch fails before any file is read in full), then
  * fingerprints the inputs.
  */
-export async function gatherPredictFacts(job: PredictJob, opts: { repo: ModelRepository }): Promise<PredictFacts> {
+export async function gatherPredictFacts(job: PredictJob, opts: { repo: ModelRepository; warm?: { inference: OrtqConfig['inference'] } }): Promise<PredictFacts> {
   const { resolved, pin } = await resolveAndPin(opts.repo, job.model);
+  // this process scores next: its inference session starts while the inputs are inspected and fingerprinted
+  if (opts.warm) scorerFor(pin, { repo: opts.repo, inference: opts.warm.inference }).catch(() => undefined);
   const files = await discoverInputs(job.input.path, { format: job.input.format });
   const signatureInputs = resolved.manifest.signature.inputs as InputSpec[];
   const layouts: InputLayout[] = [];

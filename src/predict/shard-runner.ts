@@ -17,6 +17,7 @@ import { batchFromColumns, outputColumns } from './outputs.js';
 import type { StepReceipt } from '../kinds/types.js';
 import { runLayout } from '../runs/layout.js';
 import { pinnedModel } from './model-pin.js';
+import type { PinnedModel } from '../kinds/types.js';
 import type { RunPlan } from './types.js';
 import { vectorFromArray, type RecordBatch, type Vector } from 'apache-arrow';
 
@@ -48,14 +49,24 @@ interface Scorer {
 }
 
 /** The exact model version the plan resolved, verified, and its inference thread (one per digest per process). */
-export function scorerForPlan(plan: RunPlan, opts: ShardRunOptions): Promise<Scorer> {
+export function scorerForPlan(plan: RunPlan, opts: Pick<ShardRunOptions, 'repo' | 'inference'>): Promise<Scorer> {
+  return scorerFor(plan.model, opts);
+}
+
+/**
+ * The pinned version's scorer: loaded and verified once per process, its
+ * inference threads started (and their sessions created) once. A local run
+ * asks for it while it still fingerprints its inputs (gatherPredictFacts), so
+ * that the session starts meanwhile.
+ */
+export function scorerFor(pin: PinnedModel, opts: Pick<ShardRunOptions, 'repo' | 'inference'>): Promise<Scorer> {
   // outputs come back transposed (columns without a copy); drift histograms count them as they are
   const transposeOutputs = predictPathSetting() === 'shared';
-  const key = `${opts.repo.root}\0${plan.model.digest}\0${transposeOutputs ? 't' : ''}\0${inferenceThreadCount(opts.inference)}`;
+  const key = `${opts.repo.root}\0${pin.digest}\0${transposeOutputs ? 't' : ''}\0${inferenceThreadCount(opts.inference)}`;
   let p = verified.get(key);
   if (!p) {
     p = (async () => {
-      const model = await pinnedModel(opts.repo, plan.model);
+      const model = await pinnedModel(opts.repo, pin);
       const { bytes } = await opts.repo.load(model);
       const thread = inferenceThreadFor(model.digest, () => bytes, opts.inference, { columnMajor: true, transposeOutputs });
       const { outputNames, columnMajor, transposed } = await thread.ready;

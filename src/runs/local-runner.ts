@@ -52,7 +52,7 @@ export async function runJobLocally<P extends RunPlanBase, M extends RunManifest
   const ctx = { config: opts.config, repo: opts.repo, logger: opts.logger };
   const ledger = opts.ledger ?? new RunLedger();
   const outputRoot = kind.outputRoot(spec);
-  const facts = await kind.gather(spec, ctx);
+  const facts = await kind.gather(spec, { ...ctx, stepsHere: true });
   let plan = kind.plan(spec, facts, { shardRows: opts.shardRows, runDirFor: (id: string) => runLayout.runDir(outputRoot, id) }) as P;
   const home = plan.runDir;
   const lock = await RunLock.acquire(outputRoot, plan.runId, { waitMs: opts.lockWaitMs ?? 0 });

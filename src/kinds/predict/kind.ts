@@ -17,7 +17,7 @@ export const predictKind: JobKind<PredictJob, PredictFacts, RunPlan, RunManifest
   order: 'parallel',
   parseSpec: (raw, opts) => parseJob(raw, opts),
   outputRoot: (spec) => spec.output.path,
-  gather: (spec, ctx) => gatherPredictFacts(spec, { repo: ctx.repo }),
+  gather: (spec, ctx) => gatherPredictFacts(spec, { repo: ctx.repo, ...(ctx.stepsHere ? { warm: { inference: ctx.config.inference } } : {}) }),
   plan: (spec, facts, opts) => buildPlan({
     job: spec, model: facts.model, inputs: facts.inputs, profile: facts.profile, shardRows: opts.shardRows ?? 1_000_000, now: opts.now, runDirFor: opts.runDirFor,
   }),

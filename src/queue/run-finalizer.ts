@@ -67,7 +67,7 @@ export function runFinalizer(store: QueuedRunStore, logger: Logger, queues: (nam
 /** What the worker does around finalizing a run: giving up the run's exclusive resource; the parts it read back already. */
 export interface FinalizerHooks {
   release?(resource: string, runId: string): Promise<unknown>;
-  /** files the worker read back and hashed as their steps were acknowledged (finalizeRun's `verified`), forgotten once the run is finalized */
+  /** files of acknowledged steps, vouched for by the step process that wrote them (finalizeRun's `verified`), forgotten once the run is finalized */
   verified?: VerifiedFiles;
 }
 

@@ -13,6 +13,7 @@
  * left), and acknowledges the first only once it is `completed` (durable).
  * So one step computes at a time, and the fsyncs of one overlap the next.
  */
+import { stat } from 'node:fs/promises';
 import { UnrecoverableError } from 'bullmq';
 import { loadConfig } from '../config.js';
 import { errorToText, toOrtqError } from '../errors.js';
@@ -20,7 +21,9 @@ import { kindEntry, knownKinds, loadKind } from '../kinds/registry.js';
 import type { RunPlanBase, StepReceipt } from '../kinds/types.js';
 import { createLogger } from '../logger.js';
 import { ModelRepository } from '../repo/model-repository.js';
+import { runLayout } from '../runs/layout.js';
 import { runStepOnce } from '../runs/steps.js';
+import { fileIdentity } from '../runs/verified-files.js';
 import { readPlan } from '../runs/store.js';
 import type { StepJobData } from './run-flow.js';
 
@@ -48,6 +51,17 @@ export interface StepJobResult {
   retire: boolean;
   pid: number;
   rssMb: number;
+  /** identity (fileIdentity) of each file the step wrote, right after its commit; absent for a step not run in this attempt */
+  files?: Array<{ path: string; id: string }>;
+}
+
+async function identitiesOf(runDir: string, receipt: StepReceipt): Promise<Array<{ path: string; id: string }>> {
+  const out: Array<{ path: string; id: string }> = [];
+  for (const f of receipt.files) {
+    const id = fileIdentity(await stat(runLayout.file(runDir, f.path), { bigint: true }));
+    if (id) out.push({ path: f.path, id });
+  }
+  return out;
 }
 
 // When the worker process dies (SIGKILL), its children must not outlive it:
@@ -55,6 +69,9 @@ export interface StepJobResult {
 // entry point of the step process, so ending it here is the child's own exit
 // point, as src/cli/main.ts is the CLI's.
 process.on('disconnect', () => process.exit(1));
+// asked to end (recycled, the worker closing): at once, as without a handler, but through exit, so that
+// exit hooks (node --cpu-prof, as the queue benchmark's ORTQ_BENCH_NODE_ARGS passes down) run
+process.on('SIGTERM', () => process.exit(0));
 
 const config = loadConfig();
 const logger = createLogger({ name: 'ortq-step' });
@@ -88,7 +105,7 @@ export async function processStep(job: StepJob, hooks: { staged?(): void } = {})
     const plan = await planFor(data);
     const step = kind.steps(plan)[data.stepIndex];
     if (!step || step.id !== data.stepId) throw toOrtqError(new Error(`run ${data.runId} has no step ${data.stepIndex} (${data.stepId})`));
-    const { receipt } = await runStepOnce(kind, plan, step, {
+    const { receipt, ran } = await runStepOnce(kind, plan, step, {
       config,
       repo,
       logger: log,
@@ -100,11 +117,14 @@ export async function processStep(job: StepJob, hooks: { staged?(): void } = {})
         job.updateProgress({ rows }).catch(() => undefined);
       },
     }, hooks);
+    // this process wrote and hashed these files: their identity after the commit lets the run's
+    // finalize trust the receipt's digests while the files stay as they are (src/runs/verified-files.ts)
+    const files = ran ? await identitiesOf(plan.runDir, receipt) : [];
     stepsDone++;
     const rssMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
     const retire = stepsDone >= recycleAfter || rssMb > recycleAboveMb;
     if (retire) log.info({ stepsDone, rssMb }, 'step process retiring');
-    return { receipt, retire, pid: process.pid, rssMb };
+    return { receipt, retire, pid: process.pid, rssMb, files };
   } catch (err) {
     const e = toOrtqError(err);
     log.warn({ code: e.code, err: e.message, retryable: e.retryable }, 'step error');

@@ -14,7 +14,6 @@ import { RUNS_QUEUE } from './queues.js';
 import { maskRedisUrl } from './redis-url.js';
 import { runFinalizer } from './run-finalizer.js';
 import { RunGuards } from './run-guard.js';
-import { digestAlgorithm } from '../io/digest.js';
 import { runLayout } from '../runs/layout.js';
 import { RunLedger } from '../runs/ledger.js';
 import { VerifiedFiles } from '../runs/verified-files.js';
@@ -61,8 +60,9 @@ export class WorkerService {
   private readonly closers: Array<() => Promise<void>> = [];
   private readonly guards: RunGuards;
   /**
-   * the files of acknowledged steps, read back and hashed here while the next steps run, so that the
-   * run's finalize (this worker's, when it takes the run job) does not read them all at the end
+   * the files of acknowledged steps with their identity after the commit, as the step process that wrote
+   * and hashed them says: the run's finalize (this worker's, when it takes the run job) reads back only
+   * those that changed since, or that another worker's step processes wrote
    */
   private readonly verified = new VerifiedFiles();
 
@@ -218,8 +218,10 @@ export class WorkerService {
         // statistics are advisory: a Redis blip must not fail a committed shard, and the shard's
         // completion (moveToFinished, on another connection) does not wait for them
         stats.add(job.data.runId, result.receipt.rows.read);
-        // read back in the background, behind the step's acknowledgement, instead of in the run's finalize
-        for (const f of result.receipt.files) if (f.digest) verified.add(runLayout.file(job.data.runDir, f.path), digestAlgorithm(f.digest));
+        for (const f of result.files ?? []) {
+          const digest = result.receipt.files.find((r) => r.path === f.path)?.digest;
+          if (digest) verified.vouch(runLayout.file(job.data.runDir, f.path), f.id, digest);
+        }
         log.info({ ...tag(job), rows: result.receipt.rows.written, ms }, `${unit} done`);
       },
       async failed(job: Job<ShardJobData>, err: Error) {

@@ -24,9 +24,9 @@ export interface FinalizeOptions {
    */
   hashedHere?: ReadonlySet<string>;
   /**
-   * files this process read back and hashed while the run went on (a queue
-   * worker, as shards were acknowledged): not read again while each is the
-   * same file (device, inode, size, mtime, ctime)
+   * files whose writer (a queue worker's step process) vouched for their
+   * digest and their identity after its commit: not read again while each is
+   * that file (device, inode, size, mtime, ctime)
    */
   verified?: VerifiedFiles;
 }
@@ -34,8 +34,8 @@ export interface FinalizeOptions {
 /**
  * Finishes a run, verifying before `run.json` exists: every file named in
  * the receipts must be there with its recorded size and digest (read back
- * unless this process wrote it in this run, `hashedHere`, or read it back
- * already and it is still the same file, `verified`), and each
+ * unless this process wrote it in this run, `hashedHere`, or its writer
+ * vouched for it and it is still that file, `verified`), and each
  * step's rows must add up (read minus skipped). A step that fails the check
  * loses its receipt (a retry redoes it) and the run fails with
  * ORTQ_RUN_DAMAGED. A complete run gets its manifest, is swapped into place

@@ -26,7 +26,7 @@ type RecordedFile = Pick<StepFile, 'path' | 'bytes'> & { digest?: string | null;
  * Checks files against their records: existence and size always, the
  * digest when `hash`, with the algorithm the record names (format-1 records
  * hold sha256 and are checked with sha256). A file in `verified` whose
- * identity is unchanged since this process read it is not read again.
+ * identity is the one its writer vouched for is not read again.
  */
 export async function checkFiles(
   runDir: string, files: readonly RecordedFile[], opts: { hash: boolean; verified?: VerifiedFiles },
@@ -46,7 +46,7 @@ export async function checkFiles(
     const recorded = opts.hash ? recordedDigest(f) : null;
     if (recorded) {
       const algorithm = digestAlgorithm(recorded);
-      const found = (await opts.verified?.digestOf(full, st, algorithm)) ?? await digestFile(full, algorithm);
+      const found = opts.verified?.digestOf(full, st, algorithm) ?? await digestFile(full, algorithm);
       if (found !== recorded) problems.push({ path: f.path, problem: 'digest', expected: recorded, found });
     }
   }
@@ -58,8 +58,8 @@ export async function checkFiles(
  * or changed. `expected` lists every step id the plan has. Steps in
  * `hashedHere` are checked without reading their files again (existence,
  * size and rows only): the caller wrote them and hashed the bytes as it wrote.
- * Files in `verified` were read back by this process while the run went on
- * and are not read again while they are the same file (checkFiles).
+ * Files in `verified` are not read again while they are the file their
+ * writer vouched for (checkFiles).
  */
 export async function damagedSteps(
   runDir: string, expected: readonly string[], receipts: ReadonlyMap<string, StepReceipt>,

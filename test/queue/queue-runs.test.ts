@@ -146,7 +146,7 @@ describe('queued runs (real redis-server, worker processes, onnxruntime)', () =>
     }
     expect(overlapped).toBeGreaterThan(0);
     expect(await stopProc(w)).toBe(0);
-  }, 120_000);
+  }, 240_000);
 
   it('a worker SIGKILLed mid-run: another takes its shard over, every row once', async () => {
     const fx = await makeFixture(server.url);

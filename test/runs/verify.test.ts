@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestBytes } from '../../src/io/digest.js';
 import type { StepReceipt } from '../../src/kinds/types.js';
-import { VerifiedFiles } from '../../src/runs/verified-files.js';
+import { fileIdentity, VerifiedFiles } from '../../src/runs/verified-files.js';
 import { damagedSteps } from '../../src/runs/verify.js';
 
 describe('damagedSteps with hashedHere', () => {
@@ -32,25 +32,36 @@ describe('damagedSteps with hashedHere', () => {
   });
 });
 
-describe('damagedSteps with files read back during the run (VerifiedFiles)', () => {
+describe('damagedSteps with files their writer vouched for (VerifiedFiles)', () => {
   let dir: string;
   beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ortq-verified-')); });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const sha = (b: Buffer) => digestBytes(b);
+  const digest = (b: Buffer) => digestBytes(b);
   const receipt = (step: string, bytes: Buffer): StepReceipt => ({
-    step, files: [{ path: `part-${step}.arrow`, bytes: bytes.length, digest: sha(bytes), rows: 1 }],
+    step, files: [{ path: `part-${step}.arrow`, bytes: bytes.length, digest: digest(bytes), rows: 1 }],
     rows: { read: 1, written: 1, skipped: 0 }, startedAt: '', finishedAt: '', host: 'h', pid: 1,
   });
+  const identity = async (f: string) => fileIdentity(await stat(f, { bigint: true }))!;
+  // past the kernel's timestamp tick (1-10 ms), so that a write after this gets other times
+  const tick = () => new Promise((r) => setTimeout(r, 20));
 
-  it('keeps the hash read during the run while the file is the same, and reads it again once it changed', async () => {
+  it('takes the vouched digest while the file is the one vouched for, and reads it again once it changed', async () => {
     const bytes = Buffer.from('written bytes');
     const steps = ['a', 'b', 'c', 'd'];
-    for (const s of steps) await writeFile(join(dir, `part-${s}.arrow`), bytes);
     const verified = new VerifiedFiles();
-    for (const s of steps) verified.add(join(dir, `part-${s}.arrow`));
+    for (const s of steps) {
+      const f = join(dir, `part-${s}.arrow`);
+      await writeFile(f, bytes);
+      verified.vouch(f, await identity(f), digest(bytes));
+    }
     const receipts = new Map(steps.map((s) => [s, receipt(s, bytes)]));
+    for (const s of steps) {
+      const f = join(dir, `part-${s}.arrow`);
+      expect(verified.digestOf(f, await stat(f, { bigint: true }), 'xxh3-64')).toBe(digest(bytes));
+    }
     expect(await damagedSteps(dir, steps, receipts, { hash: true, verified })).toEqual(new Map());
+    await tick();
     // a: rewritten in place with other bytes of the same size (mtime and ctime move)
     await writeFile(join(dir, 'part-a.arrow'), Buffer.from('changed bytes'));
     // b: replaced by another file under its name (another inode)
@@ -58,32 +69,43 @@ describe('damagedSteps with files read back during the run (VerifiedFiles)', () 
     await rename(join(dir, 'b.tmp'), join(dir, 'part-b.arrow'));
     // c: rewritten with the same bytes: read again, and still right
     await writeFile(join(dir, 'part-c.arrow'), bytes);
+    for (const s of ['a', 'b', 'c']) {
+      const f = join(dir, `part-${s}.arrow`);
+      expect(verified.digestOf(f, await stat(f, { bigint: true }), 'xxh3-64')).toBeNull();
+    }
     const damaged = await damagedSteps(dir, steps, receipts, { hash: true, verified });
     expect([...damaged.keys()]).toEqual(['a', 'b']);
-    expect(damaged.get('a')![0].problem).toBe('digest');
+    expect(damaged.get('a')![0]).toMatchObject({ problem: 'digest', expected: digest(bytes), found: digest(Buffer.from('changed bytes')) });
     expect(damaged.get('b')![0].problem).toBe('digest');
   });
 
-  it('a hash read during the run is not believed over the record: a file changed before it was read back is caught', async () => {
+  it('a file changed after it was vouched for but before the check is caught; other algorithms, unknown files and whole-second times are not vouched for', async () => {
     const bytes = Buffer.from('written bytes');
-    await writeFile(join(dir, 'part-e.arrow'), Buffer.from('changed bytes'));
+    const f = join(dir, 'part-e.arrow');
+    await writeFile(f, bytes);
     const verified = new VerifiedFiles();
-    verified.add(join(dir, 'part-e.arrow'));
+    verified.vouch(f, await identity(f), digest(bytes));
+    const st = await stat(f, { bigint: true });
+    expect(verified.digestOf(f, st, 'sha256')).toBeNull();
+    expect(verified.digestOf(join(dir, 'part-x.arrow'), st, 'xxh3-64')).toBeNull();
+    expect(fileIdentity({ ...st, mtimeNs: 5_000_000_000n, ctimeNs: 6_000_000_000n })).toBeNull();
+    await tick();
+    await writeFile(f, Buffer.from('changed bytes'));
     const damaged = await damagedSteps(dir, ['e'], new Map([['e', receipt('e', bytes)]]), { hash: true, verified });
-    expect(damaged.get('e')![0]).toMatchObject({ problem: 'digest', expected: sha(bytes), found: sha(Buffer.from('changed bytes')) });
+    expect(damaged.get('e')![0].problem).toBe('digest');
   });
 
-  it('forgets a missing file and the files of a finalized run', async () => {
+  it('forgets the files of a finalized run', async () => {
     const verified = new VerifiedFiles();
-    verified.add(join(dir, 'no-such-part.arrow'));
-    await writeFile(join(dir, 'sub-f.arrow'), 'x');
-    verified.add(join(dir, 'sub-f.arrow'));
-    const st = await stat(join(dir, 'sub-f.arrow'), { bigint: true });
-    expect(await verified.digestOf(join(dir, 'sub-f.arrow'), st)).toBe(sha(Buffer.from('x')));
-    expect(await verified.digestOf(join(dir, 'sub-f.arrow'), st, 'sha256')).toBeNull(); // read with xxh3-64, not sha256
+    const f = join(dir, 'sub-f.arrow');
+    await writeFile(f, 'x');
+    verified.vouch(f, await identity(f), digest(Buffer.from('x')));
+    verified.vouch('/elsewhere/part.arrow', 'id', digest(Buffer.from('y')));
+    const st = await stat(f, { bigint: true });
+    expect(verified.digestOf(f, st, 'xxh3-64')).toBe(digest(Buffer.from('x')));
     expect(verified.size).toBe(2);
     verified.forgetUnder(dir);
-    expect(verified.size).toBe(0);
-    expect(await verified.digestOf(join(dir, 'sub-f.arrow'), st)).toBeNull();
+    expect(verified.size).toBe(1);
+    expect(verified.digestOf(f, st, 'xxh3-64')).toBeNull();
   });
 });

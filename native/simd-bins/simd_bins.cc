@@ -250,11 +250,21 @@ AVX512 void argmax512f32(const float* x, size_t rows, size_t k, uint64_t* cls) {
   for (; r + 16 <= rows; r += 16) {
     __m512 bv = _mm512_loadu_ps(x + r);
     __m512i bi = _mm512_setzero_si512();
-    for (size_t j = 1; j < k; j++) {
-      const __m512 v = _mm512_loadu_ps(x + j * rows + r);
-      const __mmask16 t = _mm512_cmp_ps_mask(v, bv, _CMP_GT_OQ) | _mm512_cmp_ps_mask(bv, bv, _CMP_UNORD_Q);
-      bv = _mm512_mask_mov_ps(bv, t, v);
-      bi = _mm512_mask_mov_epi32(bi, t, _mm512_set1_epi32(int32_t(j)));
+    if (_mm512_cmp_ps_mask(bv, bv, _CMP_UNORD_Q) == 0) {
+      // no NaN best so far in any lane: none can become one (only a greater value replaces it)
+      for (size_t j = 1; j < k; j++) {
+        const __m512 v = _mm512_loadu_ps(x + j * rows + r);
+        const __mmask16 t = _mm512_cmp_ps_mask(v, bv, _CMP_GT_OQ);
+        bv = _mm512_mask_mov_ps(bv, t, v);
+        bi = _mm512_mask_mov_epi32(bi, t, _mm512_set1_epi32(int32_t(j)));
+      }
+    } else {
+      for (size_t j = 1; j < k; j++) {
+        const __m512 v = _mm512_loadu_ps(x + j * rows + r);
+        const __mmask16 t = _mm512_cmp_ps_mask(v, bv, _CMP_GT_OQ) | _mm512_cmp_ps_mask(bv, bv, _CMP_UNORD_Q);
+        bv = _mm512_mask_mov_ps(bv, t, v);
+        bi = _mm512_mask_mov_epi32(bi, t, _mm512_set1_epi32(int32_t(j)));
+      }
     }
     if (k <= 16) {
       for (size_t j = 0; j < k; j++) cls[j] += __builtin_popcount(_mm512_cmpeq_epi32_mask(bi, _mm512_set1_epi32(int32_t(j))));

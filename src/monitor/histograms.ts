@@ -9,7 +9,7 @@ import { NumericBinner } from './binner.js';
 import { argmax, argmaxColumns, arrowChunks, outputColumns, scoreLabels, type ColumnChunk, type TensorData } from './columns.js';
 import { CategorySlots, countCategoricalChunk, countNumericChunk } from './counting.js';
 import type { ColumnProfile, ReferenceProfile } from './profile.js';
-import { MAX_ARGMAX_CLASSES, simdBins, type KernelEdges } from './simd-bins.js';
+import { MAX_ARGMAX_CLASSES, packColumns, simdBins, type KernelEdges, type PackedColumns } from './simd-bins.js';
 
 export const HISTOGRAMS_SCHEMA = 1;
 
@@ -46,6 +46,12 @@ function counterFor(p: ColumnProfile): ColumnCounter {
   return { counts, slots, add: (chunk) => countCategoricalChunk(slots, chunk, counts) };
 }
 
+/** See DriftAccumulator.scoreColumns. */
+interface ScoreColumns {
+  names: string[];
+  packed: { columns: PackedColumns; counters: ColumnCounter[]; packed: ReadonlySet<number>; out: Float64Array } | null;
+}
+
 function countersFor(cols: Record<string, ColumnProfile>): Map<string, ColumnCounter> {
   return new Map(Object.entries(cols).map(([name, p]) => [name, counterFor(p)]));
 }
@@ -64,6 +70,7 @@ export class DriftAccumulator {
   private readonly outputs: Map<string, ColumnCounter>;
   private rows = 0;
   private outputRows = 0;
+  private readonly scoreColumnsCache = new Map<string, ScoreColumns>();
 
   /**
    * @param profileDigest "sha256:<hex>" of the stored profile.json, recorded so that only histograms of one profile are merged
@@ -150,11 +157,21 @@ export class DriftAccumulator {
     if (!(values instanceof Float32Array || values instanceof Float64Array) || rows === 0) return false;
     const k = Math.round(values.length / rows);
     if (k <= 1 || values.length !== rows * k) return false;
-    const names = scoreLabels(k, this.labels[name]);
+    const { names, packed } = this.scoreColumns(name, k);
     const kernel = simdBins();
-    // copied into the kernel's memory once, then every column and the argmax counted there
+    // copied into the kernel's memory once (the native kernel reads them where they are), then every column and the argmax counted there
     const data = kernel ? kernel.stage(values, rows * k) : values;
+    // the native kernel: the numeric score columns in one call
+    const inOneCall = packed !== null && kernel !== null && kernel.countColumns(data, rows, packed.columns, packed.out.fill(0));
+    if (inOneCall) {
+      let at = 0;
+      for (const c of packed.counters) {
+        for (let i = 0; i < c.counts.length; i++) c.counts[i] += packed.out[at + i];
+        at += c.counts.length;
+      }
+    }
     for (let j = 0; j < k; j++) {
+      if (inOneCall && packed.packed.has(j)) continue;
       this.outputs.get(`${name}_${names[j]}`)?.add({ kind: 'numbers', values: data.subarray(j * rows, (j + 1) * rows), length: rows, stride: 1, offset: 0, validity: null });
     }
     const classCounter = this.outputs.get(`${name}:class`);
@@ -166,6 +183,35 @@ export class DriftAccumulator {
       classCounter?.add({ kind: 'codes', codes: argmaxColumns(data, rows, k), length: rows, labels: names, validity: null });
     }
     return true;
+  }
+
+  /**
+   * An output's k score column names and, for countColumns, its score columns
+   * binned as numbers with at most MAX_SIMD_EDGES edges (null: none), made
+   * once per output and width.
+   */
+  private scoreColumns(name: string, k: number): ScoreColumns {
+    const key = `${name}\0${k}`;
+    let sc = this.scoreColumnsCache.get(key);
+    if (!sc) {
+      const names = scoreLabels(k, this.labels[name]);
+      const cols: Array<{ index: number; counter: ColumnCounter; edges: KernelEdges }> = [];
+      for (let j = 0; j < k; j++) {
+        const counter = this.outputs.get(`${name}_${names[j]}`);
+        if (counter?.binner?.simd) cols.push({ index: j, counter, edges: counter.binner.simd });
+      }
+      sc = {
+        names,
+        packed: cols.length === 0 ? null : {
+          columns: packColumns(cols),
+          counters: cols.map((c) => c.counter),
+          packed: new Set(cols.map((c) => c.index)),
+          out: new Float64Array(cols.reduce((n, c) => n + c.counter.counts.length, 0)),
+        },
+      };
+      this.scoreColumnsCache.set(key, sc);
+    }
+    return sc;
   }
 
   /**

@@ -265,6 +265,31 @@ describe.each(KERNELS)('SIMD drift bins, ORTQ_DRIFT_KERNEL=%s', (kernelName) => 
     }
   });
 
+  it('a DriftAccumulator counts a transposed [k, rows] output (the shared path\'s) as the same output [rows, k]', () => {
+    const rows = 2003;
+    for (const k of [3, 10]) {
+      const scores = new Float32Array(rows * k);
+      for (let i = 0; i < scores.length; i++) scores[i] = i % 89 === 0 ? NaN : i % 97 === 0 ? Infinity : rnd() * 4 - 2;
+      const builder = new ProfileBuilder();
+      builder.add(new RecordBatch({ x: vectorFromArray(new Float32Array(rows), new Float32()) }), { y: { type: 'float32', data: scores, dims: [rows, k] } });
+      const profile = builder.finish({ source: [] });
+      const t = new Float32Array(new SharedArrayBuffer(rows * k * 4));
+      for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) t[j * rows + r] = scores[r * k + j];
+      const rowMajor = new DriftAccumulator(profile, 'sha256:test');
+      rowMajor.addOutputs({ y: { type: 'float32', data: scores, dims: [rows, k] } }, rows);
+      const columns = new DriftAccumulator(profile, 'sha256:test');
+      for (let i = 0; i < 2; i++) columns.addOutputs({ y: { type: 'float32', data: t, dims: [k, rows] } }, rows, new Set(['y']));
+      const once = rowMajor.result();
+      rowMajor.addOutputs({ y: { type: 'float32', data: scores, dims: [rows, k] } }, rows);
+      expect(columns.result(), `k=${k}`).toEqual(rowMajor.result());
+      for (let j = 0; j < k; j++) {
+        const p = profile.outputs[`y_${j}`];
+        if (p.kind !== 'numeric') throw new Error('numeric expected');
+        expect(once.outputs[`y_${j}`]).toEqual(reference(p.edges, Array.from({ length: rows }, (_, r) => scores[r * k + j])));
+      }
+    }
+  });
+
   it('a DriftAccumulator counts inputs, scores and classes exactly as the per-value definition', () => {
     const rows = 2003;
     const k = 3;

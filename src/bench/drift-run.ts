@@ -7,6 +7,17 @@
  * a shared machine one run swings by ±15%; the least of several runs is the
  * one the other processes disturbed least.
  */
+import { simdBins } from '../monitor/simd-bins.js';
+
+/**
+ * What counts the histograms in this process and in the runs it starts (they
+ * inherit ORTQ_DRIFT_KERNEL): the native kernel's level ("avx512", "avx2"),
+ * "wasm", or "js" (no WebAssembly SIMD).
+ */
+export function driftKernelName(): string {
+  const kernel = simdBins();
+  return kernel ? (kernel.native?.level() ?? 'wasm') : 'js';
+}
 
 /** One run's figures (src/bench/child.ts prints them). */
 export interface RunMeasure { rowsPerSec: number; seconds: number; cpuSeconds: number; maxRssMb: number }

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { mlpModel } from '../onnx/model-zoo.js';
 import { writeFeatureDataset } from './datasets.js';
 import { DRIFT_OUTPUTS, measureDriftCounting } from './drift-cost.js';
-import { describeRuns, measureDriftInRun, signedPct, type RunMeasure } from './drift-run.js';
+import { describeRuns, driftKernelName, measureDriftInRun, signedPct, type RunMeasure } from './drift-run.js';
 
 const FEATURES = 64;
 const BATCH = 16384;
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const cost = measureDriftCounting(rows, FEATURES, BATCH);
   const ms = cost.seconds * 1000;
   const cpuMs = cost.cpuSeconds * 1000;
-  process.stdout.write(`drift histograms: ${rows.toLocaleString('en')} rows × ${FEATURES} float32 columns + ${DRIFT_OUTPUTS} scores and argmax: `
+  process.stdout.write(`drift histograms (kernel ${driftKernelName()}): ${rows.toLocaleString('en')} rows × ${FEATURES} float32 columns + ${DRIFT_OUTPUTS} scores and argmax: `
     + `${ms.toFixed(0)} ms wall (${cpuMs.toFixed(0)} ms CPU), ${((cpuMs * 1e6) / (rows * FEATURES)).toFixed(2)} CPU ns per input value\n`);
 
   if (values.run) {

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { linearModel, mlpModel, treeEnsembleModel } from '../onnx/model-zoo.js';
 import { writeFeatureDataset } from './datasets.js';
-import { describeRuns, measureDriftInRun, signedPct } from './drift-run.js';
+import { describeRuns, driftKernelName, measureDriftInRun, signedPct } from './drift-run.js';
 import { FIT_HEADER, fitCells, runFitBench } from './fit.js';
 import type { RunName } from './queue.js';
 import { sklearnRates, type SklearnCase } from './sklearn.js';
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     const d = measureDriftInRun((profiled) => child(['ortq', model, String(f), data, dir, String(BATCH), 'warm', ...(profiled ? [repo] : [])]), rounds);
     const alone = child(['drift', '-', String(f), String(rows), String(BATCH)]);
     await rm(repo, { recursive: true, force: true });
-    process.stderr.write(`drift: A = no profile, B = profile: ${describeRuns(d)}; histograms alone ${alone.cpuSeconds.toFixed(3)} CPU-s (${((alone.cpuSeconds / d.plain.cpuSeconds) * 100).toFixed(1)}% of the run's CPU)\n`);
+    process.stderr.write(`drift (kernel ${driftKernelName()}): A = no profile, B = profile: ${describeRuns(d)}; histograms alone ${alone.cpuSeconds.toFixed(3)} CPU-s (${((alone.cpuSeconds / d.plain.cpuSeconds) * 100).toFixed(1)}% of the run's CPU)\n`);
     table.push([`drift histograms, MLP ${f} features + 10 scores (run with profile vs without)`, num(rows), '-', num(d.profiled.rowsPerSec),
       `${signedPct(d.wallPct)} wall`, `${signedPct(d.cpuPct)} CPU`, '-', '-', '≤ +5% wall', d.wallPct <= 5 ? 'pass' : 'FAIL', '-', '-', String(d.profiled.maxRssMb)]);
     process.stderr.write(`${table[table.length - 1].join('  ')}\n`);

@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { MessageHeader, RecordBatchStreamReader, Type, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
 import { Message } from 'apache-arrow/ipc/metadata/message';
+import { fileIdentity } from '../fs/identity.js';
 import { registerIpcCodecs } from './codecs.js';
 import { sharedBufferOf, type SharedReadPool } from './shared-pool.js';
 import { checkBatchMessageBounds, checkFooterBounds, checkSchemaMessageBounds } from './ipc-verify.js';
@@ -18,6 +19,22 @@ const MAX_METADATA = 64 << 20;
 /** Bytes allowed between the last block and the footer: an end-of-stream marker and padding. */
 const MAX_GAP = 64;
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+/**
+ * Footers already checked and decoded in this process, by path, with the
+ * identity of the file version they came from (src/fs/identity.ts): a queue's
+ * step process opens the same input once per shard, and decoding and checking
+ * a footer of 1,000 batches cost about 1 ms each time (docs/perf/queue-cost.md).
+ * A file that changed in any way is read and checked again; a file changed
+ * less than a second ago is not kept (a write in the same clock tick as its
+ * last change would leave its identity as it was).
+ */
+const footers = new Map<string, { id: string; schema: Schema; blocks: FileBlock[]; prefix: Uint8Array }>();
+const FOOTERS_KEPT = 16;
+/** footers with more blocks than this are not kept (memory stays bounded) */
+const FOOTER_BLOCKS_KEPT = 100_000;
+/** a footer is kept only from a file whose last change (ctime) is older than this */
+const FOOTER_SETTLED_MS = 1000;
 
 /**
  * Random-access reader for the Arrow IPC *file* format that checks every
@@ -40,7 +57,11 @@ export class ArrowFileReader {
     registerIpcCodecs();
     const fh = await open(path, 'r');
     try {
-      const { size } = await fh.stat();
+      const st = await fh.stat({ bigint: true });
+      const id = fileIdentity(st);
+      const known = footers.get(path);
+      if (known && id !== null && known.id === id) return new ArrowFileReader(fh, known.schema, known.blocks, known.prefix);
+      const size = Number(st.size);
       if (size < HEAD + TAIL) throw new IpcFormatError(`file is ${size} bytes, too short for Arrow IPC`);
       const head = await readExact(fh, 0, 6);
       const tail = await readExact(fh, size - TAIL, TAIL);
@@ -79,7 +100,14 @@ export class ArrowFileReader {
       const schemaMsg = frame(Message.encode(Message.from(schema)));
       const parts: Uint8Array[] = [schemaMsg];
       for (const d of dicts) parts.push(await readExact(fh, d.offset, d.metaDataLength + d.bodyLength));
-      return new ArrowFileReader(fh, schema, blocks, concat(parts));
+      const prefix = concat(parts);
+      // only a file left alone for a while: a write in the clock tick of its last change would keep its identity
+      if (id !== null && blocks.length <= FOOTER_BLOCKS_KEPT && Date.now() - Number(st.ctimeNs / 1_000_000n) > FOOTER_SETTLED_MS) {
+        footers.delete(path);
+        footers.set(path, { id, schema, blocks, prefix });
+        if (footers.size > FOOTERS_KEPT) footers.delete(footers.keys().next().value!);
+      }
+      return new ArrowFileReader(fh, schema, blocks, prefix);
     } catch (err) {
       await fh.close();
       throw err;

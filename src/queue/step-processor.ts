@@ -23,7 +23,7 @@ import { createLogger } from '../logger.js';
 import { ModelRepository } from '../repo/model-repository.js';
 import { runLayout } from '../runs/layout.js';
 import { runStepOnce } from '../runs/steps.js';
-import { fileIdentity } from '../runs/verified-files.js';
+import { fileIdentity } from '../fs/identity.js';
 import { readPlan } from '../runs/store.js';
 import type { StepJobData } from './run-flow.js';
 

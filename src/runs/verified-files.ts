@@ -1,15 +1,6 @@
 import type { BigIntStats } from 'node:fs';
+import { fileIdentity } from '../fs/identity.js';
 import type { DigestAlgorithm } from '../io/digest.js';
-
-/**
- * What identifies one version of a file: device, inode, size, mtime and ctime
- * to the nanosecond; null on a file system whose times are whole seconds,
- * where a write could leave them as they were.
- */
-export function fileIdentity(st: BigIntStats): string | null {
-  if (st.ctimeNs % 1_000_000_000n === 0n && st.mtimeNs % 1_000_000_000n === 0n) return null;
-  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-}
 
 /** files remembered at most: a worker serving many runs must not grow without bound */
 const MAX_FILES = 20_000;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestBytes } from '../../src/io/digest.js';
 import type { StepReceipt } from '../../src/kinds/types.js';
-import { fileIdentity, VerifiedFiles } from '../../src/runs/verified-files.js';
+import { fileIdentity } from '../../src/fs/identity.js';
+import { VerifiedFiles } from '../../src/runs/verified-files.js';
 import { damagedSteps } from '../../src/runs/verify.js';
 
 describe('damagedSteps with hashedHere', () => {

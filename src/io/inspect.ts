@@ -1,12 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { RecordBatchReader, type Schema } from 'apache-arrow';
+import { parquetReaderSetting } from '../config.js';
 import { registerIpcCodecs } from './codecs.js';
 import { asInputError } from './corrupt.js';
 import { csvLayout } from './csv.js';
 import type { InputFile } from './discover.js';
 import { ArrowFileReader } from './ipc-file.js';
 import { schemaFromIpc } from './parquet-columns.js';
+import { parquetFooterLayout } from './parquet-footer.js';
 import { acquireParquetWorker, releaseParquetWorker } from './parquet-host.js';
 
 /** What the planner needs to know about a file before reading it. */
@@ -60,7 +62,28 @@ export async function parquetLayout(file: InputFile): Promise<InputLayout> {
   return p;
 }
 
+/**
+ * The footer's layout, read in this thread where parquet-footer.ts knows
+ * arrow-rs's answer exactly, through parquet-wasm otherwise (and always with
+ * ORTQ_PARQUET_READER=wasm); both give the same schema and row groups.
+ */
 async function inspectParquet(path: string): Promise<InputLayout> {
+  if (parquetReaderSetting() === 'duckdb') {
+    const f = await parquetFooterLayout(path);
+    if (f) {
+      parquetInspects.footer++;
+      return { schema: f.schema, rows: f.rows, unitRows: f.unitRows, units: f.unitRows.length };
+    }
+  }
+  parquetInspects.wasm++;
+  return inspectParquetWasm(path);
+}
+
+/** Parquet footers read by this process, by reader (tests, the bench). */
+export const parquetInspects = { footer: 0, wasm: 0 };
+
+/** parquet-wasm's (arrow-rs's) reading of the footer, in a decode worker. */
+export async function inspectParquetWasm(path: string): Promise<InputLayout> {
   const w = acquireParquetWorker();
   let ok = false;
   try {

@@ -29,7 +29,8 @@ export interface InputLayout {
 export async function inspectInput(file: InputFile): Promise<InputLayout> {
   try {
     switch (file.format) {
-      case 'parquet': return await inspectParquet(file.path);
+      // the same cached footer the reader then takes for each shard (parquetLayout)
+      case 'parquet': return await parquetLayout(file);
       case 'arrow': return await inspectArrowFile(file.path);
       case 'arrows': return { schema: await streamSchema(file.path), rows: null, unitRows: null, units: 1 };
       case 'csv': return { schema: (await csvLayout(file.path)).schema, rows: null, unitRows: null, units: 1 };

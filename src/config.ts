@@ -20,9 +20,11 @@ const ConfigSchema = z.strictObject({
      * inference threads per model per process, each with its own onnxruntime
      * session: consecutive batches are scored at once on different cores.
      * With more than one and intraOpThreads unset, each session gets
-     * cores / threads intra-op threads. @defaultValue 1
+     * cores / threads intra-op threads. 0 (auto): 2 on two or more cores for
+     * tree ensembles, whose inference dominates a run, else 1 (see
+     * inferenceThreadCount). @defaultValue 0
      */
-    threads: z.number().int().min(1).max(64).default(1),
+    threads: z.number().int().min(0).max(64).default(0),
     /**
      * let onnxruntime's idle threads spin (busy-wait) for work instead of
      * sleeping. Spinning only saves wake-ups between a run's operators; in a

@@ -12,7 +12,7 @@ import { buildFeatures, FeatureScratch, sharedFeatures, type FeatureBatch, type 
 import type { ThreadResult } from './inference-client.js';
 import { FeedCountPlanner, type FeedCountPlan } from './drift-feed.js';
 import type { ThreadTensor } from './inference-thread.js';
-import { inferenceThreadCount, inferenceThreadFor, type InferencePool } from './inference-pool.js';
+import { inferenceThreadFor, type InferencePool } from './inference-pool.js';
 import { batchFromColumns, outputColumns } from './outputs.js';
 import type { StepReceipt } from '../kinds/types.js';
 import { runLayout } from '../runs/layout.js';
@@ -62,7 +62,7 @@ export function scorerForPlan(plan: RunPlan, opts: Pick<ShardRunOptions, 'repo' 
 export function scorerFor(pin: PinnedModel, opts: Pick<ShardRunOptions, 'repo' | 'inference'>): Promise<Scorer> {
   // outputs come back transposed (columns without a copy); drift histograms count them as they are
   const transposeOutputs = predictPathSetting() === 'shared';
-  const key = `${opts.repo.root}\0${pin.digest}\0${transposeOutputs ? 't' : ''}\0${inferenceThreadCount(opts.inference)}`;
+  const key = `${opts.repo.root}\0${pin.digest}\0${transposeOutputs ? 't' : ''}\0${opts.inference?.threads ?? 0}`;
   let p = verified.get(key);
   if (!p) {
     p = (async () => {

@@ -1,12 +1,13 @@
 import { Field, Float32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, type Data } from 'apache-arrow';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { shardReadPool } from '../../src/io/shared-pool.js';
 import { profileFromData } from '../../src/monitor/profile-data.js';
-import { mlpModel, zipMapClassifier } from '../../src/onnx/model-zoo.js';
+import { linearModel, mlpModel, treeEnsembleModel, zipMapClassifier } from '../../src/onnx/model-zoo.js';
+import { inferenceThreadCount } from '../../src/predict/inference-pool.js';
 import { InferenceThread } from '../../src/predict/inference-client.js';
 import { parseJob } from '../../src/predict/job-spec.js';
 import { runLocal } from '../../src/predict/local-run.js';
@@ -102,5 +103,20 @@ describe('inference.threads: 2', () => {
     const err = await run('mlp', 'nan.arrow', 2, 'error').catch((e: Error) => e);
     expect(String(err)).toMatch(/row 1777 column "f2" is NaN/);
     expect(shardReadPool.inUse).toBe(0);
+  });
+});
+
+describe('inference.threads: 0 (auto)', () => {
+  const inference = loadConfig().inference;
+  const trees = treeEnsembleModel({ trees: 3, depth: 2, features: 4, seed: 1 }).bytes;
+  it('is the default and takes two threads for a tree ensemble on two or more cores, one otherwise', () => {
+    expect(inference.threads).toBe(0);
+    expect(inferenceThreadCount(inference, trees)).toBe(Math.min(2, availableParallelism()));
+    expect(inferenceThreadCount(inference, mlpModel({ sizes: [4, 8, 3], seed: 1 }).bytes)).toBe(1);
+    expect(inferenceThreadCount(inference, linearModel({ features: 4, seed: 1 }).bytes)).toBe(1);
+  });
+  it('a set thread count, or a set intra-op thread count, is kept', () => {
+    expect(inferenceThreadCount({ ...inference, threads: 3 }, trees)).toBe(3);
+    expect(inferenceThreadCount({ ...inference, intraOpThreads: 2 }, trees)).toBe(1);
   });
 });

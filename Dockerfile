@@ -13,6 +13,13 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json
+# the drift histograms' native counting kernel (native/simd-bins, an optional
+# dependency that npm ci's skipped scripts did not build): built here, where a
+# compiler may be installed, and copied into the runtime image; without it ortq
+# counts with its WebAssembly kernel, at about ten times the cost (docs/perf/drift.md)
+RUN apt-get update && apt-get install -y --no-install-recommends g++ make python3 && rm -rf /var/lib/apt/lists/*
+COPY native/simd-bins ./native/simd-bins
+RUN node native/simd-bins/build.cjs
 
 # ---- runtime: production dependencies and the compiled code only ----
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
@@ -23,7 +30,10 @@ ENV NODE_ENV=production \
     ORTQ_HOME=/data/.ortq
 WORKDIR /app
 COPY package.json package-lock.json ./
+# its package.json first, so that npm ci links the optional @ortq/simd-bins to it
+COPY native/simd-bins/package.json ./native/simd-bins/package.json
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/native/simd-bins/build/Release/simd_bins.node ./native/simd-bins/build/Release/simd_bins.node
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY config ./config

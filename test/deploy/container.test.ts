@@ -23,6 +23,10 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    // the drift histograms' native kernel: built in the build stage, linked and copied into the runtime one
+    expect(dockerfile).toMatch(/^RUN node native\/simd-bins\/build\.cjs$/m);
+    expect(dockerfile).toMatch(/^COPY native\/simd-bins\/package\.json [^\n]*\nRUN npm ci --omit=dev/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/native\/simd-bins\/build\/Release\/simd_bins\.node /m);
   });
 });
 

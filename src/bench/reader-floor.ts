@@ -11,7 +11,7 @@
  *   node dist/bench/reader-floor.js FILE...   prints {"rowsPerSec", "seconds", "cpuSeconds", ...} as one JSON line
  *   node dist/bench/reader-floor.js --typed FILE.csv...   CSV: DuckDB's own DOUBLE parse instead (every
  *       column, ortq's typed read_csv options, every chunk fetched, none copied): the floor of
- *       ortq's typed CSV query (src/io/csv-duckdb.ts); not the bench's floor column
+ *       ortq's typed CSV query (src/io/csv-duckdb.ts), and the bench's floor column for CSV
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 

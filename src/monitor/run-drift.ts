@@ -5,7 +5,7 @@
  * records why no drift was computed.
  *
  * Where it plugs in (src/predict, owned by the engine):
- * - shard-runner.ts, runShard(): after scorerForPlan(),
+ * - shard-runner.ts, runShard(): after scorerFor(),
  *     `const drift = await openShardDrift(opts.repo, model);`
  *   for each batch read: `drift.addBatch(batch);` (the whole batch, before
  *   the null policy, so the null rate is the data's);

@@ -14,10 +14,9 @@ import { FeedCountPlanner, type FeedCountPlan } from './drift-feed.js';
 import type { ThreadTensor } from './inference-thread.js';
 import { inferenceThreadFor, type InferencePool } from './inference-pool.js';
 import { batchFromColumns, outputColumns } from './outputs.js';
-import type { StepReceipt } from '../kinds/types.js';
+import type { PinnedModel, StepReceipt } from '../kinds/types.js';
 import { runLayout } from '../runs/layout.js';
 import { pinnedModel } from './model-pin.js';
-import type { PinnedModel } from '../kinds/types.js';
 import type { RunPlan } from './types.js';
 import { vectorFromArray, type RecordBatch, type Vector } from 'apache-arrow';
 
@@ -48,13 +47,8 @@ interface Scorer {
   transposed: ReadonlySet<string>;
 }
 
-/** The exact model version the plan resolved, verified, and its inference thread (one per digest per process). */
-export function scorerForPlan(plan: RunPlan, opts: Pick<ShardRunOptions, 'repo' | 'inference'>): Promise<Scorer> {
-  return scorerFor(plan.model, opts);
-}
-
 /**
- * The pinned version's scorer: loaded and verified once per process, its
+ * The pinned version's scorer (the exact version a plan resolved): loaded and verified once per process, its
  * inference threads started (and their sessions created) once. A local run
  * asks for it while it still fingerprints its inputs (gatherPredictFacts), so
  * that the session starts meanwhile.
@@ -133,7 +127,7 @@ export async function runShard(plan: RunPlan, shardIndex: number, opts: ShardRun
   if (!shard) throw new OrtqError('ORTQ_RUN_NOT_FOUND', `run ${plan.runId} has no shard ${shardIndex}`);
   const startedAt = new Date().toISOString();
   const log = opts.logger?.child({ runId: plan.runId, shardId: shard.id, model: plan.model.tag });
-  const scorer = await scorerForPlan(plan, opts);
+  const scorer = await scorerFor(plan.model, opts);
   const { thread, model, columnMajor } = scorer;
   const depth = pipelineDepth(scorer);
   const inputs = model.manifest.signature.inputs as InputSpec[];

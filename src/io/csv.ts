@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { fileVersionCache } from '../fs/version-cache.js';
 import { parse, type Info } from 'csv-parse';
 import {
   Field, Float64, Int64, makeData, Null, RecordBatch, Schema, Struct, Utf8, vectorFromArray, type Data,
@@ -103,27 +103,13 @@ export async function inferCsvLayout(path: string): Promise<CsvLayout> {
   return { schema: new Schema(fields), numeric: isNum, integer: isInt, rows };
 }
 
-const LAYOUTS_KEPT = 32;
-const layouts = new Map<string, Promise<CsvLayout>>();
-
 /**
  * inferCsvLayout, once per path, size, mtime and inode in this process: the
  * planner and the reader of the same file (a local run) share it. Inference
  * parses the first MBs of a wide file with csv-parse: 0.1–0.2 CPU-s each time
  * for the bench's 64-column file.
  */
-export async function csvLayout(path: string): Promise<CsvLayout> {
-  const st = await stat(path);
-  const key = `${st.size}:${st.mtimeMs}:${st.ino}:${path}`;
-  let p = layouts.get(key);
-  if (!p) {
-    p = inferCsvLayout(path);
-    p.catch(() => layouts.delete(key));
-    if (layouts.size >= LAYOUTS_KEPT) layouts.delete(layouts.keys().next().value!);
-    layouts.set(key, p);
-  }
-  return p;
-}
+export const csvLayout: (path: string) => Promise<CsvLayout> = fileVersionCache(32, inferCsvLayout);
 
 function cellError(path: string, line: number, column: string, v: string, what: string): OrtqError {
   return new OrtqError(

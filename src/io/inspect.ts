@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { fileVersionCache } from '../fs/version-cache.js';
 import { RecordBatchReader, type Schema } from 'apache-arrow';
 import { parquetReaderSetting } from '../config.js';
 import { registerIpcCodecs } from './codecs.js';
@@ -40,8 +40,7 @@ export async function inspectInput(file: InputFile): Promise<InputLayout> {
   }
 }
 
-const LAYOUTS_KEPT = 32;
-const layouts = new Map<string, Promise<InputLayout>>();
+const parquetLayoutOf = fileVersionCache(32, inspectParquet);
 
 /**
  * The footer's layout of a Parquet file, parsed once per path, size, mtime
@@ -51,16 +50,7 @@ const layouts = new Map<string, Promise<InputLayout>>();
  * another of the same size would otherwise keep the old footer.
  */
 export async function parquetLayout(file: InputFile): Promise<InputLayout> {
-  const st = await stat(file.path);
-  const key = `${st.size}:${st.mtimeMs}:${st.ino}:${file.path}`;
-  let p = layouts.get(key);
-  if (!p) {
-    p = inspectParquet(file.path);
-    p.catch(() => layouts.delete(key));
-    if (layouts.size >= LAYOUTS_KEPT) layouts.delete(layouts.keys().next().value!);
-    layouts.set(key, p);
-  }
-  return p;
+  return parquetLayoutOf(file.path);
 }
 
 /**

@@ -106,11 +106,33 @@ function argmaxStep(lanes: 'f32' | 'f64', l: { v: number; bv: number; j: number;
   ];
 }
 
+/**
+ * One step of the vector argmax, the same in both argmax functions:
+ * vm = (vv > vbv) | (vbv != vbv); vbv = vm ? vv : vbv; vbi = vm ? j : vbi.
+ * Locals by index.
+ */
+function vectorArgmaxStep(lanes: 'f32' | 'f64', l: { vv: number; vbv: number; vm: number; vbi: number; j: number }): number[] {
+  const [VGT, VNE] = lanes === 'f32' ? [0x44, 0x42] : [0x4a, 0x48];
+  return [
+    ...op.get(l.vv), ...op.get(l.vbv), ...op.simd(VGT), ...op.get(l.vbv), ...op.get(l.vbv), ...op.simd(VNE), ...op.simd(0x50), ...op.set(l.vm),
+    ...op.get(l.vv), ...op.get(l.vbv), ...op.get(l.vm), ...op.simd(0x52), ...op.set(l.vbv),
+    ...op.get(l.j), ...(lanes === 'f32' ? op.simd(0x11) : [0xad, ...op.simd(0x12)]), ...op.get(l.vbi), ...op.get(l.vm), ...op.simd(0x52), ...op.set(l.vbi),
+  ];
+}
+
+/** The i32 at out + 4·class += 1, class computed by `cls` (an i32 on the stack); t is a scratch i32 local. */
+function bumpClass(out: number, cls: number[], t: number): number[] {
+  return [
+    ...op.get(out), ...cls, ...op.i32Const(2), 0x74, ...op.i32Add, ...op.set(t),
+    ...op.get(t), ...op.get(t), 0x28, 2, 0, ...op.i32Const(1), ...op.i32Add, 0x36, 2, 0,
+  ];
+}
+
 function argmaxBody(lanes: 'f32' | 'f64'): number[] {
   const bytes = lanes === 'f32' ? 4 : 8;
   const n = lanes === 'f32' ? 4 : 2;
-  const [LOAD, GT, NE, FTYPE] = lanes === 'f32' ? [0x2a, 0x5e, 0x5c, 0x7d] : [0x2b, 0x64, 0x62, 0x7c];
-  const [VGT, VNE, LOAD_LANE, EXTRACT] = lanes === 'f32' ? [0x44, 0x42, 0x56, 0x1b] : [0x4a, 0x48, 0x57, 0x1d];
+  const [LOAD, FTYPE] = lanes === 'f32' ? [0x2a, 0x7d] : [0x2b, 0x7c];
+  const [LOAD_LANE, EXTRACT] = lanes === 'f32' ? [0x56, 0x1b] : [0x57, 0x1d];
   const align = bytes === 4 ? 2 : 3;
   const load = (offset: number) => [LOAD, align, ...uleb(offset)];
   // params 0..3: p, rows, k, out; locals: end, rowEnd, q, j, best, c (i32), bv, v (float), r, vend (i32), vbv, vv, vm, vbi (v128)
@@ -141,17 +163,13 @@ function argmaxBody(lanes: 'f32' | 'f64'): number[] {
   code.push(...op.block, ...op.loop);
   code.push(...op.get(Q), ...op.get(ROW_END), ...op.i32GeU, ...op.brIf(1));
   code.push(...gather());
-  // vm = (v > bv) | (bv != bv); bv = vm ? v : bv; bi = vm ? j : bi
-  code.push(...op.get(VV), ...op.get(VBV), ...op.simd(VGT), ...op.get(VBV), ...op.get(VBV), ...op.simd(VNE), ...op.simd(0x50), ...op.set(VM));
-  code.push(...op.get(VV), ...op.get(VBV), ...op.get(VM), ...op.simd(0x52), ...op.set(VBV));
-  code.push(...op.get(J), ...(lanes === 'f32' ? op.simd(0x11) : [0xad, ...op.simd(0x12)]), ...op.get(VBI), ...op.get(VM), ...op.simd(0x52), ...op.set(VBI));
+  code.push(...vectorArgmaxStep(lanes, { vv: VV, vbv: VBV, vm: VM, vbi: VBI, j: J }));
   code.push(...op.get(J), ...constI32(1), ...op.i32Add, ...op.set(J));
   code.push(...op.get(Q), ...constI32(bytes), ...op.i32Add, ...op.set(Q), ...op.br(0));
   code.push(...op.end, ...op.end);
   for (let l = 0; l < n; l++) {
     // out[lane l's class] += 1
-    code.push(...op.get(OUT), ...op.get(VBI), ...op.simd(EXTRACT), l, ...(lanes === 'f64' ? [0xa7] : []), ...constI32(2), 0x74, ...op.i32Add, ...op.set(Q));
-    code.push(...op.get(Q), ...op.get(Q), 0x28, 2, 0, ...constI32(1), ...op.i32Add, 0x36, 2, 0);
+    code.push(...bumpClass(OUT, [...op.get(VBI), ...op.simd(EXTRACT), l, ...(lanes === 'f64' ? [0xa7] : [])], Q));
   }
   code.push(...op.get(P), ...op.get(R), ...constI32(n), ...op.i32Mul, ...op.i32Add, ...op.set(P), ...op.br(0));
   code.push(...op.end, ...op.end);
@@ -171,8 +189,7 @@ function argmaxBody(lanes: 'f32' | 'f64'): number[] {
   code.push(...op.get(Q), ...constI32(bytes), ...op.i32Add, ...op.set(Q), ...op.br(0));
   code.push(...op.end, ...op.end);
   // out[best] += 1
-  code.push(...op.get(OUT), ...op.get(BEST), ...constI32(2), 0x74, ...op.i32Add, ...op.set(Q));
-  code.push(...op.get(Q), ...op.get(Q), 0x28, 2, 0, ...constI32(1), ...op.i32Add, 0x36, 2, 0);
+  code.push(...bumpClass(OUT, op.get(BEST), Q));
   code.push(...op.get(ROW_END), ...op.set(P), ...op.br(0));
   code.push(...op.end, ...op.end, ...op.end);
   const locals = vec([[6, I32], [2, FTYPE], [2, I32], [4, V128]]);
@@ -190,8 +207,8 @@ function argmaxBody(lanes: 'f32' | 'f64'): number[] {
 function argmaxColumnsBody(lanes: 'f32' | 'f64'): number[] {
   const bytes = lanes === 'f32' ? 4 : 8;
   const n = lanes === 'f32' ? 4 : 2;
-  const [LOAD, GT, NE, FTYPE] = lanes === 'f32' ? [0x2a, 0x5e, 0x5c, 0x7d] : [0x2b, 0x64, 0x62, 0x7c];
-  const [VGT, VNE, EXTRACT] = lanes === 'f32' ? [0x44, 0x42, 0x1b] : [0x4a, 0x48, 0x1d];
+  const [LOAD, FTYPE] = lanes === 'f32' ? [0x2a, 0x7d] : [0x2b, 0x7c];
+  const EXTRACT = lanes === 'f32' ? 0x1b : 0x1d;
   const align = bytes === 4 ? 2 : 3;
   const load = (offset: number) => [LOAD, align, ...uleb(offset)];
   // params 0..3: p, rows, k, out; locals: end, vend, c, q, j, best, t (i32), bv, v (float), vbv, vv, vm, vbi (v128)
@@ -211,17 +228,13 @@ function argmaxColumnsBody(lanes: 'f32' | 'f64'): number[] {
   code.push(...op.block, ...op.loop);
   code.push(...op.get(J), ...op.get(K), ...op.i32GeU, ...op.brIf(1));
   code.push(...op.get(Q), ...op.v128Load(0), ...op.set(VV));
-  // vm = (v > bv) | (bv != bv); bv = vm ? v : bv; bi = vm ? j : bi
-  code.push(...op.get(VV), ...op.get(VBV), ...op.simd(VGT), ...op.get(VBV), ...op.get(VBV), ...op.simd(VNE), ...op.simd(0x50), ...op.set(VM));
-  code.push(...op.get(VV), ...op.get(VBV), ...op.get(VM), ...op.simd(0x52), ...op.set(VBV));
-  code.push(...op.get(J), ...(lanes === 'f32' ? op.simd(0x11) : [0xad, ...op.simd(0x12)]), ...op.get(VBI), ...op.get(VM), ...op.simd(0x52), ...op.set(VBI));
+  code.push(...vectorArgmaxStep(lanes, { vv: VV, vbv: VBV, vm: VM, vbi: VBI, j: J }));
   code.push(...op.get(J), ...constI32(1), ...op.i32Add, ...op.set(J));
   code.push(...op.get(Q), ...op.get(C), ...op.i32Add, ...op.set(Q), ...op.br(0));
   code.push(...op.end, ...op.end);
   for (let l = 0; l < n; l++) {
     // out[lane l's class] += 1
-    code.push(...op.get(OUT), ...op.get(VBI), ...op.simd(EXTRACT), l, ...(lanes === 'f64' ? [0xa7] : []), ...constI32(2), 0x74, ...op.i32Add, ...op.set(T));
-    code.push(...op.get(T), ...op.get(T), 0x28, 2, 0, ...constI32(1), ...op.i32Add, 0x36, 2, 0);
+    code.push(...bumpClass(OUT, [...op.get(VBI), ...op.simd(EXTRACT), l, ...(lanes === 'f64' ? [0xa7] : [])], T));
   }
   code.push(...op.get(P), ...constI32(n * bytes), ...op.i32Add, ...op.set(P), ...op.br(0));
   code.push(...op.end, ...op.end);
@@ -240,8 +253,7 @@ function argmaxColumnsBody(lanes: 'f32' | 'f64'): number[] {
   code.push(...op.get(Q), ...op.get(C), ...op.i32Add, ...op.set(Q), ...op.br(0));
   code.push(...op.end, ...op.end);
   // out[best] += 1
-  code.push(...op.get(OUT), ...op.get(BEST), ...constI32(2), 0x74, ...op.i32Add, ...op.set(T));
-  code.push(...op.get(T), ...op.get(T), 0x28, 2, 0, ...constI32(1), ...op.i32Add, 0x36, 2, 0);
+  code.push(...bumpClass(OUT, op.get(BEST), T));
   code.push(...op.get(P), ...constI32(bytes), ...op.i32Add, ...op.set(P), ...op.br(0));
   code.push(...op.end, ...op.end, ...op.end);
   const locals = vec([[7, I32], [2, FTYPE], [4, V128]]);

@@ -35,6 +35,8 @@ const FOOTERS_KEPT = 16;
 const FOOTER_BLOCKS_KEPT = 100_000;
 /** a footer is kept only from a file whose last change (ctime) is older than this */
 const FOOTER_SETTLED_MS = 1000;
+/** footers read and checked, and footers taken as kept (tests, diagnostics) */
+export const arrowFooterReads = { checked: 0, kept: 0 };
 
 /**
  * Random-access reader for the Arrow IPC *file* format that checks every
@@ -60,7 +62,11 @@ export class ArrowFileReader {
       const st = await fh.stat({ bigint: true });
       const id = fileIdentity(st);
       const known = footers.get(path);
-      if (known && id !== null && known.id === id) return new ArrowFileReader(fh, known.schema, known.blocks, known.prefix);
+      if (known && id !== null && known.id === id) {
+        arrowFooterReads.kept++;
+        return new ArrowFileReader(fh, known.schema, known.blocks, known.prefix);
+      }
+      arrowFooterReads.checked++;
       const size = Number(st.size);
       if (size < HEAD + TAIL) throw new IpcFormatError(`file is ${size} bytes, too short for Arrow IPC`);
       const head = await readExact(fh, 0, 6);

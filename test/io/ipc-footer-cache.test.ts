@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArrowFileReader } from '../../src/io/ipc-file.js';
+import { ArrowFileReader, arrowFooterReads } from '../../src/io/ipc-file.js';
 
 let dir: string;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ortq-footer-cache-')); });
@@ -27,12 +27,16 @@ describe('ArrowFileReader keeps checked footers per file version', () => {
     // settled: its last change more than a second ago (the footer is kept only then); ctime cannot be
     // set back, so wait it out
     await new Promise((r) => setTimeout(r, 1100));
+    const before = { ...arrowFooterReads };
     expect(await read(path)).toEqual({ names: ['a'], values: [1, 2, 3] });
     expect(await read(path)).toEqual({ names: ['a'], values: [1, 2, 3] });
+    // the first open read and checked the footer, the second took it as kept
+    expect(arrowFooterReads).toEqual({ checked: before.checked + 1, kept: before.kept + 1 });
     // replaced by another file (another inode) with the same size and another schema
     await writeFile(join(dir, 'next.arrow'), file({ b: [4, 5, 6] }));
     await rename(join(dir, 'next.arrow'), path);
     expect(await read(path)).toEqual({ names: ['b'], values: [4, 5, 6] });
+    expect(arrowFooterReads.checked).toBe(before.checked + 2);
     // rewritten in place with a damaged footer, its mtime set back to the old one: ctime still moves
     const bytes = file({ b: [4, 5, 6] });
     await new Promise((r) => setTimeout(r, 1100));

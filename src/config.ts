@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { OrtqError } from './errors.js';
+import { choiceSetting, driftKernelSetting } from './env-settings.js';
+
+export { driftKernelSetting };
 
 const ConfigSchema = z.strictObject({
   repository: z.strictObject({
@@ -223,18 +226,6 @@ export function passthroughEnv(names: readonly string[], env: NodeJS.ProcessEnv 
 }
 
 /**
- * An environment switch with a fixed set of values, the first the default
- * when unset or empty; any other value is ORTQ_CONFIG_INVALID naming it.
- */
-function choiceSetting<T extends string>(env: NodeJS.ProcessEnv, variable: string, what: string, choices: readonly [T, ...T[]]): T {
-  const v = env[variable] || choices[0];
-  if (!(choices as readonly string[]).includes(v)) {
-    throw new OrtqError('ORTQ_CONFIG_INVALID', `${variable}="${v}" is not ${what}: use one of ${choices.join(', ')}`, { variable, value: v });
-  }
-  return v as T;
-}
-
-/**
  * ORTQ_PARQUET_READER: `duckdb` (default; DuckDB reads Parquet wherever its
  * types match, parquet-wasm the rest) or `wasm` (parquet-wasm for every file).
  */
@@ -262,16 +253,6 @@ export function predictPathSetting(env: NodeJS.ProcessEnv = process.env): 'share
   return choiceSetting(env, 'ORTQ_PREDICT_PATH', 'a predict path', ['shared', 'copy']);
 }
 
-/**
- * ORTQ_DRIFT_KERNEL: what counts the drift histograms. `native` (default;
- * the optional native/simd-bins addon, AVX-512 where the CPU has it, else
- * AVX2; the WebAssembly kernel where the addon is not built or the CPU has
- * neither), `avx2` (the addon's AVX2 path even on an AVX-512 CPU) or `wasm`
- * (the WebAssembly kernel). All count the same.
- */
-export function driftKernelSetting(env: NodeJS.ProcessEnv = process.env): 'native' | 'avx2' | 'wasm' {
-  return choiceSetting(env, 'ORTQ_DRIFT_KERNEL', 'a drift kernel', ['native', 'avx2', 'wasm']);
-}
 
 /** ORTQ_DUCKDB_THREADS: DuckDB's threads for reading (default 1). */
 export function duckDbThreadsSetting(env: NodeJS.ProcessEnv = process.env): number {

@@ -21,7 +21,7 @@
  * where it is (no copy into this module's memory): the same counts.
  */
 import { createRequire } from 'node:module';
-import { driftKernelSetting } from '../config.js';
+import { driftKernelSetting } from '../env-settings.js';
 import { baseOps, I32, name, section, uleb, vec } from '../wasm/encoding.js';
 import { SIMD_BINS_WASM_BASE64 } from './simd-bins-wasm.js';
 

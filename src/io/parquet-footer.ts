@@ -3,10 +3,11 @@ import {
   Binary, Bool, DateDay, Field, Float32, Float64, Int8, Int16, Int32, Int64, RecordBatchReader, Schema, TimeUnit, Timestamp,
   Uint8, Uint16, Uint32, Uint64, Utf8, type DataType,
 } from 'apache-arrow';
+import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
 
 /**
  * The Arrow schema and row-group layout of a Parquet file from its footer,
- * read in this thread with a small Thrift (compact protocol) reader: what
+ * read in this thread (the Thrift compact protocol decoded by hyparquet): what
  * parquet-wasm's worker (arrow-rs) returns for the same file, without loading
  * the wasm decoder (about 240 CPU-ms per fresh process).
  *
@@ -69,150 +70,78 @@ function refuse(why: string): null {
   return null;
 }
 
-// ---- Thrift compact protocol: just enough for FileMetaData ----
+// ---- Thrift compact protocol: hyparquet's decoder, read as arrow-rs's typed one would ----
 
 class Bad extends Error {}
 
-/** A Thrift i64 (NaN past 2^53), told apart from an i32 as arrow-rs's typed decoder would. */
-class I64 {
-  constructor(readonly v: number) {}
-}
-type Value = number | I64 | boolean | Uint8Array | Struct | Value[] | null;
-type Struct = Map<number, Value>;
+/**
+ * A decoded Thrift value: hyparquet gives i8/i16/i32 (and doubles) as numbers,
+ * i64 as bigint, binary as Uint8Array, a struct as `{ field_<id>: value }`.
+ */
+type Value = number | bigint | boolean | Uint8Array | Struct | Value[] | undefined;
+type Struct = { [key: `field_${number}`]: Value };
 
-class Compact {
-  pos = 0;
-  depth = 0;
-  constructor(private readonly b: Uint8Array) {}
-
-  private byte(): number {
-    if (this.pos >= this.b.length) throw new Bad('footer ends early');
-    return this.b[this.pos++];
-  }
-
-  /** An unsigned varint as a number, exact up to 2^53 (NaN past it: never a count or an offset this reader uses). */
-  private varint(): number {
-    let out = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      const x = this.byte();
-      out += (x & 0x7f) * mul;
-      if ((x & 0x80) === 0) return out <= Number.MAX_SAFE_INTEGER ? out : NaN;
-      mul *= 128;
-    }
-    throw new Bad('varint too long');
-  }
-
-  /** zigzag-decoded: (v >>> 1) ^ -(v & 1), in doubles */
-  private zigzag(): number {
-    const v = this.varint();
-    if (Number.isNaN(v)) return NaN;
-    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-  }
-
-  private int32(): number {
-    const v = this.zigzag();
-    if (!(v >= -0x80000000 && v <= 0x7fffffff)) throw new Bad('i32 out of range');
-    return v;
-  }
-
-  private size(): number {
-    const v = this.varint();
-    if (!(v <= this.b.length - this.pos)) throw new Bad('length past the footer');
-    return v;
-  }
-
-  private value(type: number): Value {
-    switch (type) {
-      case 1: return true;
-      case 2: return false;
-      case 3: { const x = this.byte(); return x > 127 ? x - 256 : x; }
-      case 4: case 5: return this.int32();
-      case 6: return new I64(this.zigzag());
-      case 7: { if (this.pos + 8 > this.b.length) throw new Bad('footer ends early'); this.pos += 8; return null; }
-      case 8: { const n = this.size(); const s = this.b.subarray(this.pos, this.pos + n); this.pos += n; return s; }
-      case 9: case 10: return this.list();
-      case 11: throw new Bad('map in footer');
-      case 12: return this.struct();
-      default: throw new Bad(`bad thrift type ${type}`);
-    }
-  }
-
-  private list(): Value[] {
-    const h = this.byte();
-    let n = h >> 4;
-    const et = h & 0x0f;
-    if (n === 15) n = this.size();
-    const out: Value[] = [];
-    for (let i = 0; i < n; i++) {
-      if (et === 1 || et === 2) {
-        // a bool element is one byte: 1 true, 2 (or 0) false
-        const x = this.byte();
-        out.push(x === 1);
-      } else out.push(this.value(et));
-    }
-    return out;
-  }
-
-  struct(): Struct {
-    if (++this.depth > 32) throw new Bad('footer nested too deep');
-    const out: Struct = new Map();
-    let id = 0;
-    for (;;) {
-      const h = this.byte();
-      if (h === 0) break;
-      const type = h & 0x0f;
-      const delta = h >> 4;
-      id = delta === 0 ? this.int32() : id + delta;
-      if (out.has(id)) throw new Bad(`field ${id} repeated`);
-      out.set(id, this.value(type));
-    }
-    this.depth--;
-    return out;
-  }
-}
-
-const isStruct = (v: Value | undefined): v is Struct => v instanceof Map;
-const num = (v: Value | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
-const isI64 = (v: Value | undefined): v is I64 => v instanceof I64;
-const text = (v: Value | undefined): string | undefined => (v instanceof Uint8Array ? utf8(v) : undefined);
+const KEYS = Array.from({ length: 32 }, (_, i) => `field_${i}` as const);
+const get = (s: Struct, id: number): Value => s[KEYS[id]];
+const has = (s: Struct, id: number): boolean => KEYS[id] in s;
+const isStruct = (v: Value): v is Struct =>
+  typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+/** an i32 (a double, which the footer never holds where an i32 belongs, passes only when whole) */
+const num = (v: Value): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+const isI64 = (v: Value): v is bigint => typeof v === 'bigint';
+const size = (s: Struct): number => Object.keys(s).length;
+/** a struct's fields as [id, value] */
+const entries = (s: Struct): [number, Value][] => Object.entries(s).map(([k, x]) => [Number(k.slice(6)), x as Value]);
+const text = (v: Value): string | undefined => (v instanceof Uint8Array ? utf8(v) : undefined);
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 function utf8(b: Uint8Array): string {
   return decoder.decode(b);
 }
 
-function i64(v: Value | undefined, what: string): number {
-  if (!isI64(v) || !(v.v >= 0)) throw new Bad(`bad ${what}`);
-  return v.v;
+function i64(v: Value, what: string): number {
+  if (!isI64(v) || v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Bad(`bad ${what}`);
+  return Number(v);
+}
+
+/**
+ * FileMetaData, decoded by hyparquet (pinned; its Thrift decoder is a public
+ * subpath of the package). It throws on a footer that ends early or a Thrift
+ * type Parquet never writes; a field repeated in a struct keeps the last value
+ * (as arrow-rs does); an i32 varint past 32 bits keeps its low 32 bits (as
+ * DuckDB's Thrift does, where arrow-rs rejects the footer: such a file is now
+ * read by DuckDB instead of refused; test/io/parquet-footer.test.ts, crafted).
+ */
+function decodeFooter(meta: Uint8Array): Struct {
+  const reader = { view: new DataView(meta.buffer, meta.byteOffset, meta.byteLength), offset: 0 };
+  return deserializeTCompactProtocol(reader) as Struct;
 }
 
 export function layoutFromFooter(meta: Uint8Array): FooterLayout | null {
-  const c = new Compact(meta);
-  const fmd = c.struct();
+  const fmd = decodeFooter(meta);
   // FileMetaData: 1 version, 2 schema, 3 num_rows, 4 row_groups, 5 key_value_metadata;
   // 8 encryption_algorithm (a plaintext footer of an encrypted file) is not for this path
-  if (fmd.has(8)) return refuse('encrypted');
-  const elems = fmd.get(2);
-  const groups = fmd.get(4);
+  if (has(fmd, 8)) return refuse('encrypted');
+  const elems = get(fmd, 2);
+  const groups = get(fmd, 4);
   if (!Array.isArray(elems) || !Array.isArray(groups) || !elems.every(isStruct) || !groups.every(isStruct)) return refuse('no schema or row groups');
-  const rows = i64(fmd.get(3), 'num_rows');
+  const rows = i64(get(fmd, 3), 'num_rows');
 
   // SchemaElement: 1 type, 2 type_length, 3 repetition_type, 4 name, 5 num_children,
   // 6 converted_type, 7 scale, 8 precision, 9 field_id, 10 logicalType
   const [root, ...leaves] = elems as Struct[];
-  if (!root || root.has(1) || num(root.get(5)) !== leaves.length || text(root.get(4)) === undefined) return refuse('not a flat schema');
+  if (!root || has(root, 1) || num(get(root, 5)) !== leaves.length || text(get(root, 4)) === undefined) return refuse('not a flat schema');
   const fields: Field[] = [];
   for (const e of leaves) {
-    const name = text(e.get(4));
-    const physical = num(e.get(1));
-    const rep = num(e.get(3));
-    if (name === undefined || physical === undefined || (e.has(5) && num(e.get(5)) !== 0) || (rep !== 0 && rep !== 1)) return refuse('a column element');
-    const type = arrowType(physical, num(e.get(6)), e.get(10), e);
+    const name = text(get(e, 4));
+    const physical = num(get(e, 1));
+    const rep = num(get(e, 3));
+    if (name === undefined || physical === undefined || (has(e, 5) && num(get(e, 5)) !== 0) || (rep !== 0 && rep !== 1)) return refuse('a column element');
+    const type = arrowType(physical, num(get(e, 6)), get(e, 10), e);
     if (!type) return null;
-    const id = num(e.get(9));
+    const id = num(get(e, 9));
     const metadata = new Map<string, string>();
-    if (e.has(9)) {
+    if (has(e, 9)) {
       if (id === undefined) return refuse('field_id');
       metadata.set('PARQUET:field_id', String(id));
     }
@@ -222,23 +151,23 @@ export function layoutFromFooter(meta: Uint8Array): FooterLayout | null {
   // RowGroup: 1 columns, 2 total_byte_size, 3 num_rows
   const unitRows: number[] = [];
   for (const g of groups as Struct[]) {
-    const cols = g.get(1);
-    if (!Array.isArray(cols) || cols.length !== leaves.length || !isI64(g.get(2))) return refuse('row group columns');
+    const cols = get(g, 1);
+    if (!Array.isArray(cols) || cols.length !== leaves.length || !isI64(get(g, 2))) return refuse('row group columns');
     if (!cols.every(plausibleChunk)) return refuse('column chunk metadata');
-    unitRows.push(i64(g.get(3), 'row group num_rows'));
+    unitRows.push(i64(get(g, 3), 'row group num_rows'));
   }
-  if (typeof fmd.get(1) !== 'number' || !allText(fmd)) return refuse('footer strings');
+  if (num(get(fmd, 1)) === undefined || !allText(fmd)) return refuse('footer strings');
 
   // KeyValue: 1 key, 2 value; entries without a value are dropped, a later key wins (arrow-rs's HashMap)
-  const kv = fmd.get(5);
+  const kv = get(fmd, 5);
   const metadata = new Map<string, string>();
   if (kv !== undefined) {
     if (!Array.isArray(kv) || !kv.every(isStruct)) return refuse('key-value metadata');
     for (const e of kv as Struct[]) {
-      const k = text(e.get(1));
+      const k = text(get(e, 1));
       if (k === undefined) return refuse('key-value metadata');
-      if (!e.has(2)) continue;
-      const v = text(e.get(2));
+      if (!has(e, 2)) continue;
+      const v = text(get(e, 2));
       if (v === undefined) return refuse('key-value metadata');
       metadata.set(k, v);
     }
@@ -268,15 +197,15 @@ export function layoutFromFooter(meta: Uint8Array): FooterLayout | null {
 function plausibleChunk(c: Value): boolean {
   // ColumnChunk: 2 file_offset, 3 meta_data; ColumnMetaData: 1 type, 2 encodings, 3 path_in_schema, 4 codec,
   // 5 num_values, 6/7 total sizes, 9 data_page_offset, 10 index_page_offset, 11 dictionary_page_offset
-  if (!isStruct(c) || !isI64(c.get(2)) || c.has(8) || c.has(9)) return false;
-  const m = c.get(3);
+  if (!isStruct(c) || !isI64(get(c, 2)) || has(c, 8) || has(c, 9)) return false;
+  const m = get(c, 3);
   if (!isStruct(m)) return false;
-  const t = m.get(1), codec = m.get(4), enc = m.get(2), path = m.get(3);
-  if (typeof t !== 'number' || t < 0 || t > 7 || typeof codec !== 'number' || codec < 0 || codec > 7) return false;
-  if (!Array.isArray(enc) || !enc.every((e) => typeof e === 'number' && e >= 0 && e <= 9 && e !== 1)) return false;
+  const t = num(get(m, 1)), codec = num(get(m, 4)), enc = get(m, 2), path = get(m, 3);
+  if (t === undefined || t < 0 || t > 7 || codec === undefined || codec < 0 || codec > 7) return false;
+  if (!Array.isArray(enc) || !enc.every((e) => { const x = num(e); return x !== undefined && x >= 0 && x <= 9 && x !== 1; })) return false;
   if (!Array.isArray(path) || !path.every((p) => p instanceof Uint8Array)) return false;
-  for (const k of [5, 6, 7, 9]) if (!isI64(m.get(k))) return false;
-  for (const k of [10, 11]) if (m.has(k) && !isI64(m.get(k))) return false;
+  for (const k of [5, 6, 7, 9]) if (!isI64(get(m, k))) return false;
+  for (const k of [10, 11]) if (has(m, k) && !isI64(get(m, k))) return false;
   return true;
 }
 
@@ -290,10 +219,11 @@ function allText(v: Value | undefined): boolean {
   }
   if (Array.isArray(v)) return v.every((x) => allText(x));
   if (isStruct(v)) {
-    for (const [k, x] of v) {
-      // ColumnMetaData (it has path_in_schema, 3, and codec, 4) field 12: Statistics; 14: bloom filter offset
-      if (k === 12 && v.has(3) && typeof v.get(4) === 'number') continue;
-      if (!allText(x)) return false;
+    // ColumnMetaData (it has path_in_schema, 3, and codec, 4) field 12: Statistics
+    const stats = 'field_3' in v && num(v.field_4) !== undefined;
+    for (const k in v) {
+      if (stats && k === 'field_12') continue;
+      if (!allText(v[k as keyof Struct])) return false;
     }
   }
   return true;
@@ -330,11 +260,11 @@ function embeddedSchema(b64: string): Schema | null {
 /** arrow-rs's Arrow type for a flat column (parquet/src/arrow/schema/primitive.rs), for the cases handled here. */
 function arrowType(physical: number, converted: number | undefined, logical: Value | undefined, e: Struct): DataType | null {
   // a decimal's scale/precision or a fixed length belong to types not handled here
-  if (e.has(7) || e.has(8) || e.has(2)) return refuse('column type');
+  if (has(e, 7) || has(e, 8) || has(e, 2)) return refuse('column type');
   let lt: { kind: number; body: Struct } | null = null;
   if (logical !== undefined) {
-    if (!isStruct(logical) || logical.size !== 1) return refuse('column type');
-    const [[kind, body]] = [...logical];
+    if (!isStruct(logical) || size(logical) !== 1) return refuse('column type');
+    const [[kind, body]] = entries(logical);
     if (!isStruct(body)) return refuse('column type');
     lt = { kind, body };
   }
@@ -346,11 +276,11 @@ function arrowType(physical: number, converted: number | undefined, logical: Val
     case 5: return lt || converted !== undefined ? refuse('column type') : new Float64();
     case 1: {
       if (lt) {
-        if (lt.kind === 6 && lt.body.size === 0 && (converted === undefined || converted === 6)) return new DateDay();
+        if (lt.kind === 6 && size(lt.body) === 0 && (converted === undefined || converted === 6)) return new DateDay();
         if (lt.kind === 10) {
-          const w = num(lt.body.get(1));
-          const signed = lt.body.get(2);
-          if (typeof signed !== 'boolean' || lt.body.size !== 2) return refuse('column type');
+          const w = num(get(lt.body, 1));
+          const signed = get(lt.body, 2);
+          if (typeof signed !== 'boolean' || size(lt.body) !== 2) return refuse('column type');
           const want = w === 8 ? (signed ? 15 : 11) : w === 16 ? (signed ? 16 : 12) : w === 32 ? (signed ? 17 : 13) : -1;
           if (want < 0 || (converted !== undefined && converted !== want)) return refuse('column type');
           return signed ? (w === 8 ? new Int8() : w === 16 ? new Int16() : new Int32()) : (w === 8 ? new Uint8() : w === 16 ? new Uint16() : new Uint32());
@@ -371,18 +301,18 @@ function arrowType(physical: number, converted: number | undefined, logical: Val
     case 2: {
       if (lt) {
         if (lt.kind === 10) {
-          const w = num(lt.body.get(1));
-          const signed = lt.body.get(2);
-          if (w !== 64 || typeof signed !== 'boolean' || lt.body.size !== 2) return refuse('column type');
+          const w = num(get(lt.body, 1));
+          const signed = get(lt.body, 2);
+          if (w !== 64 || typeof signed !== 'boolean' || size(lt.body) !== 2) return refuse('column type');
           if (converted !== undefined && converted !== (signed ? 18 : 14)) return refuse('column type');
           return signed ? new Int64() : new Uint64();
         }
         if (lt.kind === 8) {
-          const utc = lt.body.get(1);
-          const unit = lt.body.get(2);
-          if (typeof utc !== 'boolean' || !isStruct(unit) || unit.size !== 1 || lt.body.size !== 2) return refuse('column type');
-          const [[u, ub]] = [...unit];
-          if (!isStruct(ub) || ub.size !== 0) return refuse('column type');
+          const utc = get(lt.body, 1);
+          const unit = get(lt.body, 2);
+          if (typeof utc !== 'boolean' || !isStruct(unit) || size(unit) !== 1 || size(lt.body) !== 2) return refuse('column type');
+          const [[u, ub]] = entries(unit);
+          if (!isStruct(ub) || size(ub) !== 0) return refuse('column type');
           const tu = u === 1 ? TimeUnit.MILLISECOND : u === 2 ? TimeUnit.MICROSECOND : u === 3 ? TimeUnit.NANOSECOND : -1;
           if (tu < 0) return refuse('column type');
           // arrow-rs reads the logical type first; a writer adds TIMESTAMP_MILLIS/MICROS (9/10) beside it
@@ -398,7 +328,7 @@ function arrowType(physical: number, converted: number | undefined, logical: Val
       }
     }
     case 6: {
-      if (lt) return lt.kind === 1 && lt.body.size === 0 && (converted === undefined || converted === 0) ? new Utf8() : refuse('column type');
+      if (lt) return lt.kind === 1 && size(lt.body) === 0 && (converted === undefined || converted === 0) ? new Utf8() : refuse('column type');
       return converted === undefined ? new Binary() : converted === 0 ? new Utf8() : refuse('column type');
     }
     default: return refuse('column type');

@@ -167,6 +167,35 @@ describe('Parquet footer reader = parquet-wasm inspect', () => {
     console.log(JSON.stringify([...seen]));
   });
 
+  it('crafted footers: a repeated field and an i32 past 32 bits are read as arrow-rs and DuckDB read them', { timeout: 60_000 }, async () => {
+    // nan_in_stats.parquet's footer: the FileMetaData STOP is its last byte, the root's num_children (1) is byte 15
+    const good = new Uint8Array(await readFile(join(INTEROP, 'parquet', 'nan_in_stats.parquet')));
+    const len = new DataView(good.buffer, good.byteOffset).getUint32(good.length - 8, true);
+    const data = good.subarray(0, good.length - 8 - len);
+    const meta = good.subarray(good.length - 8 - len, good.length - 8);
+    expect([meta[14], meta[15], meta[len - 1]]).toEqual([0x15, 0x02, 0x00]);
+    const write = async (name: string, at: number, del: number, ins: number[]) => {
+      const m = Uint8Array.from([...meta.subarray(0, at), ...ins, ...meta.subarray(at + del)]);
+      const tail = new Uint8Array(8);
+      new DataView(tail.buffer).setUint32(0, m.length, true);
+      tail.set([0x50, 0x41, 0x52, 0x31], 4);
+      const path = join(dir, name);
+      await writeFile(path, Uint8Array.from([...data, ...m, ...tail]));
+      return path;
+    };
+    // num_rows (field 3, i64) a second time, 5: arrow-rs (and hyparquet) take the last
+    const dup = await write('dup.parquet', len - 1, 0, [0x06, 0x06, 0x0a]);
+    expect(await compare(dup)).toBe('footer');
+    expect((await parquetFooterLayout(dup))?.rows).toBe(5);
+    // the root's num_children as the 5-byte varint of 1 + 2^31: arrow-rs rejects the footer (integer overflow);
+    // hyparquet keeps the low 32 bits, as DuckDB's Thrift does, and DuckDB reads the file
+    const wide = await write('wide.parquet', 15, 1, [0x82, 0x80, 0x80, 0x80, 0x10]);
+    await expect(inspectParquetWasm(wide)).rejects.toThrow(/overflow/);
+    expect((await parquetFooterLayout(wide))?.unitRows).toEqual([2]);
+    const batches = await readAll(await inputFile(wide));
+    expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(2);
+  });
+
   it('the bench file (when present) and a plain inspect do not start parquet-wasm', async () => {
     const bench = join(process.cwd(), '.ortq/bench/data-64f-2000000-parquet/part-0000.parquet');
     const files = [join(INTEROP, 'parquet', 'nan_in_stats.parquet'), ...(existsSync(bench) ? [bench] : [])];

@@ -1,17 +1,22 @@
 import { stat } from 'node:fs/promises';
+import { fileIdentity } from './identity.js';
 
 /**
  * A per-process cache of what is derived from one version of a file (its
- * path, size, mtime and inode): the CSV layout and the Parquet footer layout
+ * path and identity: device, inode, size, mtime and ctime to the nanosecond,
+ * src/fs/identity.ts): the CSV layout and the Parquet footer layout
  * (src/io/csv.ts, src/io/inspect.ts), each read once for the planner and every
- * shard of the file. The oldest of `kept` entries goes first; a failed
- * derivation is not kept.
+ * shard of the file. A file rewritten in place, even to the same size within
+ * the same millisecond, has a new ctime and is derived again. On a file system
+ * whose times are whole seconds nothing is kept. The oldest of `kept` entries
+ * goes first; a failed derivation is not kept.
  */
 export function fileVersionCache<T>(kept: number, derive: (path: string) => Promise<T>): (path: string) => Promise<T> {
   const cache = new Map<string, Promise<T>>();
   return async (path) => {
-    const st = await stat(path);
-    const key = `${st.size}:${st.mtimeMs}:${st.ino}:${path}`;
+    const id = fileIdentity(await stat(path, { bigint: true }));
+    if (id === null) return derive(path);
+    const key = `${id}:${path}`;
     let p = cache.get(key);
     if (!p) {
       p = derive(path);

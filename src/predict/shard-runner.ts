@@ -89,8 +89,17 @@ function outputBatch(plan: RunPlan, scorer: Scorer, batch: RecordBatch, fb: Feat
   return batchFromColumns(columns, fb.rows);
 }
 
-/** Batches in flight at once: one being scored by each inference thread while the next is assembled. */
-const pipelineDepth = (scorer: Scorer): number => scorer.thread.size + 1;
+/**
+ * Batches in flight at once: one being scored by each inference thread, and
+ * behind them three more for a single thread (one for several). With only one
+ * queued, the inference thread (the critical path of a fast model) sat idle
+ * whenever the main thread waited for the next record batch's read or a part
+ * write. Measured on the quiet 2-core machine, 10M rows warm, alternated: MLP
+ * 3.23-3.65M (median 3.46M) rows/s with one queued, 3.50-3.88M (3.78M) with
+ * three; linear 7.7-8.5M vs 9.0-9.1M; peak RSS unchanged. With two threads
+ * (tree ensembles, inference-bound) three queued measured no better.
+ */
+const pipelineDepth = (scorer: Scorer): number => scorer.thread.size + (scorer.thread.size === 1 ? 3 : 1);
 
 /**
  * Asks for the next batch before the current one is scored, so that file

@@ -25,12 +25,13 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, readlinkSync } f
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { mlpModel } from '../onnx/model-zoo.js';
 import { timeCommits } from './commit.js';
 import { writeFeatureFile } from './datasets.js';
+import { readReceipts } from '../runs/store.js';
 
 const BIN = fileURLToPath(new URL('../../bin/ortq.js', import.meta.url));
 const FEATURES = 64;
@@ -175,7 +176,31 @@ async function stopWorkers(ws: Worker[]): Promise<void> {
   })));
 }
 
+/**
+ * Where a queued run's time went between its shards, from its receipts (each shard's start, and its end
+ * before the commit, in its step process): medians over the run's shards, in shard order.
+ */
+export interface ShardTimeline {
+  /** a shard's own work: its start to its part written (the commit excluded) */
+  workMs: number;
+  /** from a shard's work done to the next shard's start: the path between two shards */
+  gapMs: number;
+  /** the same, 90th percentile */
+  gapP90Ms: number;
+}
+
+async function shardTimeline(runDir: string): Promise<ShardTimeline | null> {
+  const rs = [...(await readReceipts(runDir)).values()].filter((r) => r.startedAt && r.finishedAt).sort((a, b) => a.step.localeCompare(b.step));
+  if (rs.length < 2) return null;
+  const t = (iso: string) => Date.parse(iso);
+  const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * f))];
+  const work = rs.map((r) => t(r.finishedAt!) - t(r.startedAt!));
+  const gaps = rs.slice(1).map((r, i) => t(r.startedAt!) - t(rs[i].finishedAt!));
+  return { workMs: q(work, 0.5), gapMs: q(gaps, 0.5), gapP90Ms: q(gaps, 0.9) };
+}
+
 interface RunResult {
+  timeline: ShardTimeline | null;
   seconds: number;
   rowsPerSec: number;
   shards: number;
@@ -185,7 +210,7 @@ interface RunResult {
 }
 
 /** `ortq enqueue --wait --json`; returns the manifest's duration and rows/s. */
-async function enqueueAndWait(ctx: Ctx, job: string, shardRows: number, out: string, cpu?: CpuSampler, started?: (pid: number) => void): Promise<{ seconds: number; rowsPerSec: number; shards: number }> {
+async function enqueueAndWait(ctx: Ctx, job: string, shardRows: number, out: string, cpu?: CpuSampler, started?: (pid: number) => void): Promise<{ seconds: number; rowsPerSec: number; shards: number; runDir: string }> {
   // async, not spawnSync: this process must keep draining the workers' log pipes
   const p = spawn(process.execPath, [...nodeArgs(), BIN, 'enqueue', job, '--wait', '--json', '--shard-rows', String(shardRows), '--set', `output.path=${out}`],
     { cwd: ctx.dir, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -199,7 +224,7 @@ async function enqueueAndWait(ctx: Ctx, job: string, shardRows: number, out: str
   if (code !== 0) throw new Error(`enqueue failed: ${stderr.slice(-2000)}`);
   const summary = JSON.parse(stdout) as { manifest: string };
   const m = JSON.parse(await readFile(summary.manifest, 'utf8')) as { durationMs: number; rows: { read: number }; shards: number };
-  return { seconds: m.durationMs / 1000, rowsPerSec: (m.rows.read / m.durationMs) * 1000, shards: m.shards };
+  return { seconds: m.durationMs / 1000, rowsPerSec: (m.rows.read / m.durationMs) * 1000, shards: m.shards, runDir: dirname(summary.manifest) };
 }
 
 /** Warms the workers up: 1,000-row shards until every worker has started its shard process (which caches the session). */
@@ -334,7 +359,7 @@ async function timedRun(ctx: Ctx, workers: number, shardRows: number, out: strin
     const after = await redisCalls(ctx.redis);
     let calls = 0;
     for (const [k, v] of after) if (k !== 'info') calls += v - (before.get(k) ?? 0);
-    return { ...r, cpu: used, redisPerShard: calls / r.shards, load };
+    return { ...r, cpu: used, redisPerShard: calls / r.shards, load, timeline: await shardTimeline(r.runDir) };
   } finally {
     await stopWorkers(ws);
   }
@@ -352,8 +377,9 @@ function jobYaml(input: string): string {
 function describe(name: string, r: RunResult): string {
   const f = (n: number) => Math.round(n).toLocaleString('en');
   const cpu = Object.entries(r.cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+  const tl = r.timeline ? `; per shard (receipts, median): work ${r.timeline.workMs} ms, work done → next start ${r.timeline.gapMs} ms (p90 ${r.timeline.gapP90Ms})` : '';
   return `    ${name}: ${r.seconds.toFixed(2)} s, ${f(r.rowsPerSec)} rows/s, ${r.shards} shards, ${r.redisPerShard.toFixed(1)} Redis commands/shard, ` +
-    `CPU s: ${cpu}; load before ${r.load.toFixed(2)}`;
+    `CPU s: ${cpu}; load before ${r.load.toFixed(2)}${tl}`;
 }
 
 /** issue 10's queue row, for the engine table (main.ts) */

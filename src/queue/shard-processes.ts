@@ -3,6 +3,8 @@ import type { StepJobResult, StepMessage, StepStart } from './step-processor.js'
 
 /** What the owner of a step hears while it runs, besides its end. */
 export interface StepEvents {
+  /** the step has read all its rows: the next step may be sent to its process, which holds it until this one is staged */
+  soon?(): void;
   /** the step's work is done; only its commit's waits for the disk are left */
   staged(): void;
   progress(value: { rows: number }): void;
@@ -21,6 +23,10 @@ class StepProcess {
   readonly steps = new Map<string, Running>();
   /** the step doing its work here (at most one): the others only wait for their commit */
   computing: string | null = null;
+  /** the step sent while `computing` works, which the process begins once that one is staged or ends */
+  next: string | null = null;
+  /** `computing` has read all its rows (`soon`): the process may be sent `next` */
+  open = false;
   /** asked to be replaced: takes no more steps, ends once it holds none */
   retiring = false;
   exited = false;
@@ -52,8 +58,24 @@ class StepProcess {
     const r = this.steps.get(msg.key);
     if (!r) return;
     if (msg.cmd === 'progress') return r.events.progress(msg.value);
-    if (this.computing === msg.key) this.computing = null;
-    if (msg.cmd === 'staged') return r.events.staged();
+    if (msg.cmd === 'soon') {
+      if (this.computing === msg.key) this.open = true;
+      return r.events.soon?.();
+    }
+    // the process begins the step it holds once this one is staged or ends
+    if (this.computing === msg.key) {
+      this.computing = this.next;
+      this.next = null;
+      this.open = false;
+    } else if (this.next === msg.key) {
+      // ended before its turn came (its receipt was there already, or it failed before its work)
+      this.next = null;
+    }
+    if (msg.cmd === 'staged') {
+      // decided at staged, so that no further step is sent to a process about to retire
+      if (msg.retire) this.retiring = true;
+      return r.events.staged();
+    }
     this.steps.delete(msg.key);
     if (msg.cmd === 'completed') {
       if (msg.value.retire) this.retiring = true;
@@ -63,15 +85,26 @@ class StepProcess {
     }
   }
 
+  /** no step at work here, or the one at work has read its rows and holds no next yet */
+  get free(): boolean {
+    return !this.exited && !this.retiring && (this.computing === null || (this.open && this.next === null));
+  }
+
   async run(key: string, job: Omit<StepStart, 'cmd' | 'key'>, events: StepEvents): Promise<StepJobResult> {
-    this.computing = key;
+    if (this.computing === null) this.computing = key;
+    else this.next = key;
     const done = new Promise<StepJobResult>((resolve, reject) => this.steps.set(key, { events, resolve, reject }));
     try {
       await this.ready;
       const start: StepStart = { cmd: 'start', key, ...job };
       await new Promise<void>((resolve, reject) => this.child.send(start, (err) => (err ? reject(err) : resolve())));
     } catch (err) {
-      if (this.computing === key) this.computing = null;
+      if (this.next === key) this.next = null;
+      if (this.computing === key) {
+        this.computing = this.next;
+        this.next = null;
+        this.open = false;
+      }
       this.steps.delete(key);
       throw err;
     }
@@ -89,10 +122,13 @@ class StepProcess {
 
 /**
  * The step processes of one queue's worker, in place of BullMQ's sandbox
- * (one child per job): a process takes a step while its previous step's
- * commit is still waiting for the disk (StepProcess.computing), so that wait
- * overlaps the next step's work; the owner (ShardWorker) fetches that next
- * step only once the previous one is `staged`.
+ * (one child per job): a process is sent its next step once the step at work
+ * has read all its rows (`soon`) and holds it until that one is `staged`, then
+ * begins it while the previous step's commit still waits for the disk
+ * (StepProcess.computing, next), so the fetch of the next step overlaps the
+ * end of the work and the commit's wait overlaps the next step's work; the
+ * owner (ShardWorker) fetches that next step only once the step at work says
+ * `soon` (or `staged`, for a step that cannot tell).
  */
 export class StepProcesses {
   private readonly procs = new Set<StepProcess>();
@@ -100,9 +136,13 @@ export class StepProcesses {
 
   constructor(private readonly file: string, private readonly env?: NodeJS.ProcessEnv) {}
 
-  /** Runs a step (`key`: its job id) in a process with no step at work, started if there is none. */
+  /**
+   * Runs a step (`key`: its job id) in a process with no step at work, else in one whose step at work has
+   * read all its rows (`soon`; the process holds this one until that one is staged), else in a new one.
+   */
   async run(key: string, job: Omit<StepStart, 'cmd' | 'key'>, events: StepEvents): Promise<StepJobResult> {
-    let p = [...this.procs].find((x) => !x.exited && !x.retiring && x.computing === null);
+    const live = [...this.procs];
+    let p = live.find((x) => x.free && x.computing === null) ?? live.find((x) => x.free);
     if (!p) {
       p = new StepProcess(this.file, this.env, (gone) => this.procs.delete(gone));
       this.procs.add(p);

@@ -28,12 +28,16 @@ export interface ShardWorkerOptions extends WorkerOptions {
 /**
  * A BullMQ Worker whose shards run in child processes (src/queue/step-processor.ts,
  * StepProcesses), one shard at work per process, `concurrency` processes:
- * - overlap: once a shard is staged (its work done, only its commit's fsyncs
- *   left), the worker fetches one more shard (`concurrency` goes up by one
- *   until the first is acknowledged) and its process starts it, so the
- *   fsyncs, the acknowledgement, the next fetch and its start mark are off
- *   the path from one shard's work to the next's. Each shard is still
- *   acknowledged only once its part and receipt are durable;
+ * - overlap: once a shard has read its last rows (`soon`; or once it is
+ *   staged, for a step that cannot tell), the worker fetches one more shard
+ *   (`concurrency` goes up by one until the first is acknowledged), sends its
+ *   start mark and hands it to the same process, which holds it and begins
+ *   it the moment the first is staged (its work done, only its commit's
+ *   fsyncs left). So the next fetch, its start mark and the start message,
+ *   as well as the fsyncs and the acknowledgement, are off the path from one
+ *   shard's work to the next's; the worker holds at most one shard per
+ *   process that it does not work on, and only for the end of a shard. Each
+ *   shard is still acknowledged only once its part and receipt are durable;
  * - recycling: a child that reports `retire` in its result takes no more
  *   shards and is ended once it holds none;
  * - hand-back: `handBack()` kills the children of in-flight shards and moves
@@ -64,16 +68,21 @@ export class ShardWorker extends Worker<ShardJobData, ShardJobResult> {
   private async process(job: ShardJob, token?: string): Promise<ShardJobResult> {
     const end = await this.hooks.before(job, token);
     let completed = false;
-    let staged = false;
+    // one more shard may be held while this one ends: from its last rows read (or, for a step that
+    // cannot tell, from its staging) until it is acknowledged
+    let extra = false;
+    const more = () => {
+      if (extra) return;
+      extra = true;
+      this.overlap(1);
+    };
     const t0 = Date.now();
     const key = job.id!;
     this.inflight.set(key, { job, token: token ?? '' });
     try {
       const result = await this.procs.run(key, { id: key, data: job.data, attemptsMade: job.attemptsMade }, {
-        staged: () => {
-          staged = true;
-          this.overlap(1);
-        },
+        soon: more,
+        staged: more,
         // progress is advisory: a lost update must not fail the step
         progress: (value) => { job.updateProgress(value).catch(() => undefined); },
       });
@@ -89,7 +98,7 @@ export class ShardWorker extends Worker<ShardJobData, ShardJobResult> {
       throw err;
     } finally {
       // before BullMQ acknowledges it: that acknowledgement fetches no next shard when one was fetched already
-      if (staged) this.overlap(-1);
+      if (extra) this.overlap(-1);
       this.inflight.delete(key);
       if (end) await end(completed).catch(() => undefined);
     }

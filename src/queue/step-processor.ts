@@ -7,11 +7,14 @@
  * steps or above `ORTQ_RECYCLE_ABOVE_RSS_MB` of RSS (onnxruntime leaks when
  * sessions are recreated, so a fresh process is the cure).
  *
- * It takes a second step while the first one's commit waits for the disk:
- * the worker sends the next step once this process reports the first one
- * `staged` (its work done, its files and receipt written, only their fsyncs
- * left), and acknowledges the first only once it is `completed` (durable).
- * So one step computes at a time, and the fsyncs of one overlap the next.
+ * It holds the next step before the current one ends: once the current
+ * step has read its last rows it reports `soon`, and the worker fetches the
+ * next step and sends it here at once; this process begins it the moment the
+ * current one is `staged` (its work done, its files and receipt written,
+ * only their fsyncs left), with no round trip to the worker or Redis in
+ * between. The worker acknowledges a step only once it is `completed`
+ * (durable). So one step computes at a time, the fetch of the next overlaps
+ * the end of the current one's work, and the fsyncs of one overlap the next.
  */
 import { stat } from 'node:fs/promises';
 import { UnrecoverableError } from 'bullmq';
@@ -40,7 +43,8 @@ export interface StepStart { cmd: 'start'; key: string; id: string; data: StepJo
 /** step process → worker; `key` is the StepStart's */
 export type StepMessage =
   | { cmd: 'ready' }
-  | { cmd: 'staged'; key: string }
+  | { cmd: 'soon'; key: string }
+  | { cmd: 'staged'; key: string; retire: boolean }
   | { cmd: 'progress'; key: string; value: { rows: number } }
   | { cmd: 'completed'; key: string; value: StepJobResult }
   | { cmd: 'failed'; key: string; error: { name: string; message: string; stack?: string } };
@@ -80,7 +84,15 @@ const repo = ModelRepository.fromConfig(config);
 const recycleAfter = config.queue.recycleAfterShards;
 const recycleAboveMb = config.queue.recycleAboveRssMb;
 const plans = new Map<string, RunPlanBase>();
+/**
+ * how long before its expected end a step asks for the next one (`soon`): more than the worker takes to
+ * fetch it and send its start mark (a few ms, more on a loaded machine), little enough that the worker
+ * holds that step, which it does not work on yet, only briefly
+ */
+const SOON_MS = 25;
 let stepsDone = 0;
+/** steps taken here, ended or not: a step arrives before the one before it has ended (its commit, its successor held) */
+let stepsTaken = 0;
 
 async function planFor(data: StepJobData): Promise<RunPlanBase> {
   const key = `${data.runId}\0${data.runDir}`;
@@ -93,8 +105,20 @@ async function planFor(data: StepJobData): Promise<RunPlanBase> {
   return plan;
 }
 
-export async function processStep(job: StepJob, hooks: { staged?(): void } = {}): Promise<StepJobResult> {
+/** whether this process asks to be replaced once it has served `done` steps */
+function retiring(done: number): { retire: boolean; rssMb: number } {
+  const rssMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
+  return { retire: done >= recycleAfter || rssMb > recycleAboveMb, rssMb };
+}
+
+/**
+ * Runs one step. `soon` is told once the step has read all its rows (where the
+ * plan knows how many: a predict shard), `staged` when only its commit's waits
+ * for the disk are left, with whether this process retires after it.
+ */
+export async function processStep(job: StepJob, hooks: { ready?: Promise<void>; staged?(retire: boolean): void; soon?(): void } = {}): Promise<StepJobResult> {
   const data = job.data;
+  stepsTaken++;
   // a sequence kind's steps are pipeline steps (train), a parallel kind's shards of rows (predict)
   const stepKey = knownKinds().includes(data.kind) && kindEntry(data.kind).order === 'sequence' ? 'step' : 'shardId';
   const log = logger.child({ runId: data.runId, [stepKey]: data.stepId, model: data.model, jobId: job.id, attempt: job.attemptsMade + 1 });
@@ -105,24 +129,39 @@ export async function processStep(job: StepJob, hooks: { staged?(): void } = {})
     const plan = await planFor(data);
     const step = kind.steps(plan)[data.stepIndex];
     if (!step || step.id !== data.stepId) throw toOrtqError(new Error(`run ${data.runId} has no step ${data.stepIndex} (${data.stepId})`));
+    let soon = step.rows === null || !hooks.soon;
+    let began = 0;
     const { receipt, ran } = await runStepOnce(kind, plan, step, {
       config,
       repo,
       logger: log,
       onProgress: (rows) => {
+        // the next step is asked for when this one is about to end: its rows left, at the pace so far,
+        // take less than the next step's fetch and start mark may (SOON_MS), or all are read
+        if (!soon && rows > 0 && (rows >= step.rows! || ((step.rows! - rows) * (performance.now() - began)) / rows <= SOON_MS)) {
+          soon = true;
+          hooks.soon!();
+        }
         const now = Date.now();
         if (now - lastReport < 500) return;
         lastReport = now;
         // progress is advisory: a lost update must not fail the step
         job.updateProgress({ rows }).catch(() => undefined);
       },
-    }, hooks);
+    }, {
+      ready: (async () => {
+        await hooks.ready;
+        began = performance.now();
+      })(),
+      // counted with every step taken, not only those ended: the one before may still be committing, and
+      // the worker must send nothing more to a process that retires after the one it already holds
+      staged: () => hooks.staged?.(retiring(stepsTaken).retire),
+    });
     // this process wrote and hashed these files: their identity after the commit lets the run's
     // finalize trust the receipt's digests while the files stay as they are (src/runs/verified-files.ts)
     const files = ran ? await identitiesOf(plan.runDir, receipt) : [];
     stepsDone++;
-    const rssMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
-    const retire = stepsDone >= recycleAfter || rssMb > recycleAboveMb;
+    const { retire, rssMb } = retiring(stepsDone);
     if (retire) log.info({ stepsDone, rssMb }, 'step process retiring');
     return { receipt, retire, pid: process.pid, rssMb, files };
   } catch (err) {
@@ -139,18 +178,36 @@ function send(msg: StepMessage): void {
   if (process.connected) process.send!(msg, undefined, {}, () => undefined);
 }
 
+/**
+ * Settles once every step begun here so far has done its work (staged, or ended): a step that arrives
+ * while another is at work checks its receipt meanwhile, and begins its work when this settles.
+ */
+let workDone: Promise<void> = Promise.resolve();
+
 process.on('message', (msg: StepStart) => {
   if (msg?.cmd !== 'start') return;
   const { key } = msg;
+  const before = workDone;
+  let done!: () => void;
+  workDone = new Promise((resolve) => { done = resolve; });
+  // never before the steps before it: one that ends early (done already, failed) does not let a later one start
+  const free = () => { void before.then(done); };
   const job: StepJob = {
     id: msg.id,
     data: msg.data,
     attemptsMade: msg.attemptsMade,
     updateProgress: async (value) => send({ cmd: 'progress', key, value }),
   };
-  processStep(job, { staged: () => send({ cmd: 'staged', key }) }).then(
+  processStep(job, {
+    ready: before,
+    soon: () => send({ cmd: 'soon', key }),
+    staged: (retire) => {
+      send({ cmd: 'staged', key, retire });
+      free();
+    },
+  }).then(
     (value) => send({ cmd: 'completed', key, value }),
     (err: Error) => send({ cmd: 'failed', key, error: { name: err.name, message: err.message, stack: err.stack } }),
-  );
+  ).finally(free);
 });
 if (process.send) send({ cmd: 'ready' });

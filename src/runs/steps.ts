@@ -21,22 +21,27 @@ import { readReceipt, removeReceipt, stageReceipt } from './store.js';
  * name: the next run of the step finds the file missing (checkFiles above;
  * inspectRun on a local resume) and redoes the step.
  *
- * `staged` is told when the step's work is done and only the commit's waits
- * for the disk are left (a queue's shard process starts its next shard then).
+ * Hooks (a queue's step process): `ready`, when given, is waited for after
+ * the receipt check and before the step's work (the step before it in the
+ * same process is still at work: the check is done meanwhile); `staged` is
+ * told when the step's work is done and only the staging of its receipt and
+ * the commit's waits for the disk are left (the process starts its next
+ * step then). Neither changes what is durable when this returns.
  */
 export async function runStepOnce(
-  kind: AnyJobKind, plan: RunPlanBase, step: StepPlan, ctx: StepContext, hooks: { staged?(): void } = {},
+  kind: AnyJobKind, plan: RunPlanBase, step: StepPlan, ctx: StepContext, hooks: { ready?: Promise<void>; staged?(): void } = {},
 ): Promise<{ receipt: StepReceipt; ran: boolean }> {
   const done = await readReceipt(plan.runDir, step.id);
   if (done) {
     if ((await checkFiles(plan.runDir, done.files, { hash: false })).length === 0) return { receipt: done, ran: false };
     await removeReceipt(plan.runDir, step.id);
   }
+  await hooks.ready;
   const group = new AtomicGroup();
   try {
     const receipt = await kind.runStep(plan, step, { ...ctx, commit: group });
-    await stageReceipt(plan.runDir, receipt, group);
     hooks.staged?.();
+    await stageReceipt(plan.runDir, receipt, group);
     await group.commit();
     return { receipt, ran: true };
   } catch (err) {

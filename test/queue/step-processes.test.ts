@@ -13,9 +13,14 @@ function pool(): StepProcesses {
 }
 
 const job = (key: string, data: Record<string, unknown>) => ({ id: key, data: data as never, attemptsMade: 0 });
-function events(log: string[], key: string, onStaged?: () => void): StepEvents {
-  return { staged: () => { log.push(`${key} staged`); onStaged?.(); }, progress: () => log.push(`${key} progress`) };
+function events(log: string[], key: string, onStaged?: () => void, onSoon?: () => void): StepEvents {
+  return {
+    soon: () => { log.push(`${key} soon`); onSoon?.(); },
+    staged: () => { log.push(`${key} staged`); onStaged?.(); },
+    progress: () => log.push(`${key} progress`),
+  };
 }
+interface Done { pid: number; overlapped: boolean; wasHeld: boolean; startedAt: number; stagedAt: number }
 
 describe('StepProcesses (a step process takes the next step while the last one commits)', () => {
   it('starts the next step in the same process once the first is staged, while the first commits', async () => {
@@ -31,6 +36,71 @@ describe('StepProcesses (a step process takes the next step while the last one c
     expect(rb.overlapped).toBe(false);
     expect(log.indexOf('b staged')).toBeGreaterThan(log.indexOf('a staged'));
     expect(p.pids()).toEqual([ra.pid]);
+  });
+
+  it('a step sent once the one at work said soon goes to the same process, which holds it until that one is staged; a third goes elsewhere', async () => {
+    const p = pool();
+    const log: string[] = [];
+    let second: Promise<Done> | undefined;
+    let third: Promise<Done> | undefined;
+    const first = p.run('a', job('a', { soonMs: 10, workMs: 150, commitMs: 100 }), events(log, 'a', undefined, () => {
+      second = p.run('b', job('b', { workMs: 20 }), events(log, 'b')) as Promise<Done>;
+      // b is held there: a third step may not queue behind it
+      third = p.run('c', job('c', { workMs: 20 }), events(log, 'c')) as Promise<Done>;
+    })) as Promise<Done>;
+    const ra = await first;
+    await until(() => second !== undefined && third !== undefined);
+    const [rb, rc] = await Promise.all([second!, third!]);
+    expect(rb.pid).toBe(ra.pid);
+    expect(rb.wasHeld).toBe(true);
+    expect(rb.overlapped).toBe(false);
+    // b began only once a was staged, while a still committed
+    expect(rb.startedAt).toBeGreaterThanOrEqual(ra.stagedAt);
+    expect(log.indexOf('a soon')).toBeLessThan(log.indexOf('a staged'));
+    expect(log.indexOf('b staged')).toBeGreaterThan(log.indexOf('a staged'));
+    expect(rc.pid).not.toBe(ra.pid);
+    expect(rc.wasHeld).toBe(false);
+  });
+
+  it('a held step begins when the step at work fails before it is staged', async () => {
+    const p = pool();
+    let second: Promise<Done> | undefined;
+    const first = p.run('a', job('a', { soonMs: 5, workMs: 100, fail: 'work' }), events([], 'a', undefined, () => {
+      second = p.run('b', job('b', { workMs: 10 }), events([], 'b')) as Promise<Done>;
+    }));
+    await expect(first).rejects.toMatchObject({ message: 'bad step' });
+    await until(() => second !== undefined);
+    const rb = await second!;
+    expect(rb.wasHeld).toBe(true);
+    expect(p.pids()).toEqual([rb.pid]);
+  });
+
+  it('a held step that ends before its turn (its receipt was there) leaves its process free for the next one', async () => {
+    const p = pool();
+    let second: Promise<Done> | undefined;
+    let third: Promise<Done> | undefined;
+    const first = p.run('a', job('a', { soonMs: 5, workMs: 200 }), events([], 'a', undefined, () => {
+      second = p.run('b', job('b', { done: true }), events([], 'b')) as Promise<Done>;
+      void second.then(() => { third = p.run('c', job('c', { workMs: 10 }), events([], 'c')) as Promise<Done>; });
+    })) as Promise<Done>;
+    await until(() => third !== undefined);
+    const [ra, rb, rc] = await Promise.all([first, second!, third!]);
+    expect(rb.pid).toBe(ra.pid);
+    // c went to a's process, held there until a was staged
+    expect(rc.pid).toBe(ra.pid);
+    expect(rc.wasHeld).toBe(true);
+    expect(rc.startedAt).toBeGreaterThanOrEqual(ra.stagedAt);
+  });
+
+  it('a process that says at staged it will retire is sent no further step', async () => {
+    const p = pool();
+    let second: Promise<Done> | undefined;
+    const first = p.run('a', job('a', { workMs: 20, commitMs: 200, retire: true }), events([], 'a', () => {
+      second = p.run('b', job('b', {}), events([], 'b')) as Promise<Done>;
+    })) as Promise<Done>;
+    const ra = await first;
+    await until(() => second !== undefined);
+    expect((await second!).pid).not.toBe(ra.pid);
   });
 
   it('a step at work keeps its process to itself: a second step at once gets another process', async () => {

@@ -1,4 +1,4 @@
-import { WaitingError, Worker, type Job, type WorkerOptions } from 'bullmq';
+import { WaitingError, Worker, type Job, type Span, type WorkerOptions } from 'bullmq';
 import type { StepJobData as ShardJobData } from './run-flow.js';
 import { StepProcesses } from './shard-processes.js';
 import type { StepJobResult as ShardJobResult } from './step-processor.js';
@@ -113,6 +113,21 @@ export class ShardWorker extends Worker<ShardJobData, ShardJobResult> {
     this.committing += delta;
     this.concurrency = this.atWork + this.committing;
     if (delta > 0) (this as unknown as { mainLoopQueue?: { add(p: Promise<unknown>): void } }).mainLoopQueue?.add(Promise.resolve());
+  }
+
+  /**
+   * BullMQ marks the worker drained when a shard's acknowledgement brings no next shard, even when it was
+   * not asked for one (the next shard was fetched already, at `soon`); its next fetch then first waits on
+   * the queue's marker (BZPOPMIN): one more round trip per shard. An acknowledgement that did not ask for
+   * a next shard leaves that flag as it was; a fetch that finds the queue empty still sets it.
+   */
+  protected override async handleCompleted(result: ShardJobResult, job: ShardJob, token: string, fetchNextCallback: () => boolean = () => true, span?: Span): Promise<ShardJob> {
+    const self = this as unknown as { drained: boolean };
+    const before = self.drained;
+    let asked = true;
+    const next = await super.handleCompleted(result, job, token, () => (asked = fetchNextCallback()), span);
+    if (!asked && !next) self.drained = before;
+    return next;
   }
 
   /** Shards currently being processed by this worker. */

@@ -45,7 +45,7 @@ function floorModel(m: BenchModel): Uint8Array {
 export type BenchModel = keyof typeof BENCH_MODELS;
 export const BATCH = 16384;
 
-interface Measure { rowsPerSec: number; rowsPerCpuSec: number; seconds: number; cpuSeconds: number; maxRssMb: number }
+interface Measure { rowsPerSec: number; rowsPerCpuSec: number; seconds: number; cpuSeconds: number; maxRssMb: number; threads?: number }
 
 interface Case {
   id: string;
@@ -213,7 +213,8 @@ async function main(): Promise<void> {
 
   /**
    * Parquet and CSV: the floor DuckDB itself sets (src/bench/reader-floor.ts:
-   * the file read alone on one thread, nothing copied out or checked; a CSV's
+   * the file read alone on the reader's threads, ORTQ_DUCKDB_THREADS (default
+   * 1), nothing copied out or checked; a CSV's
    * numbers parsed as DOUBLE by DuckDB, `--typed`, since no reader that
    * scores values can skip parsing them), with the same arithmetic: no run
    * can be faster than that read, nor than the bare loop, and the two share
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
     const tb = 1 / b.rowsPerSec;
     const inference = 1 / inferenceOf(c.model).rowsPerCpuSec;
     const ratio = tb / Math.max(tb, 1 / f.rowsPerSec, (inference + 1 / f.rowsPerCpuSec) / cores);
-    process.stderr.write(`floor ${c.id}: DuckDB alone ${num(f.rowsPerSec)} rows/s, ${(c.rows / f.rowsPerCpuSec).toFixed(2)} CPU-s; inference ${(c.rows * inference).toFixed(2)} CPU-s with ortq's session options, ${cores} cores\n`);
+    process.stderr.write(`floor ${c.id}: DuckDB alone ${num(f.rowsPerSec)} rows/s, ${(c.rows / f.rowsPerCpuSec).toFixed(2)} CPU-s on ${f.threads ?? 1} thread(s); inference ${(c.rows * inference).toFixed(2)} CPU-s with ortq's session options, ${cores} cores\n`);
     return { ratio, cpuRatio: (1 / b.rowsPerCpuSec) / (inference + 1 / f.rowsPerCpuSec) };
   };
 
@@ -290,7 +291,7 @@ async function main(): Promise<void> {
   }
   if (table.length > 0) printTable(['case', 'rows', 'bare rows/s', 'ortq rows/s', 'ratio', 'ratio (CPU)', 'floor', 'floor (CPU)', 'target', 'result', 'sklearn rows/s', 'ortq/sklearn', 'peak RSS MB'], table);
   if (table.length > 0) process.stdout.write(`\nratio = ortq/bare wall-clock rows/s (gbdt: ortq/scikit-learn); ratio (CPU) = the same per CPU-second, steadier on a shared machine.\n`);
-  if (table.length > 0 && withFloor) process.stdout.write(`floor = the best ratio reachable with this pipeline on ${cores} cores: bare time per row ÷ max(bare time per row, (inference CPU + pipeline CPU per row) / cores), inference CPU = a bare loop with ortq's session options, pipeline CPU = ortq minus bare on a one-MatMul model of the same shapes (Parquet, CSV: DuckDB reading the file alone on one thread, nothing copied or checked, a CSV's numbers parsed as DOUBLE, src/bench/reader-floor.ts, which also bounds the time per row; gradient boosting: bare onnxruntime with intra-op threads on every core over scikit-learn, onnxruntime's tree kernel being fixed); floor (CPU) = bare CPU ÷ (inference CPU + pipeline CPU) per row, to read beside ratio (CPU); FAIL (floor) = the target is above the floor (docs/performance.md).\n`);
+  if (table.length > 0 && withFloor) process.stdout.write(`floor = the best ratio reachable with this pipeline on ${cores} cores: bare time per row ÷ max(bare time per row, (inference CPU + pipeline CPU per row) / cores), inference CPU = a bare loop with ortq's session options, pipeline CPU = ortq minus bare on a one-MatMul model of the same shapes (Parquet, CSV: DuckDB reading the file alone on the reader's threads (ORTQ_DUCKDB_THREADS, default 1), nothing copied or checked, a CSV's numbers parsed as DOUBLE, src/bench/reader-floor.ts, which also bounds the time per row; gradient boosting: bare onnxruntime with intra-op threads on every core over scikit-learn, onnxruntime's tree kernel being fixed); floor (CPU) = bare CPU ÷ (inference CPU + pipeline CPU) per row, to read beside ratio (CPU); FAIL (floor) = the target is above the floor (docs/performance.md).\n`);
   if (withDrift) process.stdout.write('drift row: the warm MLP run with a reference profile (histograms counted) against the same run without, ABBA order, least wall and least CPU of each; ratio (judged) = wall time with over without, ratio (CPU) = CPU seconds (all threads) with over without. stderr has every run.\n');
   if (withQueue) process.stdout.write('queue row: bare rows/s is a local run of the same rows in one shard; ratio = queue/local rows/s from the runs\' manifests; per-shard overhead = (queue s − local s) / shards; floor = local s / (local s + shards × the CPU of one shard\'s durable commit alone, whose fsync waits overlap the next shard), its CPU ms in brackets; breakdown printed above the table.\n');
   if (!sk && todo.some((c) => c.sklearn)) process.stdout.write('scikit-learn figures skipped (no python3 with scikit-learn; Debian: apt-get install python3-sklearn).\n');

@@ -1,7 +1,8 @@
 /**
  * The floor under the Parquet and CSV rows of `npm run bench` (issue 10):
  * how fast DuckDB, ortq's reader for both, gets through the same file alone,
- * on one thread, with nothing copied out and nothing checked. No pipeline
+ * on as many threads as ortq's reader gives it (ORTQ_DUCKDB_THREADS, default 1),
+ * with nothing copied out and nothing checked. No pipeline
  * that reads the file through DuckDB can score faster than this, so
  * `floor / bare` bounds the ratio those rows can reach on this machine.
  *
@@ -14,6 +15,7 @@
  *       ortq's typed CSV query (src/io/csv-duckdb.ts), and the bench's floor column for CSV
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import { duckDbThreadsSetting } from '../config.js';
 
 function cpuSeconds(): number {
   const u = process.resourceUsage();
@@ -26,10 +28,11 @@ async function main(): Promise<void> {
   const typed = process.argv[2] === '--typed';
   const files = process.argv.slice(typed ? 3 : 2);
   if (files.length === 0) throw new Error('usage: reader-floor.js [--typed] FILE...');
-  const db = await DuckDBInstance.create(':memory:', { threads: '1', enable_external_file_cache: 'false', temp_directory: '' });
+  const csv = files[0].endsWith('.csv');
+  const threads = duckDbThreadsSetting();
+  const db = await DuckDBInstance.create(':memory:', { threads: String(threads), enable_external_file_cache: 'false', temp_directory: '' });
   const con = await db.connect();
   const list = `[${files.map(sqlString).join(', ')}]`;
-  const csv = files[0].endsWith('.csv');
   let columns = 0;
   if (csv) {
     const head = await con.runAndReadAll(`SELECT * FROM read_csv(${sqlString(files[0])}, header = true) LIMIT 0`);
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
   }
   const { rows, seconds, cpu } = best;
   con.closeSync();
-  process.stdout.write(`${JSON.stringify({ rowsPerSec: rows / seconds, seconds, cpuSeconds: cpu, rowsPerCpuSec: rows / cpu, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+  process.stdout.write(`${JSON.stringify({ rowsPerSec: rows / seconds, seconds, cpuSeconds: cpu, rowsPerCpuSec: rows / cpu, threads, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
 }
 
 main().catch((err: unknown) => {

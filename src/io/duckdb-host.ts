@@ -21,11 +21,14 @@ import { rootLogger } from '../logger.js';
  */
 let instance: Promise<DuckDBInstance> | null = null;
 let warned = false;
+/** the threads the open database was created with */
+let openThreads = 1;
 
 async function open(): Promise<DuckDBInstance> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
+  const threads = duckDbThreadsSetting();
   const db = await DuckDBInstance.create(':memory:', {
-    threads: String(duckDbThreadsSetting()),
+    threads: String(threads),
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
     // no block cache beside the reader's own buffers: memory stays flat
@@ -40,6 +43,7 @@ async function open(): Promise<DuckDBInstance> {
   } finally {
     con.closeSync();
   }
+  openThreads = threads;
   return db;
 }
 
@@ -54,6 +58,11 @@ export async function duckDbConnect(): Promise<DuckDBConnection> {
     throw err;
   });
   return (await instance).connect();
+}
+
+/** DuckDB's threads in the database duckDbConnect connects to (after a connect). */
+export function duckDbThreads(): number {
+  return openThreads;
 }
 
 /** Closes the shared database (tests, shutdown); the next read opens a new one. */

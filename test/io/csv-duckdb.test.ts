@@ -271,6 +271,34 @@ describe('CSV through DuckDB vs csv-parse', () => {
     const ipcOf = (b: RecordBatch) => Buffer.from(tableToIPC(new Table([b]), 'stream'));
     js.got.forEach((b, i) => expect(ipcOf(duck.got[i]).equals(ipcOf(b)), `batch ${i}`).toBe(true));
   });
+  it('ORTQ_DUCKDB_THREADS=2: DuckDB parses on two threads and the batches are the one-thread ones, in file order, byte for byte', async () => {
+    // 8 MB: several of DuckDB's 2 MB CSV buffers, so both threads get a part of the file
+    // (the last column never empty: a trailing empty field keeps a file from DuckDB)
+    const typed = `id,y,s,x\n${rows(200_000, (i) => `${i},${i % 17 ? (i * 1e-3).toFixed(4) : ''},${i % 7 ? `r${i}` : ''},${Math.sin(i)}`)}\n`;
+    const bad = `a,b\n${rows(200_000, (i) => `${i}.25,${i}`)}\n1.5.5,1\n`;
+    const threads = process.env.ORTQ_DUCKDB_THREADS;
+    const runs: Record<string, { duck: Out; via: Via; typed: boolean }> = {};
+    try {
+      for (const t of ['1', '2']) {
+        await closeDuckDb();
+        process.env.ORTQ_DUCKDB_THREADS = t;
+        runs[`typed${t}`] = await both(`threads-typed-${t}`, typed, { batchSize: 16384 });
+        runs[`bad${t}`] = await both(`threads-bad-${t}`, bad, { batchSize: 5000 });
+      }
+    } finally {
+      await closeDuckDb();
+      if (threads === undefined) delete process.env.ORTQ_DUCKDB_THREADS;
+      else process.env.ORTQ_DUCKDB_THREADS = threads;
+    }
+    for (const t of ['1', '2']) {
+      expect(runs[`typed${t}`].via).toBe('duckdb');
+      expect(runs[`typed${t}`].typed).toBe(true);
+      expectSame({ js: runs.typed1.duck, duck: runs[`typed${t}`].duck });
+      // a bad cell: DuckDB stops, csv-parse reads on and ends in csv.ts's error, named by line
+      expect(runs[`bad${t}`].via).toBe('resumed');
+      expect(runs[`bad${t}`].duck).toMatch(/line 200002, column "a": "1.5.5" is not a number/);
+    }
+  });
   it('ORTQ_CSV_READER is checked: a wrong value is ORTQ_CONFIG_INVALID', () => {
     expect(csvReaderSetting({})).toBe('duckdb');
     expect(csvReaderSetting({ ORTQ_CSV_READER: 'js' })).toBe('js');

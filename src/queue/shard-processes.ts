@@ -5,7 +5,7 @@ import type { StepJobResult, StepMessage, StepStart } from './step-processor.js'
 export interface StepEvents {
   /** the step has read all its rows: the next step may be sent to its process, which holds it until this one is staged */
   soon?(): void;
-  /** the step's work is done; only its commit's waits for the disk are left */
+  /** the step's work is done; only its commit's waits for the disk are left (told only by a step that said no `soon`) */
   staged(): void;
   progress(value: { rows: number }): void;
 }
@@ -59,7 +59,14 @@ class StepProcess {
     if (!r) return;
     if (msg.cmd === 'progress') return r.events.progress(msg.value);
     if (msg.cmd === 'soon') {
+      // from the step held next: the process began it, so the one before was staged (it says so no more)
+      if (this.next === msg.key) {
+        this.computing = this.next;
+        this.next = null;
+      }
       if (this.computing === msg.key) this.open = true;
+      // decided now, so that the next step goes to another process, which starts while this one ends
+      if (msg.retire) this.retiring = true;
       return r.events.soon?.();
     }
     // the process begins the step it holds once this one is staged or ends

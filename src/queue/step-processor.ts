@@ -10,9 +10,9 @@
  * It holds the next step before the current one ends: once the current
  * step has read its last rows it reports `soon`, and the worker fetches the
  * next step and sends it here at once; this process begins it the moment the
- * current one is `staged` (its work done, its files and receipt written,
- * only their fsyncs left), with no round trip to the worker or Redis in
- * between. The worker acknowledges a step only once it is `completed`
+ * current one is staged (its work done, only its receipt's staging and the
+ * fsyncs left), with no round trip to the worker or Redis in between, and
+ * without telling the worker (a step that cannot say `soon` says `staged`). The worker acknowledges a step only once it is `completed`
  * (durable). So one step computes at a time, the fetch of the next overlaps
  * the end of the current one's work, and the fsyncs of one overlap the next.
  */
@@ -43,7 +43,9 @@ export interface StepStart { cmd: 'start'; key: string; id: string; data: StepJo
 /** step process → worker; `key` is the StepStart's */
 export type StepMessage =
   | { cmd: 'ready' }
-  | { cmd: 'soon'; key: string }
+  /** the step is about to end; `retire`: this process takes no step after it. No `staged` follows a `soon`. */
+  | { cmd: 'soon'; key: string; retire: boolean }
+  /** only from a step that sent no `soon` */
   | { cmd: 'staged'; key: string; retire: boolean }
   | { cmd: 'progress'; key: string; value: { rows: number } }
   | { cmd: 'completed'; key: string; value: StepJobResult }
@@ -116,7 +118,7 @@ function retiring(done: number): { retire: boolean; rssMb: number } {
  * plan knows how many: a predict shard), `staged` when only its commit's waits
  * for the disk are left, with whether this process retires after it.
  */
-export async function processStep(job: StepJob, hooks: { ready?: Promise<void>; staged?(retire: boolean): void; soon?(): void } = {}): Promise<StepJobResult> {
+export async function processStep(job: StepJob, hooks: { ready?: Promise<void>; staged?(retire: boolean): void; soon?(retire: boolean): void } = {}): Promise<StepJobResult> {
   const data = job.data;
   stepsTaken++;
   // a sequence kind's steps are pipeline steps (train), a parallel kind's shards of rows (predict)
@@ -140,7 +142,7 @@ export async function processStep(job: StepJob, hooks: { ready?: Promise<void>; 
         // take less than the next step's fetch and start mark may (SOON_MS), or all are read
         if (!soon && rows > 0 && (rows >= step.rows! || ((step.rows! - rows) * (performance.now() - began)) / rows <= SOON_MS)) {
           soon = true;
-          hooks.soon!();
+          hooks.soon!(retiring(stepsTaken).retire);
         }
         const now = Date.now();
         if (now - lastReport < 500) return;
@@ -192,6 +194,7 @@ process.on('message', (msg: StepStart) => {
   workDone = new Promise((resolve) => { done = resolve; });
   // never before the steps before it: one that ends early (done already, failed) does not let a later one start
   const free = () => { void before.then(done); };
+  let saidSoon = false;
   const job: StepJob = {
     id: msg.id,
     data: msg.data,
@@ -200,9 +203,14 @@ process.on('message', (msg: StepStart) => {
   };
   processStep(job, {
     ready: before,
-    soon: () => send({ cmd: 'soon', key }),
+    // the worker needs one of the two: `soon` lets it send the next step, which this process begins at
+    // staged without telling it (one message fewer per step); a step that cannot tell says `staged`
+    soon: (retire) => {
+      saidSoon = true;
+      send({ cmd: 'soon', key, retire });
+    },
     staged: (retire) => {
-      send({ cmd: 'staged', key, retire });
+      if (!saidSoon) send({ cmd: 'staged', key, retire });
       free();
     },
   }).then(

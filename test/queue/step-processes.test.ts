@@ -54,12 +54,31 @@ describe('StepProcesses (a step process takes the next step while the last one c
     expect(rb.pid).toBe(ra.pid);
     expect(rb.wasHeld).toBe(true);
     expect(rb.overlapped).toBe(false);
-    // b began only once a was staged, while a still committed
+    // b began only once a was staged, while a still committed; a step that said soon says no staged
     expect(rb.startedAt).toBeGreaterThanOrEqual(ra.stagedAt);
-    expect(log.indexOf('a soon')).toBeLessThan(log.indexOf('a staged'));
-    expect(log.indexOf('b staged')).toBeGreaterThan(log.indexOf('a staged'));
+    expect(log).toContain('a soon');
+    expect(log).not.toContain('a staged');
+    expect(log).toContain('b staged');
     expect(rc.pid).not.toBe(ra.pid);
     expect(rc.wasHeld).toBe(false);
+  });
+
+  it('steps that each say soon follow one another in one process, each held until the one before is staged', async () => {
+    const p = pool();
+    const runs: Array<Promise<Done>> = [];
+    const next = (i: number): void => {
+      if (i > 3) return;
+      const key = `s${i}`;
+      runs.push(p.run(key, job(key, { soonMs: 5, workMs: 60, commitMs: 80 }), events([], key, undefined, () => next(i + 1))) as Promise<Done>);
+    };
+    next(0);
+    await until(() => runs.length === 4);
+    const done = await Promise.all(runs);
+    expect(new Set(done.map((d) => d.pid)).size).toBe(1);
+    for (let i = 1; i < done.length; i++) {
+      expect(done[i].wasHeld).toBe(true);
+      expect(done[i].startedAt).toBeGreaterThanOrEqual(done[i - 1].stagedAt);
+    }
   });
 
   it('a held step begins when the step at work fails before it is staged', async () => {
@@ -101,6 +120,19 @@ describe('StepProcesses (a step process takes the next step while the last one c
     const ra = await first;
     await until(() => second !== undefined);
     expect((await second!).pid).not.toBe(ra.pid);
+  });
+
+  it('a process that says at soon it will retire is sent no next step: it goes to a new process, which starts meanwhile', async () => {
+    const p = pool();
+    let second: Promise<Done> | undefined;
+    const first = p.run('a', job('a', { soonMs: 5, workMs: 100, retire: true }), events([], 'a', undefined, () => {
+      second = p.run('b', job('b', { workMs: 10 }), events([], 'b')) as Promise<Done>;
+    })) as Promise<Done>;
+    const ra = await first;
+    await until(() => second !== undefined);
+    const rb = await second!;
+    expect(rb.pid).not.toBe(ra.pid);
+    expect(rb.wasHeld).toBe(false);
   });
 
   it('a step at work keeps its process to itself: a second step at once gets another process', async () => {

@@ -13,7 +13,6 @@
  * in one shard; its seconds are the manifest's duration, as the queue's are.
  */
 import { rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { discoverInputs } from '../io/discover.js';
@@ -69,11 +68,8 @@ if (mode === 'profile') {
 } else if (mode === 'bare') {
   const rows = Number(a);
   const batch = Number(b);
-  // `ortq-options`: the session options ortq's inference thread uses (the floor model's bare run);
-  // `all-cores`: onnxruntime's own intra-op threads on every core (the gradient-boosting floor)
-  const options = c === 'ortq-options' ? sessionOptions(loadConfig().inference)
-    : c === 'all-cores' ? { graphOptimizationLevel: 'all' as const, intraOpNumThreads: availableParallelism() } : { graphOptimizationLevel: 'all' as const };
-  const session = await ort.InferenceSession.create(modelPath, options);
+  // `ortq-options`: the session options ortq's inference thread uses (the floor model's bare run)
+  const session = await ort.InferenceSession.create(modelPath, c === 'ortq-options' ? sessionOptions(loadConfig().inference) : { graphOptimizationLevel: 'all' });
   const rnd = seededRandom(1);
   // a few distinct batches so caches don't flatter the ceiling
   const tensors = Array.from({ length: 4 }, () => {

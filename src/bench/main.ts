@@ -12,17 +12,19 @@
  *                           [--queue-runs local,q100,count,one,many,w1,w2] [--queue-repeat N]   (src/bench/queue.ts)
  *                           [--drift-rounds R]   (ABBA rounds of the drift row; default 3 with --quick, else 2)
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { linearModel, mlpModel, treeEnsembleModel } from '../onnx/model-zoo.js';
 import { writeFeatureDataset } from './datasets.js';
 import { describeRuns, driftKernelName, measureDriftInRun, signedPct } from './drift-run.js';
 import { FIT_HEADER, fitCells, runFitBench } from './fit.js';
 import type { RunName } from './queue.js';
 import { sklearnRates, type SklearnCase } from './sklearn.js';
+
+const execFileAsync = promisify(execFile);
 
 export const BENCH_MODELS = {
   mlp: { features: 64, outputs: 10, build: () => mlpModel({ sizes: [64, 64, 32, 10], seed: 2 }).bytes },
@@ -100,6 +102,22 @@ function child(args: string[]): Measure {
   return JSON.parse(out.trim().split('\n').pop()!) as Measure;
 }
 
+/** `n` children at once, as one measure: their rows/s and CPU seconds added, the longest wall time. */
+async function childrenAtOnce(args: string[], n: number): Promise<Measure> {
+  const runs = await Promise.all(Array.from({ length: n }, () => execFileAsync(process.execPath, [new URL('./child.js', import.meta.url).pathname, ...args], {
+    encoding: 'utf8', maxBuffer: 1 << 20, env: childEnv,
+  }).then(({ stdout }) => JSON.parse(stdout.trim().split('\n').pop()!) as Measure)));
+  const rows = runs.reduce((a, r) => a + r.rowsPerSec * r.seconds, 0);
+  const cpu = runs.reduce((a, r) => a + r.cpuSeconds, 0);
+  return { rowsPerSec: runs.reduce((a, r) => a + r.rowsPerSec, 0), seconds: Math.max(...runs.map((r) => r.seconds)), cpuSeconds: cpu, rowsPerCpuSec: rows / cpu, maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)) };
+}
+
+async function medianAsync(measure: () => Promise<Measure>): Promise<Measure> {
+  const runs = [await measure(), await measure(), await measure()].sort((a, b) => a.rowsPerSec - b.rowsPerSec);
+  process.stderr.write(`bare on every core: ${runs.map((r) => num(r.rowsPerSec)).join(', ')} rows/s, median taken\n`);
+  return runs[1];
+}
+
 /**
  * The median of three runs, by rows/s. On this 2-vCPU VM the bare loop's rate is bimodal between
  * identical runs (the MLP: 10–11M or 16M+ rows/s, once 2.9M), so one run can move every ratio by 1.5×.
@@ -168,10 +186,12 @@ async function main(): Promise<void> {
     return r;
   };
   const cores = availableParallelism();
-  const allCoresRuns = new Map<BenchModel, Measure>();
-  const allCores = (m: BenchModel): Measure => {
+  // onnxruntime's tree kernel on every core: one bare loop per core at once (the tree kernel runs
+  // one batch on one thread whatever intraOpNumThreads says, measured), as ortq's two inference threads do
+  const allCoresRuns = new Map<BenchModel, Promise<Measure>>();
+  const allCores = (m: BenchModel): Promise<Measure> => {
     let r = allCoresRuns.get(m);
-    if (!r) allCoresRuns.set(m, (r = median(() => child(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), bareRows, String(BATCH), 'all-cores']))));
+    if (!r) allCoresRuns.set(m, (r = medianAsync(() => childrenAtOnce(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), bareRows, String(BATCH)], cores))));
     return r;
   };
   const sk = values['no-sklearn'] || !todo.some((c) => c.sklearn) ? null : sklearnRates(quick ? 100_000 : 500_000);
@@ -243,7 +263,7 @@ async function main(): Promise<void> {
     const cpuRatio = r.rowsPerCpuSec / b.rowsPerCpuSec;
     // against scikit-learn, the floor is onnxruntime's own kernel on every core (ortq runs tree
     // ensembles on two inference threads): that bare loop over scikit-learn's predict
-    const vsSklearnFloor = c.vs === 'sklearn' && skRate && withFloor ? { ratio: allCores(c.model).rowsPerSec / skRate, cpuRatio: NaN } : null;
+    const vsSklearnFloor = c.vs === 'sklearn' && skRate && withFloor ? { ratio: (await allCores(c.model)).rowsPerSec / skRate, cpuRatio: NaN } : null;
     const floor = !withFloor ? null : hasFloor(c) ? await floorOf(c, b) : c.format !== 'arrow' ? await readerFloorOf(c, b) : vsSklearnFloor;
     const result = Number.isNaN(ratio) ? '-' : ratio >= c.target ? 'pass' : floor && floor.ratio < c.target ? 'FAIL (floor)' : 'FAIL';
     table.push([c.label, num(c.rows), num(b.rowsPerSec), num(r.rowsPerSec), c.vs === 'sklearn' ? `${ratio.toFixed(2)}× sklearn` : `${ratio.toFixed(2)}×`,
@@ -291,7 +311,7 @@ async function main(): Promise<void> {
   }
   if (table.length > 0) printTable(['case', 'rows', 'bare rows/s', 'ortq rows/s', 'ratio', 'ratio (CPU)', 'floor', 'floor (CPU)', 'target', 'result', 'sklearn rows/s', 'ortq/sklearn', 'peak RSS MB'], table);
   if (table.length > 0) process.stdout.write(`\nratio = ortq/bare wall-clock rows/s (gbdt: ortq/scikit-learn); ratio (CPU) = the same per CPU-second, steadier on a shared machine.\n`);
-  if (table.length > 0 && withFloor) process.stdout.write(`floor = the best ratio reachable with this pipeline on ${cores} cores: bare time per row ÷ max(bare time per row, (inference CPU + pipeline CPU per row) / cores), inference CPU = a bare loop with ortq's session options, pipeline CPU = ortq minus bare on a one-MatMul model of the same shapes (Parquet, CSV: DuckDB reading the file alone on the reader's threads (ORTQ_DUCKDB_THREADS, default 1), nothing copied or checked, a CSV's numbers parsed as DOUBLE, src/bench/reader-floor.ts, which also bounds the time per row; gradient boosting: bare onnxruntime with intra-op threads on every core over scikit-learn, onnxruntime's tree kernel being fixed); floor (CPU) = bare CPU ÷ (inference CPU + pipeline CPU) per row, to read beside ratio (CPU); FAIL (floor) = the target is above the floor (docs/performance.md).\n`);
+  if (table.length > 0 && withFloor) process.stdout.write(`floor = the best ratio reachable with this pipeline on ${cores} cores: bare time per row ÷ max(bare time per row, (inference CPU + pipeline CPU per row) / cores), inference CPU = a bare loop with ortq's session options, pipeline CPU = ortq minus bare on a one-MatMul model of the same shapes (Parquet, CSV: DuckDB reading the file alone on the reader's threads (ORTQ_DUCKDB_THREADS, default 1), nothing copied or checked, a CSV's numbers parsed as DOUBLE, src/bench/reader-floor.ts, which also bounds the time per row; gradient boosting: one bare onnxruntime loop per core at once over scikit-learn, onnxruntime's tree kernel being fixed); floor (CPU) = bare CPU ÷ (inference CPU + pipeline CPU) per row, to read beside ratio (CPU); FAIL (floor) = the target is above the floor (docs/performance.md).\n`);
   if (withDrift) process.stdout.write('drift row: the warm MLP run with a reference profile (histograms counted) against the same run without, ABBA order, least wall and least CPU of each; ratio (judged) = wall time with over without, ratio (CPU) = CPU seconds (all threads) with over without. stderr has every run.\n');
   if (withQueue) process.stdout.write('queue row: bare rows/s is a local run of the same rows in one shard; ratio = queue/local rows/s from the runs\' manifests; per-shard overhead = (queue s − local s) / shards; floor = local s / (local s + shards × the CPU of one shard\'s durable commit alone, whose fsync waits overlap the next shard), its CPU ms in brackets; breakdown printed above the table.\n');
   if (!sk && todo.some((c) => c.sklearn)) process.stdout.write('scikit-learn figures skipped (no python3 with scikit-learn; Debian: apt-get install python3-sklearn).\n');

@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { closeDuckDb } from '../../src/io/duckdb-host.js';
 import { csvReads } from '../../src/io/read.js';
 import { parseJob } from '../../src/predict/job-spec.js';
 import { runLocal } from '../../src/predict/local-run.js';
@@ -63,4 +64,46 @@ describe('CSV input: DuckDB reader vs csv-parse, end to end', () => {
       }
     });
   }
+});
+
+describe('CSV input on two DuckDB threads (ORTQ_DUCKDB_THREADS=2), end to end', () => {
+  it('a job of three CSV shards, each several of DuckDB\'s 2 MB buffers, writes the parts of the one-thread run byte for byte', { timeout: 180_000 }, async () => {
+    const input = join(fx.dir, 'shards');
+    await mkdir(input, { recursive: true });
+    for (let s = 0; s < 3; s++) {
+      const lines = [`id,${cols.join(',')},name,w`];
+      for (let i = 0; i < 60_000; i++) {
+        const f = cols.map((_, j) => (j === 1 && i % 23 === 0 ? '' : String(Math.sin((s * 60_000 + i) * 0.37 + j * 1.3) * 3)));
+        lines.push(`${s * 60_000 + i},${f.join(',')},${i % 5 === 0 ? '' : `r${i}`},${i / 8}`);
+      }
+      await writeFile(join(input, `part-${s}.csv`), `${lines.join('\n')}\n`);
+    }
+    const threads = process.env.ORTQ_DUCKDB_THREADS;
+    process.env.ORTQ_CSV_READER = 'duckdb';
+    const out = new Map<string, Map<string, Buffer>>();
+    try {
+      for (const t of ['1', '2']) {
+        await closeDuckDb();
+        process.env.ORTQ_DUCKDB_THREADS = t;
+        const job = parseJob({
+          name: 'csv-threads', model: 'm', input: { path: 'shards' }, features: { input: cols }, passthrough: ['id', 'name', 'w'],
+          nulls: { fill: 0 }, output: { path: `out-threads-${t}`, format: 'arrow' }, batchSize: 4096,
+        }, { baseDir: fx.dir });
+        const before = { ...csvReads };
+        const { manifest, plan } = await runLocal(job, { repo: fx.repo });
+        expect(csvReads.typed - before.typed).toBe(3);
+        expect(csvReads.resumed).toBe(before.resumed);
+        expect(manifest.rows).toEqual({ read: 180_000, written: 180_000, skipped: 0 });
+        out.set(t, await partFiles(plan.runDir));
+      }
+    } finally {
+      await closeDuckDb();
+      if (threads === undefined) delete process.env.ORTQ_DUCKDB_THREADS;
+      else process.env.ORTQ_DUCKDB_THREADS = threads;
+    }
+    const [a, b] = [out.get('1')!, out.get('2')!];
+    expect(a.size).toBe(3);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [name, bytes] of a) expect(b.get(name)!.equals(bytes), name).toBe(true);
+  });
 });

@@ -28,7 +28,7 @@ import { sessionOptions } from '../predict/session-options.js';
 
 const MIN_BARE_SECONDS = 2;
 
-const [mode, modelPath, featuresArg, a, b, c, d, e] = process.argv.slice(2);
+const [mode, modelPath, featuresArg, a, b, c, d, e, f] = process.argv.slice(2);
 const features = Number(featuresArg);
 
 /** CPU seconds of this process (every thread) so far: less noisy than wall time on a shared machine. */
@@ -63,7 +63,8 @@ if (mode === 'profile') {
   await runLocal(jobFor(warmFile, join(out, 'warmup')), { repo, shardRows: 1_000_000 });
   await cachedDigests([file]);
   const cpu0 = cpuSeconds();
-  const { manifest } = await runLocal(jobFor(file, join(out, 'timed')), { repo, shardRows: 1_000_000_000 });
+  // `f`: rows per shard (the queue benchmark's `l100`: the same shards as its queued run, in this process); one shard by default
+  const { manifest } = await runLocal(jobFor(file, join(out, 'timed')), { repo, shardRows: f ? Number(f) : 1_000_000_000 });
   report(manifest.rows.read, manifest.durationMs / 1000, cpu0);
 } else if (mode === 'bare') {
   const rows = Number(a);

@@ -13,7 +13,8 @@
  * reports the CPU seconds of every process involved and the Redis commands it
  * cost per shard, which is where the overhead shows.
  *
- * Flags: `--rows N`, `--only local,q100,count,one,many,w1,w2` (a subset of the runs), `--repeat N` (local and
+ * Flags: `--rows N`, `--only local,q100,l100,count,one,many,w1,w2` (a subset of the runs; `l100`: the same 100
+ * shards run locally in one process, alternated with the others, to tell the run core's per-shard cost from the queue's), `--repeat N` (local and
  * q100 alternated N times, the least time of each compared).
  * `ORTQ_BENCH_MONITOR=FILE` writes the timed run's Redis commands (MONITOR) to FILE.
  * `ORTQ_BENCH_CONCURRENCY=N` runs each worker with `--concurrency N` (default 1).
@@ -38,7 +39,7 @@ const FEATURES = 64;
 /** the engine benchmark's batch size (main.ts; not imported: importing main.ts runs it) */
 const BATCH = 16384;
 const WARMUP_ROWS = 40_000;
-export const RUNS = ['local', 'q100', 'count', 'one', 'many', 'w1', 'w2'] as const;
+export const RUNS = ['local', 'q100', 'l100', 'count', 'one', 'many', 'w1', 'w2'] as const;
 export type RunName = (typeof RUNS)[number];
 /** issue 10's targets for 1 worker, 100 shards vs the local run */
 const SHARDS = 100;
@@ -319,10 +320,10 @@ async function countRun(ctx: Ctx, shardRows: number, out: string): Promise<Shard
 interface LocalResult { seconds: number; rowsPerSec: number; cpu: number; load: number }
 
 /** The local baseline: `runLocal` of the same rows in one shard, in a warm process of its own (child.ts `local`). */
-async function localRun(ctx: Ctx, data: string, warm: string, out: string): Promise<LocalResult> {
+async function localRun(ctx: Ctx, data: string, warm: string, out: string, shardRows?: number): Promise<LocalResult> {
   const load = loadavg()[0];
   const printed = await new Promise<string>((res, rej) => {
-    const p = spawn(process.execPath, [...nodeArgs(), CHILD, 'local', join(ctx.dir, 'repo'), String(FEATURES), warm, data, join(ctx.dir, out), String(BATCH), 'mlp@bench'],
+    const p = spawn(process.execPath, [...nodeArgs(), CHILD, 'local', join(ctx.dir, 'repo'), String(FEATURES), warm, data, join(ctx.dir, out), String(BATCH), 'mlp@bench', ...(shardRows ? [String(shardRows)] : [])],
       { cwd: ctx.dir, env: { ...ctx.env, ORTQ_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     p.stdout!.on('data', (d) => { stdout += String(d); });
@@ -445,6 +446,8 @@ export async function runQueueBench(opts: { dir: string; rows?: number; only?: R
     const lines = ['', `queue benchmarks (MLP ${FEATURES}→64→32→10, ${f(rows)} rows, Arrow IPC, batch ${BATCH}, 1 intra-op thread per worker, warm workers):`];
     // the per-shard cost: local and 100-shard runs alternated (A B A B …), the least time of each kind compared
     const locals: LocalResult[] = [];
+    // l100: the local run of the same 100 shards in one process, no queue: what the run core costs per shard
+    const local100s: LocalResult[] = [];
     const q100s: RunResult[] = [];
     const shardRows = Math.ceil(rows / SHARDS);
     // the floor: what one shard's durable commit costs on this file system, before the runs leave
@@ -453,6 +456,7 @@ export async function runQueueBench(opts: { dir: string; rows?: number; only?: R
     for (let i = 0; i < Math.max(1, opts.repeat ?? 1); i++) {
       if (only.has('local')) locals.push(await localRun(ctx, data, warm, `out/local-${i}`));
       if (only.has('q100')) q100s.push(await timedRun(ctx, 1, shardRows, `out/q100-${i}`));
+      if (only.has('l100')) local100s.push(await localRun(ctx, data, warm, `out/l100-${i}`, shardRows));
     }
     const least = <T extends { seconds: number }>(xs: T[]) => xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
     let row: QueueRow | null = null;
@@ -482,6 +486,12 @@ export async function runQueueBench(opts: { dir: string; rows?: number; only?: R
       const per = (v: number) => ms((v / n) * 1000);
       lines.push(`    per shard over local: wall ${ms(perShardMs)} ms; CPU ms: shard process ${per((q.cpu['shard process'] ?? 0) - l.cpu)} (its CPU less the local run's), ` +
         `worker ${per(q.cpu.worker ?? 0)}, redis-server ${per(q.cpu['redis-server'] ?? 0)}, enqueue --wait ${per(q.cpu['enqueue --wait'] ?? 0)} (its whole process, start-up and planning included; not in the ratios)`);
+    }
+    if (local100s.length) {
+      const l = least(local100s);
+      lines.push(`  local, ${SHARDS} shards in one process (no queue; the run core's own cost per shard): ${local100s.map((x) => `${x.seconds.toFixed(2)} s (${x.cpu.toFixed(2)} CPU-s, load ${x.load.toFixed(1)})`).join(', ')}` +
+        (locals.length ? `; least ${l.seconds.toFixed(2)} s, ${ms(((l.seconds - least(locals).seconds) / SHARDS) * 1000)} ms per shard over the 1-shard local run` : '') +
+        (q100s.length ? `, the queued run ${ms(((least(q100s).seconds - l.seconds) / SHARDS) * 1000)} ms per shard over it` : ''));
     }
     if (only.has('count') && (q100s.length || only.has('q100'))) {
       const c = await countRun(ctx, shardRows, 'out/q100');

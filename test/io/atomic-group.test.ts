@@ -39,6 +39,15 @@ describe('AtomicGroup: a part and its receipt made durable together', () => {
     await expect(group.commit()).rejects.toThrow(/already committed/);
   });
 
+  it('stageData makes a missing directory and stages into an existing one alike', async () => {
+    const group = new AtomicGroup();
+    await group.stageData(join(dir, 'dirs', 'a', 'b', 'one.json'), '1\n');
+    await group.stageData(join(dir, 'dirs', 'a', 'b', 'two.json'), '2\n');
+    await group.commit();
+    expect(await readdir(join(dir, 'dirs', 'a', 'b'))).toEqual(['one.json', 'two.json']);
+    expect(await readFile(join(dir, 'dirs', 'a', 'b', 'two.json'), 'utf8')).toBe('2\n');
+  });
+
   it('abort() removes every staged temp file and names nothing', async () => {
     const { group } = await stagedRun('aborted');
     await group.abort();

@@ -257,9 +257,8 @@ function finish(field: Field, b: ColumnBuilder, rows: number, capacity: number, 
  *   indexes, so each thread parses part of the file and the rows still come
  *   back in file order. With the constant, a second thread did all the
  *   parsing while the fetching one spun waiting for it: 1.5–1.8× the CPU of
- *   one thread, no faster. (Ordered streaming with batch indexes and 2
- *   threads stalled now and then for 4–76 s, 1 to 2 runs in 60: why 2
- *   threads is not the default.)
+ *   one thread, no faster. (2 threads is not the default until measured on
+ *   a quiet machine.)
  */
 export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number, pool?: SharedReadPool): AsyncGenerator<RecordBatch> {
   const total = q.groupRows ? q.groupRows.reduce((a, b) => a + b, 0) : Infinity;

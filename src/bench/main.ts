@@ -275,8 +275,15 @@ async function main(): Promise<void> {
   if (withRss) {
     const [small, big] = quick ? [250_000, 1_000_000] : [1_000_000, 10_000_000];
     const base: Case = cases(quick)[0];
-    const a = await run(base, small);
-    const z = await run(base, big);
+    // three runs of each size, alternated, the median peak of each: one run's peak is bimodal
+    // (the 10M-row MLP run measured 314-317 or 358 MB on the same build, as the read pool kept 3 or 4
+    // 32 MB record-batch buffers at once), which made a single pair pass or fail by chance
+    const pairs: Array<[Measure, Measure]> = [];
+    for (let i = 0; i < 3; i++) pairs.push([await run(base, small), await run(base, big)]);
+    const mid = (ms: Measure[]): Measure => [...ms].sort((x, y) => x.maxRssMb - y.maxRssMb)[1];
+    const a = mid(pairs.map((p) => p[0]));
+    const z = mid(pairs.map((p) => p[1]));
+    process.stderr.write(`peak RSS MB: ${num(small)} rows ${pairs.map((p) => p[0].maxRssMb).join(', ')}; ${num(big)} rows ${pairs.map((p) => p[1].maxRssMb).join(', ')}; medians taken\n`);
     const grow = z.maxRssMb / a.maxRssMb;
     table.push([`peak RSS, ${num(big)} vs ${num(small)} rows (MB)`, num(big), '-', num(z.rowsPerSec), `${grow.toFixed(2)}×`, '-', '-', '-', '≤ 1.15×, < 400 MB',
       grow <= 1.15 && z.maxRssMb < 400 ? 'pass' : 'FAIL', '-', '-', `${a.maxRssMb} → ${z.maxRssMb}`]);

@@ -112,10 +112,12 @@ async function childrenAtOnce(args: string[], n: number): Promise<Measure> {
   return { rowsPerSec: runs.reduce((a, r) => a + r.rowsPerSec, 0), seconds: Math.max(...runs.map((r) => r.seconds)), cpuSeconds: cpu, rowsPerCpuSec: rows / cpu, maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)) };
 }
 
-async function medianAsync(measure: () => Promise<Measure>): Promise<Measure> {
-  const runs = [await measure(), await measure(), await measure()].sort((a, b) => a.rowsPerSec - b.rowsPerSec);
+async function medianAsync(n: number, measure: () => Promise<Measure>): Promise<Measure> {
+  const runs: Measure[] = [];
+  for (let i = 0; i < n; i++) runs.push(await measure());
+  runs.sort((a, b) => a.rowsPerSec - b.rowsPerSec);
   process.stderr.write(`bare on every core: ${runs.map((r) => num(r.rowsPerSec)).join(', ')} rows/s, median taken\n`);
-  return runs[1];
+  return runs[(n - 1) >> 1];
 }
 
 /**
@@ -191,7 +193,7 @@ async function main(): Promise<void> {
   const allCoresRuns = new Map<BenchModel, Promise<Measure>>();
   const allCores = (m: BenchModel): Promise<Measure> => {
     let r = allCoresRuns.get(m);
-    if (!r) allCoresRuns.set(m, (r = medianAsync(() => childrenAtOnce(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), bareRows, String(BATCH)], cores))));
+    if (!r) allCoresRuns.set(m, (r = medianAsync(quick ? 1 : 3, () => childrenAtOnce(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), bareRows, String(BATCH)], cores))));
     return r;
   };
   const sk = values['no-sklearn'] || !todo.some((c) => c.sklearn) ? null : sklearnRates(quick ? 100_000 : 500_000);
@@ -275,12 +277,12 @@ async function main(): Promise<void> {
   if (withRss) {
     const [small, big] = quick ? [250_000, 1_000_000] : [1_000_000, 10_000_000];
     const base: Case = cases(quick)[0];
-    // three runs of each size, alternated, the median peak of each: one run's peak is bimodal
+    // three runs of each size (one with --quick), alternated, the median peak of each: one run's peak is bimodal
     // (the 10M-row MLP run measured 314-317 or 358 MB on the same build, as the read pool kept 3 or 4
     // 32 MB record-batch buffers at once), which made a single pair pass or fail by chance
     const pairs: Array<[Measure, Measure]> = [];
-    for (let i = 0; i < 3; i++) pairs.push([await run(base, small), await run(base, big)]);
-    const mid = (ms: Measure[]): Measure => [...ms].sort((x, y) => x.maxRssMb - y.maxRssMb)[1];
+    for (let i = 0; i < (quick ? 1 : 3); i++) pairs.push([await run(base, small), await run(base, big)]);
+    const mid = (ms: Measure[]): Measure => [...ms].sort((x, y) => x.maxRssMb - y.maxRssMb)[(ms.length - 1) >> 1];
     const a = mid(pairs.map((p) => p[0]));
     const z = mid(pairs.map((p) => p[1]));
     process.stderr.write(`peak RSS MB: ${num(small)} rows ${pairs.map((p) => p[0].maxRssMb).join(', ')}; ${num(big)} rows ${pairs.map((p) => p[1].maxRssMb).join(', ')}; medians taken\n`);

@@ -1,8 +1,9 @@
 /**
  * Settings read from the environment alone, in a module that loads nothing
  * heavy: the inference thread reads ORTQ_DRIFT_KERNEL when its drift kernel
- * starts, and importing config.ts (zod, yaml) there cost 60-250 ms of every
- * inference thread's start (measured: `import('dist/config.js')` alone).
+ * starts, and importing config.ts (zod, yaml) there took an inference
+ * thread's start from 184-286 to 326-553 CPU-ms (load 6.5-6.9; zod alone
+ * imported in 137 ms there).
  * config.ts re-exports these and checks them when the configuration loads.
  */
 import { OrtqError } from './errors.js';

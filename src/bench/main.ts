@@ -115,9 +115,14 @@ async function childrenAtOnce(args: string[], n: number): Promise<Measure> {
 async function medianAsync(n: number, measure: () => Promise<Measure>): Promise<Measure> {
   const runs: Measure[] = [];
   for (let i = 0; i < n; i++) runs.push(await measure());
-  runs.sort((a, b) => a.rowsPerSec - b.rowsPerSec);
-  process.stderr.write(`bare on every core: ${runs.map((r) => num(r.rowsPerSec)).join(', ')} rows/s, median taken\n`);
-  return runs[(n - 1) >> 1];
+  return medianOf(runs, 'bare on every core');
+}
+
+/** The median of `runs` by rows/s (the lower middle of an even count), every rate on stderr. */
+function medianOf(runs: Measure[], label: string): Measure {
+  const sorted = [...runs].sort((a, b) => a.rowsPerSec - b.rowsPerSec);
+  process.stderr.write(`${label}: ${sorted.map((r) => num(r.rowsPerSec)).join(', ')} rows/s, median taken\n`);
+  return sorted[(sorted.length - 1) >> 1];
 }
 
 /**
@@ -125,9 +130,7 @@ async function medianAsync(n: number, measure: () => Promise<Measure>): Promise<
  * identical runs (the MLP: 10–11M or 16M+ rows/s, once 2.9M), so one run can move every ratio by 1.5×.
  */
 function median(measure: () => Measure): Measure {
-  const runs = [measure(), measure(), measure()].sort((a, b) => a.rowsPerSec - b.rowsPerSec);
-  process.stderr.write(`bare: ${runs.map((r) => num(r.rowsPerSec)).join(', ')} rows/s, median taken\n`);
-  return runs[1];
+  return medianOf([measure(), measure(), measure()], 'bare');
 }
 
 const num = (v: number): string => Math.round(v).toLocaleString('en');

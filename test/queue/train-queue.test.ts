@@ -220,7 +220,8 @@ describe('train runs through the train queue (real redis-server, two workers, bu
     await victim.exit;
     await until(async () => (await qc.store.get(e.runId))?.status === 'completed', 120_000, 'run completion');
     const survivor = workers.find((w) => w !== victim)!;
-    expect(survivor.err()).toContain('run completed');
+    // the finalizer closes the run record first and logs after it: wait for the line, do not race it
+    await until(() => survivor.err().includes('run completed'), 10_000, 'the survivor\'s "run completed" line');
     const m = JSON.parse(readFileSync(join(e.runDir, 'run.json'), 'utf8'));
     expect(m).toMatchObject({ runId: e.runId, status: 'completed', verdict: 'blessed', promoted: true });
     expect(await fx.repo.versions('bc')).toHaveLength(1);

@@ -45,9 +45,10 @@ export async function writeJsonAtomic(target: string, value: unknown): Promise<v
 
 /**
  * open(path, 'wx'), making its directory only when the open finds it missing: one call through libuv's
- * pool where the directory exists (a queued run's `_shards`, from its second shard on), not two.
+ * pool where the directory exists (a run's directory and its `_shards`, from a run's second shard on),
+ * not three (mkdir -p of an existing directory is a mkdir that fails and a stat).
  */
-async function openNew(path: string): Promise<FileHandle> {
+export async function openNew(path: string): Promise<FileHandle> {
   try {
     return await open(path, 'wx');
   } catch (err) {

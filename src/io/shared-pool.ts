@@ -17,9 +17,14 @@ export class SharedReadPool {
   private free: SharedArrayBuffer[] = [];
   private readonly refs = new Map<SharedArrayBuffer, number>();
   private idle: NodeJS.Timeout | null = null;
+  /** the most buffers counted out at once since the pool was last idle */
+  private peak = 0;
 
   /**
-   * @param keep - free buffers kept for reuse at most
+   * @param keep - free buffers kept for reuse at most, or as many as were counted out at once since the pool
+   *   was last idle if more: a run of many shards fills and drains its pipeline once per shard, and keeping
+   *   only 4 of the 6 a shard holds at its peak allocated two fresh buffers per shard (199 for 100 shards,
+   *   8 for one). Never more buffers than that peak exist at once while their sizes match.
    * @param idleMs - free buffers are dropped once none has been counted out for this long
    */
   constructor(private readonly keep = 4, private readonly idleMs = 2000) {}
@@ -34,6 +39,7 @@ export class SharedReadPool {
     }
     const sab = best >= 0 ? this.free.splice(best, 1)[0] : new SharedArrayBuffer(bytes);
     this.refs.set(sab, 1);
+    if (this.refs.size > this.peak) this.peak = this.refs.size;
     return sab;
   }
 
@@ -47,10 +53,10 @@ export class SharedReadPool {
     if (n === undefined) return;
     if (n > 1) { this.refs.set(sab, n - 1); return; }
     this.refs.delete(sab);
-    if (this.free.length < this.keep) this.free.push(sab);
+    if (this.free.length < Math.max(this.keep, this.peak)) this.free.push(sab);
     if (this.refs.size === 0 && !this.idle) {
       // a long-lived process does not keep a run's buffers after it
-      this.idle = setTimeout(() => { this.idle = null; this.free = []; }, this.idleMs);
+      this.idle = setTimeout(() => { this.idle = null; this.free = []; this.peak = 0; }, this.idleMs);
       this.idle.unref();
     }
   }

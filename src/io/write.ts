@@ -1,8 +1,8 @@
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { fromSystemError, OrtqError } from '../errors.js';
-import { fsyncDir, tempPathFor, type AtomicGroup } from '../fs/atomic.js';
+import { fsyncDir, openNew, tempPathFor, type AtomicGroup } from '../fs/atomic.js';
 import type { OutputFormat } from '../predict/types.js';
 import { createDataHash } from './digest.js';
 import { createEncoder, type PartEncoder } from './encoders.js';
@@ -89,8 +89,8 @@ class AtomicPartWriter implements PartWriter {
 
   private async ensureOpen(): Promise<void> {
     if (this.fh) return;
-    await mkdir(dirname(this.finalPath), { recursive: true });
-    this.fh = await open(this.tmp, 'wx');
+    // the directory is made only when the open finds it missing (every part of a run after its first)
+    this.fh = await openNew(this.tmp);
   }
 
   private async append(chunks: Uint8Array[]): Promise<void> {

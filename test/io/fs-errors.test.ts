@@ -53,6 +53,8 @@ async function failure(p: Promise<unknown>): Promise<OrtqError> {
 
 describe('disk full and read-only output', () => {
   it('a part file on a full disk is ORTQ_OUTPUT_FAILED keeping ENOSPC, and leaves nothing', async () => {
+    // the writer makes its directory only when the open finds it missing, and the injected open never does
+    await mkdir(join(dir, 'full'), { recursive: true });
     inject.mode = 'dev-full';
     try {
       for (const format of ['csv', 'arrow', 'parquet'] as const) {

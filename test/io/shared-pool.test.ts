@@ -127,6 +127,21 @@ describe('shared read buffers', () => {
     pool.release(a);
     expect(pool.take(100)).not.toBe(a);
   });
+
+  it('keeps as many free buffers as were counted out at once, so a pipeline filled again (the next shard) allocates none; drops them when idle', async () => {
+    const pool = new SharedReadPool(2, 20);
+    const first = Array.from({ length: 6 }, () => pool.take(1000));
+    for (const b of first) pool.release(b);
+    // a second fill of the same depth reuses all six (keep = 2 would have dropped four)
+    const second = Array.from({ length: 6 }, () => pool.take(1000));
+    expect(new Set(second)).toEqual(new Set(first));
+    for (const b of second) pool.release(b);
+    // idle: the buffers and the peak are dropped
+    await new Promise((r) => setTimeout(r, 60));
+    const third = pool.take(1000);
+    expect(first).not.toContain(third);
+    pool.release(third);
+  });
 });
 
 describe('shared read buffers: Parquet and CSV read by DuckDB', () => {

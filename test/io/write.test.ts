@@ -78,6 +78,17 @@ describe('createPartWriter', () => {
     });
   }
 
+  it('makes the part\'s directory when it is missing, and only then; a part beside an existing one needs none', async () => {
+    const first = join(dir, 'run', 'deep', 'part-00000.arrow');
+    const w = createPartWriter(first, 'arrow');
+    await w.write(sample(0, 5));
+    await w.commit();
+    const second = createPartWriter(join(dir, 'run', 'deep', 'part-00001.arrow'), 'arrow');
+    await second.write(sample(5, 5));
+    await second.commit();
+    expect((await readdir(join(dir, 'run', 'deep'))).sort()).toEqual(['part-00000.arrow', 'part-00001.arrow']);
+  });
+
   it('CSV quotes per RFC 4180 and writes nulls as empty cells', async () => {
     const path = join(dir, 'q.csv');
     const w = createPartWriter(path, 'csv');

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { MessageHeader, RecordBatchStreamReader, Type, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { Footer, type FileBlock } from 'apache-arrow/ipc/metadata/file';
 import { Message } from 'apache-arrow/ipc/metadata/message';
-import { fileIdentity } from '../fs/identity.js';
+import { fileVersionCacheAt } from '../fs/version-cache.js';
 import { registerIpcCodecs } from './codecs.js';
 import { sharedBufferOf, type SharedReadPool } from './shared-pool.js';
 import { checkBatchMessageBounds, checkFooterBounds, checkSchemaMessageBounds } from './ipc-verify.js';
@@ -20,23 +20,38 @@ const MAX_METADATA = 64 << 20;
 const MAX_GAP = 64;
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
-/**
- * Footers already checked and decoded in this process, by path, with the
- * identity of the file version they came from (src/fs/identity.ts): a queue's
- * step process opens the same input once per shard, and decoding and checking
- * a footer of 1,000 batches cost about 1 ms each time (docs/perf/queue-cost.md).
- * A file that changed in any way is read and checked again; a file changed
- * less than a second ago is not kept (a write in the same clock tick as its
- * last change would leave its identity as it was).
- */
-const footers = new Map<string, { id: string; schema: Schema; blocks: FileBlock[]; prefix: Uint8Array }>();
-const FOOTERS_KEPT = 16;
+/** A footer read and checked: the schema, the record batch blocks, and the stream prefix every batch is decoded behind. */
+interface CheckedFooter {
+  schema: Schema;
+  blocks: FileBlock[];
+  prefix: Uint8Array;
+}
+
 /** footers with more blocks than this are not kept (memory stays bounded) */
 const FOOTER_BLOCKS_KEPT = 100_000;
-/** a footer is kept only from a file whose last change (ctime) is older than this */
-const FOOTER_SETTLED_MS = 1000;
 /** footers read and checked, and footers taken as kept (tests, diagnostics) */
 export const arrowFooterReads = { checked: 0, kept: 0 };
+
+/**
+ * Footers already checked and decoded in this process, by file version
+ * (src/fs/version-cache.ts, shared with the CSV and Parquet layouts): a
+ * queue's step process opens the same input once per shard, and decoding and
+ * checking a footer of 1,000 batches cost about 1 ms each time
+ * (docs/perf/queue-cost.md). A file that changed in any way is read and
+ * checked again; a file changed less than a second ago is not kept (a write
+ * in the same clock tick as its last change would leave its identity as it
+ * was). The version is the one of the open handle (its stat), and a footer
+ * derived here is read from that handle.
+ */
+const footerOf = fileVersionCacheAt<CheckedFooter, { fh: FileHandle; size: number; checked: boolean }>(
+  16,
+  async (_path, source) => {
+    source.checked = true;
+    arrowFooterReads.checked++;
+    return readFooter(source.fh, source.size);
+  },
+  { keep: (f) => f.blocks.length <= FOOTER_BLOCKS_KEPT },
+);
 
 /**
  * Random-access reader for the Arrow IPC *file* format that checks every
@@ -60,59 +75,9 @@ export class ArrowFileReader {
     const fh = await open(path, 'r');
     try {
       const st = await fh.stat({ bigint: true });
-      const id = fileIdentity(st);
-      const known = footers.get(path);
-      if (known && id !== null && known.id === id) {
-        arrowFooterReads.kept++;
-        return new ArrowFileReader(fh, known.schema, known.blocks, known.prefix);
-      }
-      arrowFooterReads.checked++;
-      const size = Number(st.size);
-      if (size < HEAD + TAIL) throw new IpcFormatError(`file is ${size} bytes, too short for Arrow IPC`);
-      const head = await readExact(fh, 0, 6);
-      const tail = await readExact(fh, size - TAIL, TAIL);
-      if (ascii(head) !== MAGIC || ascii(tail.subarray(4)) !== MAGIC) {
-        throw new IpcFormatError('missing ARROW1 magic (not an Arrow IPC file; a .arrows stream?)');
-      }
-      const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
-      const footerStart = size - TAIL - footerLength;
-      if (footerLength <= 0 || footerLength > MAX_METADATA || footerStart < HEAD) {
-        throw new IpcFormatError(`footer length ${footerLength} does not fit a ${size}-byte file`);
-      }
-      const footerBytes = await readExact(fh, footerStart, footerLength);
-      checkFooterBounds(footerBytes);
-      const footer = Footer.decode(footerBytes);
-      const schema = footer.schema;
-      if (!schema || !Array.isArray(schema.fields)) throw new IpcFormatError('footer holds no schema');
-      const badName = flatFields(schema.fields).find((f) => typeof f.name !== 'string' || !isPlainText(f.name));
-      if (badName) throw new IpcFormatError(`the footer's field name ${JSON.stringify(badName.name)} is not valid text: the footer is damaged`);
-      // The file repeats its schema as the first message after the magic: a
-      // footer damaged into another valid-looking schema differs from it.
-      const { schema: leading, end: leadingEnd } = await leadingSchema(fh, footerStart);
-      if (leading && describeSchema(leading) !== describeSchema(schema)) {
-        throw new IpcFormatError(`the footer's schema (${describeSchema(schema)}) differs from the file's schema message (${describeSchema(leading)}): the footer is damaged`);
-      }
-      const blocks = [...footer.recordBatches()];
-      const dicts = [...footer.dictionaryBatches()];
-      for (const b of [...blocks, ...dicts]) checkBlock(b, footerStart);
-      // the blocks end where the footer starts (less an end-of-stream marker): a
-      // footer that lost blocks would otherwise read as fewer rows, silently
-      const covered = Math.max(leadingEnd, ...[...blocks, ...dicts].map((b) => b.offset + b.metaDataLength + b.bodyLength));
-      if (footerStart - covered > MAX_GAP) {
-        throw new IpcFormatError(`${footerStart - covered} bytes before the footer belong to no block the footer lists: the footer is damaged`);
-      }
-
-      // The stream prefix every batch is decoded behind: schema + all dictionary batches.
-      const schemaMsg = frame(Message.encode(Message.from(schema)));
-      const parts: Uint8Array[] = [schemaMsg];
-      for (const d of dicts) parts.push(await readExact(fh, d.offset, d.metaDataLength + d.bodyLength));
-      const prefix = concat(parts);
-      // only a file left alone for a while: a write in the clock tick of its last change would keep its identity
-      if (id !== null && blocks.length <= FOOTER_BLOCKS_KEPT && Date.now() - Number(st.ctimeNs / 1_000_000n) > FOOTER_SETTLED_MS) {
-        footers.delete(path);
-        footers.set(path, { id, schema, blocks, prefix });
-        if (footers.size > FOOTERS_KEPT) footers.delete(footers.keys().next().value!);
-      }
+      const source = { fh, size: Number(st.size), checked: false };
+      const { schema, blocks, prefix } = await footerOf(path, st, source);
+      if (!source.checked) arrowFooterReads.kept++;
       return new ArrowFileReader(fh, schema, blocks, prefix);
     } catch (err) {
       await fh.close();
@@ -180,6 +145,50 @@ export class ArrowFileReader {
   close(): Promise<void> {
     return this.fh.close();
   }
+}
+
+/** Reads and checks the footer of the open file `fh` of `size` bytes (IpcFormatError for any damage). */
+async function readFooter(fh: FileHandle, size: number): Promise<CheckedFooter> {
+  if (size < HEAD + TAIL) throw new IpcFormatError(`file is ${size} bytes, too short for Arrow IPC`);
+  const head = await readExact(fh, 0, 6);
+  const tail = await readExact(fh, size - TAIL, TAIL);
+  if (ascii(head) !== MAGIC || ascii(tail.subarray(4)) !== MAGIC) {
+    throw new IpcFormatError('missing ARROW1 magic (not an Arrow IPC file; a .arrows stream?)');
+  }
+  const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
+  const footerStart = size - TAIL - footerLength;
+  if (footerLength <= 0 || footerLength > MAX_METADATA || footerStart < HEAD) {
+    throw new IpcFormatError(`footer length ${footerLength} does not fit a ${size}-byte file`);
+  }
+  const footerBytes = await readExact(fh, footerStart, footerLength);
+  checkFooterBounds(footerBytes);
+  const footer = Footer.decode(footerBytes);
+  const schema = footer.schema;
+  if (!schema || !Array.isArray(schema.fields)) throw new IpcFormatError('footer holds no schema');
+  const badName = flatFields(schema.fields).find((f) => typeof f.name !== 'string' || !isPlainText(f.name));
+  if (badName) throw new IpcFormatError(`the footer's field name ${JSON.stringify(badName.name)} is not valid text: the footer is damaged`);
+  // The file repeats its schema as the first message after the magic: a
+  // footer damaged into another valid-looking schema differs from it.
+  const { schema: leading, end: leadingEnd } = await leadingSchema(fh, footerStart);
+  if (leading && describeSchema(leading) !== describeSchema(schema)) {
+    throw new IpcFormatError(`the footer's schema (${describeSchema(schema)}) differs from the file's schema message (${describeSchema(leading)}): the footer is damaged`);
+  }
+  const blocks = [...footer.recordBatches()];
+  const dicts = [...footer.dictionaryBatches()];
+  for (const b of [...blocks, ...dicts]) checkBlock(b, footerStart);
+  // the blocks end where the footer starts (less an end-of-stream marker): a
+  // footer that lost blocks would otherwise read as fewer rows, silently
+  const covered = Math.max(leadingEnd, ...[...blocks, ...dicts].map((b) => b.offset + b.metaDataLength + b.bodyLength));
+  if (footerStart - covered > MAX_GAP) {
+    throw new IpcFormatError(`${footerStart - covered} bytes before the footer belong to no block the footer lists: the footer is damaged`);
+  }
+
+  // The stream prefix every batch is decoded behind: schema + all dictionary batches.
+  const schemaMsg = frame(Message.encode(Message.from(schema)));
+  const parts: Uint8Array[] = [schemaMsg];
+  for (const d of dicts) parts.push(await readExact(fh, d.offset, d.metaDataLength + d.bodyLength));
+  const prefix = concat(parts);
+  return { schema, blocks, prefix };
 }
 
 /**

@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fileVersionCache } from '../../src/fs/version-cache.js';
+import { fileVersionCache, fileVersionCacheAt } from '../../src/fs/version-cache.js';
 
 describe('fileVersionCache', () => {
   let dir = '';
@@ -43,5 +43,37 @@ describe('fileVersionCache', () => {
     });
     await expect(layout(file)).rejects.toThrow('first read fails');
     expect(await layout(file)).toBe(2);
+  });
+
+  it('does not keep a value `keep` refuses (the Arrow footer cache: footers of too many blocks)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ortq-vcache-'));
+    const file = join(dir, 'a.csv');
+    await writeFile(file, 'x\n');
+    await sleep(1100);
+    let derived = 0;
+    const layout = fileVersionCache(4, async () => ++derived, { keep: (v) => v > 2 });
+    expect(await layout(file)).toBe(1);
+    expect(await layout(file)).toBe(2);
+    expect(await layout(file)).toBe(3);
+    expect(await layout(file)).toBe(3);
+  });
+
+  it('fileVersionCacheAt keys on the stat the caller took (an open handle\'s), and derives from the caller\'s source', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ortq-vcache-'));
+    const file = join(dir, 'a.csv');
+    await writeFile(file, 'x\n1\n');
+    await sleep(1100);
+    const opened = await stat(file, { bigint: true });
+    const seen: string[] = [];
+    const footer = fileVersionCacheAt(4, async (_path: string, source: string) => { seen.push(source); return source; });
+    expect(await footer(file, opened, 'first handle')).toBe('first handle');
+    expect(await footer(file, opened, 'second handle')).toBe('first handle');
+    // the path now names another file: a caller holding the old one open still gets its version,
+    // one that opened the new file derives from it
+    await writeFile(join(dir, 'b.csv'), 'x\n2\n');
+    await rename(join(dir, 'b.csv'), file);
+    expect(await footer(file, opened, 'third handle')).toBe('first handle');
+    expect(await footer(file, await stat(file, { bigint: true }), 'new file')).toBe('new file');
+    expect(seen).toEqual(['first handle', 'new file']);
   });
 });

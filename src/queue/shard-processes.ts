@@ -58,37 +58,37 @@ class StepProcess {
     const r = this.steps.get(msg.key);
     if (!r) return;
     if (msg.cmd === 'progress') return r.events.progress(msg.value);
+    // Whether the process takes no step after those it holds, decided here for every message that says:
+    // at `soon` or `staged` (so that the next step goes to another process, which starts while this one
+    // ends) and again at the end (its RSS since; a step that said neither, its receipt being there). Set
+    // before the owner hears of the message, since `soon` and `staged` make it fetch the next step.
+    if (msg.cmd === 'completed' ? msg.value.retire : msg.cmd !== 'failed' && msg.retire) this.retiring = true;
     if (msg.cmd === 'soon') {
       // from the step held next: the process began it, so the one before was staged (it says so no more)
-      if (this.next === msg.key) {
-        this.computing = this.next;
-        this.next = null;
-      }
+      if (this.next === msg.key) this.workDone(this.computing!);
       if (this.computing === msg.key) this.open = true;
-      // decided now, so that the next step goes to another process, which starts while this one ends
-      if (msg.retire) this.retiring = true;
       return r.events.soon?.();
     }
     // the process begins the step it holds once this one is staged or ends
-    if (this.computing === msg.key) {
+    this.workDone(msg.key);
+    if (msg.cmd === 'staged') return r.events.staged();
+    this.steps.delete(msg.key);
+    if (msg.cmd === 'completed') r.resolve(msg.value);
+    else r.reject(Object.assign(new Error(msg.error.message), msg.error));
+  }
+
+  /**
+   * Step `key` does no more work here (staged, ended, or never sent): the step held next, if any, is the
+   * one at work now. A held step that ends before its turn (its receipt was there, or it failed before
+   * its work) only frees the place.
+   */
+  private workDone(key: string): void {
+    if (this.computing === key) {
       this.computing = this.next;
       this.next = null;
       this.open = false;
-    } else if (this.next === msg.key) {
-      // ended before its turn came (its receipt was there already, or it failed before its work)
+    } else if (this.next === key) {
       this.next = null;
-    }
-    if (msg.cmd === 'staged') {
-      // decided at staged, so that no further step is sent to a process about to retire
-      if (msg.retire) this.retiring = true;
-      return r.events.staged();
-    }
-    this.steps.delete(msg.key);
-    if (msg.cmd === 'completed') {
-      if (msg.value.retire) this.retiring = true;
-      r.resolve(msg.value);
-    } else {
-      r.reject(Object.assign(new Error(msg.error.message), msg.error));
     }
   }
 
@@ -106,12 +106,7 @@ class StepProcess {
       const start: StepStart = { cmd: 'start', key, ...job };
       await new Promise<void>((resolve, reject) => this.child.send(start, (err) => (err ? reject(err) : resolve())));
     } catch (err) {
-      if (this.next === key) this.next = null;
-      if (this.computing === key) {
-        this.computing = this.next;
-        this.next = null;
-        this.open = false;
-      }
+      this.workDone(key);
       this.steps.delete(key);
       throw err;
     }

@@ -92,8 +92,12 @@ const plans = new Map<string, RunPlanBase>();
  * holds that step, which it does not work on yet, only briefly
  */
 const SOON_MS = 25;
-let stepsDone = 0;
-/** steps taken here, ended or not: a step arrives before the one before it has ended (its commit, its successor held) */
+/**
+ * Steps taken here, ended or not (failed ones too): what recycling counts, at `soon`, at `staged` and at
+ * a step's end alike. A step arrives before the one before it has ended (its commit, its successor
+ * held), so a process that retires after step N says so at N's `soon` (or at N−1's end, if N is held by
+ * then) and is sent nothing after N.
+ */
 let stepsTaken = 0;
 
 async function planFor(data: StepJobData): Promise<RunPlanBase> {
@@ -107,10 +111,10 @@ async function planFor(data: StepJobData): Promise<RunPlanBase> {
   return plan;
 }
 
-/** whether this process asks to be replaced once it has served `done` steps */
-function retiring(done: number): { retire: boolean; rssMb: number } {
+/** whether this process asks to be replaced once it has served the `taken` steps it has */
+function retiring(taken: number): { retire: boolean; rssMb: number } {
   const rssMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
-  return { retire: done >= recycleAfter || rssMb > recycleAboveMb, rssMb };
+  return { retire: taken >= recycleAfter || rssMb > recycleAboveMb, rssMb };
 }
 
 /**
@@ -155,16 +159,15 @@ export async function processStep(job: StepJob, hooks: { ready?: Promise<void>; 
         await hooks.ready;
         began = performance.now();
       })(),
-      // counted with every step taken, not only those ended: the one before may still be committing, and
-      // the worker must send nothing more to a process that retires after the one it already holds
+      // the one before may still be committing: the worker must send nothing more to a process that
+      // retires after the one it already holds
       staged: () => hooks.staged?.(retiring(stepsTaken).retire),
     });
     // this process wrote and hashed these files: their identity after the commit lets the run's
     // finalize trust the receipt's digests while the files stay as they are (src/runs/verified-files.ts)
     const files = ran ? await identitiesOf(plan.runDir, receipt) : [];
-    stepsDone++;
-    const { retire, rssMb } = retiring(stepsDone);
-    if (retire) log.info({ stepsDone, rssMb }, 'step process retiring');
+    const { retire, rssMb } = retiring(stepsTaken);
+    if (retire) log.info({ stepsTaken, rssMb }, 'step process retiring');
     return { receipt, retire, pid: process.pid, rssMb, files };
   } catch (err) {
     const e = toOrtqError(err);

@@ -61,9 +61,10 @@ export async function parquetLayout(file: InputFile): Promise<InputLayout> {
 async function inspectParquet(path: string): Promise<InputLayout> {
   if (parquetReaderSetting() === 'duckdb') {
     const f = await parquetFooterLayout(path);
-    if (f) {
+    if ('layout' in f) {
+      const { schema, rows, unitRows } = f.layout;
       parquetInspects.footer++;
-      return { schema: f.schema, rows: f.rows, unitRows: f.unitRows, units: f.unitRows.length };
+      return { schema, rows, unitRows, units: unitRows.length };
     }
   }
   parquetInspects.wasm++;

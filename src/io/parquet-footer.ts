@@ -16,8 +16,9 @@ import { deserializeTCompactProtocol } from 'hyparquet/src/thrift.js';
  * TIMESTAMP), FLOAT, DOUBLE and BYTE_ARRAY (plain → Binary, STRING/UTF8 →
  * Utf8) columns, with an embedded `ARROW:schema` only where it names the same
  * types. Everything else (nested columns, other annotations, a hint that
- * changes a type, anything odd in the footer) returns null and the caller asks
- * parquet-wasm, so that file is inspected, or rejected, exactly as before.
+ * changes a type, anything odd in the footer) is refused, with the reason, and
+ * the caller asks parquet-wasm, so that file is inspected, or rejected,
+ * exactly as before.
  * test/io/parquet-footer.test.ts compares both on every test file.
  */
 export interface FooterLayout {
@@ -26,48 +27,50 @@ export interface FooterLayout {
   unitRows: number[];
 }
 
+/**
+ * The footer's answer: its layout, or why the file is left to parquet-wasm
+ * (read.ts and inspect.ts then ask it, so the file is inspected, or
+ * rejected, exactly as before; the reason is for tests and debugging).
+ */
+export type FooterAnswer = { layout: FooterLayout } | { refused: string };
+
 /** Footers larger than this are left to parquet-wasm. */
 const MAX_FOOTER = 16 << 20;
 
-export async function parquetFooterLayout(path: string): Promise<FooterLayout | null> {
-  let meta: Uint8Array;
+export async function parquetFooterLayout(path: string): Promise<FooterAnswer> {
+  let meta: Uint8Array | string;
   try {
     meta = await readFooter(path);
-  } catch {
+  } catch (err) {
     // unreadable, missing, a directory…: parquet-wasm reports it as it always did
-    return null;
+    return { refused: `unreadable: ${(err as Error).message}` };
   }
-  try {
-    return meta.length === 0 ? null : layoutFromFooter(meta);
-  } catch {
-    return null;
-  }
+  return typeof meta === 'string' ? { refused: meta } : layoutFromFooter(meta);
 }
 
-async function readFooter(path: string): Promise<Uint8Array> {
-  const none = new Uint8Array(0);
+/** The footer's bytes, or why there are none to read. */
+async function readFooter(path: string): Promise<Uint8Array | string> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
-    if (size < 12) return none;
+    if (size < 12) return `${size} bytes, too short for Parquet`;
     const tail = Buffer.alloc(8);
     await fh.read(tail, 0, 8, size - 8);
-    if (tail.toString('latin1', 4, 8) !== 'PAR1') return none;
+    if (tail.toString('latin1', 4, 8) !== 'PAR1') return 'no PAR1 magic at the end';
     const len = tail.readUInt32LE(0);
-    if (len === 0 || len > MAX_FOOTER || len > size - 12) return none;
+    if (len === 0 || len > MAX_FOOTER || len > size - 12) return `footer length ${len}`;
     const meta = Buffer.alloc(len);
     const { bytesRead } = await fh.read(meta, 0, len, size - 8 - len);
-    return bytesRead === len ? meta : none;
+    return bytesRead === len ? meta : 'the footer ends early';
   } finally {
     await fh.close();
   }
 }
 
-/** Why the last footer was left to parquet-wasm (tests, debugging). */
-export let lastRefusal = '';
-function refuse(why: string): null {
-  lastRefusal = why;
-  return null;
+/** Thrown below to leave the footer to parquet-wasm, with the reason; layoutFromFooter returns it. */
+class Refused extends Error {}
+function refuse(why: string): never {
+  throw new Refused(why);
 }
 
 // ---- Thrift compact protocol: hyparquet's decoder, read as arrow-rs's typed one would ----
@@ -117,8 +120,17 @@ function decodeFooter(meta: Uint8Array): Struct {
   return deserializeTCompactProtocol(reader) as Struct;
 }
 
-export function layoutFromFooter(meta: Uint8Array): FooterLayout | null {
-  const fmd = decodeFooter(meta);
+/** The layout of a footer's bytes (FileMetaData), or why it is left to parquet-wasm. */
+export function layoutFromFooter(meta: Uint8Array): FooterAnswer {
+  try {
+    return { layout: footerLayout(decodeFooter(meta)) };
+  } catch (err) {
+    // Refused, Bad (a value out of range) or hyparquet's decoder failing on the bytes
+    return { refused: err instanceof Refused || err instanceof Bad ? err.message : `undecodable: ${(err as Error).message}` };
+  }
+}
+
+function footerLayout(fmd: Struct): FooterLayout {
   // FileMetaData: 1 version, 2 schema, 3 num_rows, 4 row_groups, 5 key_value_metadata;
   // 8 encryption_algorithm (a plaintext footer of an encrypted file) is not for this path
   if (has(fmd, 8)) return refuse('encrypted');
@@ -138,7 +150,6 @@ export function layoutFromFooter(meta: Uint8Array): FooterLayout | null {
     const rep = num(get(e, 3));
     if (name === undefined || physical === undefined || (has(e, 5) && num(get(e, 5)) !== 0) || (rep !== 0 && rep !== 1)) return refuse('a column element');
     const type = arrowType(physical, num(get(e, 6)), get(e, 10), e);
-    if (!type) return null;
     const id = num(get(e, 9));
     const metadata = new Map<string, string>();
     if (has(e, 9)) {
@@ -258,7 +269,7 @@ function embeddedSchema(b64: string): Schema | null {
 }
 
 /** arrow-rs's Arrow type for a flat column (parquet/src/arrow/schema/primitive.rs), for the cases handled here. */
-function arrowType(physical: number, converted: number | undefined, logical: Value | undefined, e: Struct): DataType | null {
+function arrowType(physical: number, converted: number | undefined, logical: Value | undefined, e: Struct): DataType {
   // a decimal's scale/precision or a fixed length belong to types not handled here
   if (has(e, 7) || has(e, 8) || has(e, 2)) return refuse('column type');
   let lt: { kind: number; body: Struct } | null = null;

@@ -11,7 +11,7 @@ import {
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectInput, inspectParquetWasm, parquetInspects, type InputLayout } from '../../src/io/inspect.js';
-import { lastRefusal, parquetFooterLayout } from '../../src/io/parquet-footer.js';
+import { parquetFooterLayout, type FooterAnswer, type FooterLayout } from '../../src/io/parquet-footer.js';
 import { closeParquetWorkers } from '../../src/io/parquet-host.js';
 import { createPartWriter } from '../../src/io/write.js';
 import { makeTable, writeTable } from '../helpers/datasets.js';
@@ -37,12 +37,22 @@ function describeLayout(l: { schema: Schema; rows: number | null; unitRows: numb
   };
 }
 
+function layoutOf(a: FooterAnswer): FooterLayout {
+  if ('refused' in a) throw new Error(`refused: ${a.refused}`);
+  return a.layout;
+}
+
 /** 'footer' when the footer reader answered (and agreed), 'wasm' when it left the file to parquet-wasm. */
 async function compare(path: string, opts: { damaged?: boolean } = {}): Promise<'footer' | 'wasm' | 'both fail' | 'footer only'> {
-  const mine = await parquetFooterLayout(path);
+  const answer = await parquetFooterLayout(path);
   let wasm: InputLayout | Error;
   try { wasm = await inspectParquetWasm(path); } catch (e) { wasm = e as Error; }
-  if (!mine) { if (!(wasm instanceof Error)) console.log(path, 'left to parquet-wasm:', lastRefusal); return wasm instanceof Error ? 'both fail' : 'wasm'; }
+  if ('refused' in answer) {
+    expect(answer.refused, path).not.toBe('');
+    if (!(wasm instanceof Error)) console.log(path, 'left to parquet-wasm:', answer.refused);
+    return wasm instanceof Error ? 'both fail' : 'wasm';
+  }
+  const mine = answer.layout;
   if (wasm instanceof Error) {
     // a footer damaged where only arrow-rs looks (column chunk metadata the footer reader skips):
     // inspect now passes, and the read must still end in ORTQ_INPUT_CORRUPT naming the file
@@ -161,7 +171,9 @@ describe('Parquet footer reader = parquet-wasm inspect', () => {
     // truncated
     for (const cut of [1, 4, 8, 100, len]) {
       await writeFile(path, good.subarray(0, good.length - cut));
-      expect(await parquetFooterLayout(path)).toBeNull();
+      const answer = await parquetFooterLayout(path);
+      expect(answer).toHaveProperty('refused');
+      if (cut === 1) expect(answer).toEqual({ refused: 'no PAR1 magic at the end' });
       await expect(inspectInput(await inputFile(path))).rejects.toMatchObject({ code: 'ORTQ_INPUT_CORRUPT' });
     }
     console.log(JSON.stringify([...seen]));
@@ -186,12 +198,12 @@ describe('Parquet footer reader = parquet-wasm inspect', () => {
     // num_rows (field 3, i64) a second time, 5: arrow-rs (and hyparquet) take the last
     const dup = await write('dup.parquet', len - 1, 0, [0x06, 0x06, 0x0a]);
     expect(await compare(dup)).toBe('footer');
-    expect((await parquetFooterLayout(dup))?.rows).toBe(5);
+    expect(layoutOf(await parquetFooterLayout(dup)).rows).toBe(5);
     // the root's num_children as the 5-byte varint of 1 + 2^31: arrow-rs rejects the footer (integer overflow);
     // hyparquet keeps the low 32 bits, as DuckDB's Thrift does, and DuckDB reads the file
     const wide = await write('wide.parquet', 15, 1, [0x82, 0x80, 0x80, 0x80, 0x10]);
     await expect(inspectParquetWasm(wide)).rejects.toThrow(/overflow/);
-    expect((await parquetFooterLayout(wide))?.unitRows).toEqual([2]);
+    expect(layoutOf(await parquetFooterLayout(wide)).unitRows).toEqual([2]);
     const batches = await readAll(await inputFile(wide));
     expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(2);
   });

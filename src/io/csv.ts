@@ -5,6 +5,7 @@ import {
   Field, Float64, Int64, makeData, Null, RecordBatch, Schema, Struct, Utf8, vectorFromArray, type Data,
 } from 'apache-arrow';
 import { OrtqError } from '../errors.js';
+import { recordBatch } from './record-batch.js';
 
 /** Data rows looked at to decide whether a column is numeric. */
 export const CSV_INFER_ROWS = 1000;
@@ -150,7 +151,7 @@ export async function* readCsvBatches(
       if (col instanceof BigInt64Array) return makeData({ type: new Int64(), length: n, nullCount: nc, nullBitmap, data: col.slice(0, n) });
       return vectorFromArray(col.slice(0, n), new Utf8()).data[0];
     });
-    const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, nullCount: 0, children }));
+    const batch = recordBatch(schema, makeData({ type: new Struct(fields), length: n, nullCount: 0, children }));
     n = 0;
     for (let k = 0; k < picked.length; k++) { nulls[k].fill(0xff); nullCounts[k] = 0; }
     return batch;

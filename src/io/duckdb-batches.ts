@@ -2,6 +2,7 @@ import type Bindings from '@duckdb/node-bindings';
 import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
 import { makeData, RecordBatch, Schema, Struct, type Data, type Field } from 'apache-arrow';
 import { duckDbConnect, duckDbThreads } from './duckdb-host.js';
+import { recordBatch } from './record-batch.js';
 import type { SharedReadPool } from './shared-pool.js';
 
 /**
@@ -301,7 +302,7 @@ export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number, po
     };
     const batchOf = (rows: number): RecordBatch => {
       const children = q.fields.map((f, c) => finish(f, builders[c], rows, target, q.nulls));
-      const batch = new RecordBatch(schema, makeData({ type: new Struct(q.fields), length: rows, nullCount: 0, children }));
+      const batch = recordBatch(schema, makeData({ type: new Struct(q.fields), length: rows, nullCount: 0, children }));
       building = null;
       return batch;
     };

@@ -1,4 +1,5 @@
 import { makeData, RecordBatch, RecordBatchReader, Struct, Type, type Data, type DataType, type Schema } from 'apache-arrow';
+import { recordBatch } from './record-batch.js';
 
 /** One column as the decode worker sends it (see parquet-worker-source.ts). */
 export interface TransferredColumn {
@@ -29,7 +30,7 @@ export function batchFromTransferred(schema: Schema, rows: number, cols: Transfe
     throw new Error(`decoded batch has ${cols.length} columns, the schema ${schema.fields.length}`);
   }
   const children = cols.map((c, i) => columnData(schema.fields[i].type, c, schema.fields[i].name));
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }));
+  return recordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }));
 }
 
 function columnData(type: DataType, c: TransferredColumn, name: string): Data {

@@ -13,6 +13,7 @@ import { acquireParquetWorker, releaseParquetWorker } from './parquet-host.js';
 import { duckDbPlan, readParquetDuckDb } from './parquet-duckdb.js';
 import { parquetLayout } from './inspect.js';
 import { sharedBufferOf, type SharedReadPool } from './shared-pool.js';
+import { recordBatch, sliceBatch } from './record-batch.js';
 import { findBatchProblem } from './validate.js';
 
 export interface ReadOptions {
@@ -94,7 +95,7 @@ function* slices(batch: RecordBatch, bs: number | undefined): Generator<RecordBa
     yield batch;
     return;
   }
-  for (let i = 0; i < batch.numRows; i += bs) yield batch.slice(i, Math.min(i + bs, batch.numRows));
+  for (let i = 0; i < batch.numRows; i += bs) yield sliceBatch(batch, i, Math.min(i + bs, batch.numRows));
 }
 
 function checkColumns(path: string, schema: Schema, columns: string[] | undefined): void {
@@ -116,7 +117,7 @@ function project(batch: RecordBatch, columns: string[] | undefined): RecordBatch
   const fields = idx.map((i) => batch.schema.fields[i]);
   const children = idx.map((i) => batch.data.children[i]);
   const schema = new Schema(fields, batch.schema.metadata);
-  return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
+  return recordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
 }
 
 async function* readArrowFile(path: string, opts: ReadOptions): AsyncGenerator<RecordBatch> {

@@ -5,6 +5,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { OrtqError } from '../errors.js';
+import { childOf } from '../io/record-batch.js';
 import { NumericBinner } from './binner.js';
 import { argmax, argmaxColumns, arrowChunks, outputColumns, scoreLabels, type ColumnChunk, type TensorData } from './columns.js';
 import { CategorySlots, countCategoricalChunk, countNumericChunk } from './counting.js';
@@ -99,7 +100,7 @@ export class DriftAccumulator {
   addBatch(batch: RecordBatch, except?: ReadonlySet<string>): void {
     for (const [name, counter] of this.features) {
       if (except?.has(name)) continue;
-      const vec = batch.getChild(name);
+      const vec = childOf(batch, name);
       if (vec) for (const chunk of arrowChunks(vec)) counter.add(chunk);
     }
     this.rows += batch.numRows;

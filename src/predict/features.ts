@@ -1,5 +1,6 @@
 import { Type, type RecordBatch, type Vector } from 'apache-arrow';
 import { OrtqError } from '../errors.js';
+import { childOf } from '../io/record-batch.js';
 import { fixedListInfo, type InputSpec } from './feature-schema.js';
 import type { SharedFeed } from './inference-thread.js';
 import type { NullPolicy } from './types.js';
@@ -128,7 +129,7 @@ function fastFeatures(batch: RecordBatch, features: Record<string, string[]>, in
   let valuesSeen = true;
   for (const spec of inputs) {
     if (spec.elemType === 'string' || spec.elemType === 'int64' || spec.elemType === 'uint64') return null;
-    const cols = features[spec.name].map((c) => batch.getChild(c)!);
+    const cols = features[spec.name].map((c) => childOf(batch, c)!);
     const srcs: Array<{ values: ArrayLike<number>; width: number }> = [];
     for (const vec of cols) {
       if (vec.nullCount !== 0) return null;
@@ -194,7 +195,7 @@ export function sharedFeatures(batch: RecordBatch, features: Record<string, stri
     const float = isFloatElem(spec.elemType);
     const columns: ArrayBufferView[] = [];
     for (const c of features[spec.name]) {
-      const vec = batch.getChild(c);
+      const vec = childOf(batch, c);
       if (!vec || vec.nullCount !== 0) return null;
       const plain = plainNumbers(vec) as (ArrayLike<number> & ArrayBufferView) | null;
       if (!plain || plain.length !== rows || !(plain.buffer instanceof SharedArrayBuffer)) return null;
@@ -260,7 +261,7 @@ function applyNullPolicy(batch: RecordBatch, columns: string[], f32cols: Set<str
   const n = batch.numRows;
   let bad: Uint8Array | null = null;
   for (const col of columns) {
-    const vec = batch.getChild(col)!;
+    const vec = childOf(batch, col)!;
     const plain = plainNumbers(vec);
     const isFloat = vec.type.typeId === Type.Float;
     const list = fixedListInfo(vec.type);
@@ -351,7 +352,7 @@ export function buildFeatures(opts: {
   const fill = typeof nulls === 'object' ? nulls.fill : null;
   const tensors: FeatureBatch['tensors'] = new Map();
   for (const spec of opts.inputs) {
-    const cols = opts.features[spec.name].map((c) => batch.getChild(c)!);
+    const cols = opts.features[spec.name].map((c) => childOf(batch, c)!);
     const rank = spec.shape.length;
     if (spec.elemType === 'string') {
       const k = cols.length;

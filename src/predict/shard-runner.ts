@@ -6,6 +6,7 @@ import type { AtomicGroup } from '../fs/atomic.js';
 import { OrtqError } from '../errors.js';
 import { createPartWriter, type PartWriter } from '../io/write.js';
 import { readBatches } from '../io/read.js';
+import { childOf } from '../io/record-batch.js';
 import type { ModelRepository, ResolvedModel } from '../repo/model-repository.js';
 import { shardReadPool } from '../io/shared-pool.js';
 import { buildFeatures, FeatureScratch, sharedFeatures, type FeatureBatch, type InputSpec } from './features.js';
@@ -80,7 +81,7 @@ function takeRows(vec: Vector, keep: Uint32Array | null): Vector {
 
 /** Assembles the output record batch: passthrough columns first, then each model output's columns. */
 function outputBatch(plan: RunPlan, scorer: Scorer, batch: RecordBatch, fb: FeatureBatch, outputs: Record<string, ThreadTensor>): RecordBatch {
-  const columns: Array<[string, Vector]> = plan.job.passthrough.map((c) => [c, takeRows(batch.getChild(c)!, fb.keep)]);
+  const columns: Array<[string, Vector]> = plan.job.passthrough.map((c) => [c, takeRows(childOf(batch, c)!, fb.keep)]);
   const labels = scorer.model.manifest.classLabels ?? {};
   for (const name of scorer.outputNames) {
     const opt = plan.job.outputs[name] ?? {};

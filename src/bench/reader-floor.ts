@@ -1,7 +1,8 @@
 /**
  * The floor under the Parquet and CSV rows of `npm run bench` (issue 10):
  * how fast DuckDB, ortq's reader for both, gets through the same file alone,
- * on as many threads as ortq's reader gives it (ORTQ_DUCKDB_THREADS, default 1),
+ * on as many threads as ortq's reader gives it (ORTQ_DUCKDB_CSV_THREADS, default 2;
+ * ORTQ_DUCKDB_PARQUET_THREADS, default 1; ORTQ_DUCKDB_THREADS sets both),
  * with nothing copied out and nothing checked. No pipeline
  * that reads the file through DuckDB can score faster than this, so
  * `floor / bare` bounds the ratio those rows can reach on this machine.
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   const files = process.argv.slice(typed ? 3 : 2);
   if (files.length === 0) throw new Error('usage: reader-floor.js [--typed] FILE...');
   const csv = files[0].endsWith('.csv');
-  const threads = duckDbThreadsSetting();
+  const threads = duckDbThreadsSetting(csv ? 'csv' : 'parquet');
   const db = await DuckDBInstance.create(':memory:', { threads: String(threads), enable_external_file_cache: 'false', temp_directory: '' });
   const con = await db.connect();
   const list = `[${files.map(sqlString).join(', ')}]`;

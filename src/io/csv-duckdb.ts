@@ -231,7 +231,7 @@ async function scanBytes(path: string): Promise<ByteScan> {
 
 export function readCsvDuckDb(plan: CsvDuckDbPlan, batchSize: number, pool?: SharedReadPool): AsyncGenerator<RecordBatch> {
   return streamDuckDbBatches({
-    sql: plan.sql, params: [plan.path], fields: plan.fields, duckTypes: plan.duckTypes, groupRows: null,
+    format: 'csv', sql: plan.sql, params: [plan.path], fields: plan.fields, duckTypes: plan.duckTypes, groupRows: null,
     // as csv.ts builds its batches: NaN under a null float, validity bits past the last row set
     nulls: { nullDouble: 'nan', tailBits: 1, utf8: 'builder' },
     canonicalNaN: plan.canonicalNaN,

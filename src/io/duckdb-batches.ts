@@ -1,7 +1,8 @@
 import type Bindings from '@duckdb/node-bindings';
 import type { DuckDBDataChunk, DuckDBResult } from '@duckdb/node-api';
 import { makeData, RecordBatch, Schema, Struct, type Data, type Field } from 'apache-arrow';
-import { duckDbConnect, duckDbThreads } from './duckdb-host.js';
+import type { DuckDbFormat } from '../config.js';
+import { duckDbConnect } from './duckdb-host.js';
 import { recordBatch } from './record-batch.js';
 import type { SharedReadPool } from './shared-pool.js';
 
@@ -55,6 +56,8 @@ export interface NullLayout {
 }
 
 export interface DuckDbQuery {
+  /** the format read, whose setting gives DuckDB's threads (duckdb-host.ts) */
+  format: DuckDbFormat;
   sql: string;
   /** bound as VARCHAR to $1, $2, … */
   params: string[];
@@ -250,25 +253,25 @@ function finish(field: Field, b: ColumnBuilder, rows: number, capacity: number, 
  *
  * Where the marker row comes from decides how DuckDB runs the query (DuckDB
  * 1.5.6, measured: docs/perf/readers.md, "DuckDB threads"):
- * - one thread (ORTQ_DUCKDB_THREADS unset or 1): a constant `SELECT NULL, …,
- *   true`. The plan then has no batch indexes, and DuckDB collects the result
+ * - one thread (the format's threads setting at 1, Parquet's default;
+ *   Parquet never needs the marker anyway): a constant `SELECT NULL, …, true`. The plan then has no batch indexes, and DuckDB collects the result
  *   in order on the one thread that fetches: the proven path.
  * - more threads: `read_blob($1)` (params[0] is the file read: only its name
  *   is listed, no byte read), a table function that keeps the plan's batch
  *   indexes, so each thread parses part of the file and the rows still come
  *   back in file order. With the constant, a second thread did all the
  *   parsing while the fetching one spun waiting for it: 1.5–1.8× the CPU of
- *   one thread, no faster. (2 threads is not the default until measured on
- *   a quiet machine.)
+ *   one thread, no faster. Two threads are CSV's default since measured
+ *   on a quiet machine (config.ts, DUCKDB_DEFAULT_THREADS).
  */
 export async function* streamDuckDbBatches(q: DuckDbQuery, batchSize: number, pool?: SharedReadPool): AsyncGenerator<RecordBatch> {
   const total = q.groupRows ? q.groupRows.reduce((a, b) => a + b, 0) : Infinity;
   if (total === 0) return;
   const endMarker = q.groupRows === null;
   if (endMarker && q.duckTypes.some((d) => !SQL_TYPE[d])) throw new DuckDbNotEligible('a column type the end marker has no SQL name for');
-  const con = await duckDbConnect();
+  const { con, threads } = await duckDbConnect(q.format);
   const sql = endMarker
-    ? `SELECT *, false FROM (${q.sql}) UNION ALL SELECT ${q.duckTypes.map((d) => `NULL::${SQL_TYPE[d]}`).join(', ')}, true${duckDbThreads() > 1 ? ' FROM read_blob($1)' : ''}`
+    ? `SELECT *, false FROM (${q.sql}) UNION ALL SELECT ${q.duckTypes.map((d) => `NULL::${SQL_TYPE[d]}`).join(', ')}, true${threads > 1 ? ' FROM read_blob($1)' : ''}`
     : q.sql;
   ddb ??= (await import('@duckdb/node-bindings')).default;
   let pending: Promise<DuckDBDataChunk | null> | null = null;

@@ -1,17 +1,21 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { duckDbThreadsSetting } from '../config.js';
-import { OrtqError } from '../errors.js';
+import { duckDbThreadsSetting, type DuckDbFormat } from '../config.js';
 import { rootLogger } from '../logger.js';
 
 /**
- * One in-process DuckDB database (in memory, no files of its own) shared by
- * every reader of this process; each read gets its own connection, because a
- * connection runs one streaming query at a time.
+ * In-process DuckDB databases (in memory, no files of their own) shared by
+ * every reader of this process, one per thread count: DuckDB's threads are a
+ * setting of the whole database, and CSV and Parquet want different ones
+ * (ORTQ_DUCKDB_CSV_THREADS, ORTQ_DUCKDB_PARQUET_THREADS, ORTQ_DUCKDB_THREADS
+ * for both; by default 2 for CSV, 1 for Parquet, see duckDbThreadsSetting).
+ * With the same count for both formats, both use one database. Each read gets
+ * its own connection, because a connection runs one streaming query at a time.
  *
- * Threads: 1 by default (ORTQ_DUCKDB_THREADS overrides). A streaming result
- * is produced on the libuv thread that runs each fetch, so one DuckDB thread
- * already decodes while the main thread copies and scores; more threads only
- * compete with onnxruntime for the same cores.
+ * Threads: a streaming result is produced on the libuv thread that runs each
+ * fetch, so one DuckDB thread already decodes while the main thread copies
+ * and scores. A second thread parses another part of a CSV file at once
+ * (the rows still in file order, see streamDuckDbBatches), which a Parquet
+ * read did not gain from (docs/perf/readers.md, "DuckDB threads").
  * Extensions are never installed or loaded at run time: Parquet and CSV are
  * built into the package's binary, and a worker must not reach the network.
  * The native module is loaded on first use: where it cannot load (a platform
@@ -19,14 +23,11 @@ import { rootLogger } from '../logger.js';
  * read.ts reads with parquet-wasm (Parquet) or csv-parse (CSV) instead;
  * that is logged once per process, at warn.
  */
-let instance: Promise<DuckDBInstance> | null = null;
+const instances = new Map<number, Promise<DuckDBInstance>>();
 let warned = false;
-/** the threads the open database was created with */
-let openThreads = 1;
 
-async function open(): Promise<DuckDBInstance> {
+async function open(threads: number): Promise<DuckDBInstance> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const threads = duckDbThreadsSetting();
   const db = await DuckDBInstance.create(':memory:', {
     threads: String(threads),
     autoinstall_known_extensions: 'false',
@@ -43,31 +44,40 @@ async function open(): Promise<DuckDBInstance> {
   } finally {
     con.closeSync();
   }
-  openThreads = threads;
   return db;
 }
 
-export async function duckDbConnect(): Promise<DuckDBConnection> {
-  instance ??= open().catch((err: unknown) => {
-    instance = null;
-    // a setting's own error (ORTQ_DUCKDB_THREADS) fails the read instead: see read.ts
-    if (!warned && !(err instanceof OrtqError)) {
-      warned = true;
-      rootLogger().warn({ err }, 'DuckDB did not start: Parquet is read with parquet-wasm and CSV with csv-parse instead');
-    }
-    throw err;
-  });
-  return (await instance).connect();
+/** A connection to a database of `threads` threads, and that count (the query's plan depends on it: duckdb-batches.ts). */
+export interface DuckDbConnection {
+  con: DuckDBConnection;
+  threads: number;
 }
 
-/** DuckDB's threads in the database duckDbConnect connects to (after a connect). */
-export function duckDbThreads(): number {
-  return openThreads;
+/**
+ * A new connection for reading `format`, on the threads its setting gives.
+ * A wrong setting throws its ORTQ_CONFIG_INVALID, which fails the read
+ * instead of handing it to the other reader (see read.ts).
+ */
+export async function duckDbConnect(format: DuckDbFormat): Promise<DuckDbConnection> {
+  const threads = duckDbThreadsSetting(format);
+  let instance = instances.get(threads);
+  if (!instance) {
+    instance = open(threads).catch((err: unknown) => {
+      instances.delete(threads);
+      if (!warned) {
+        warned = true;
+        rootLogger().warn({ err }, 'DuckDB did not start: Parquet is read with parquet-wasm and CSV with csv-parse instead');
+      }
+      throw err;
+    });
+    instances.set(threads, instance);
+  }
+  return { con: await (await instance).connect(), threads };
 }
 
-/** Closes the shared database (tests, shutdown); the next read opens a new one. */
+/** Closes the shared databases (tests, shutdown); the next read opens new ones. */
 export async function closeDuckDb(): Promise<void> {
-  const i = instance;
-  instance = null;
-  if (i) (await i.catch(() => null))?.closeSync();
+  const open = [...instances.values()];
+  instances.clear();
+  for (const i of open) (await i.catch(() => null))?.closeSync();
 }

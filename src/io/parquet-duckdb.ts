@@ -97,7 +97,7 @@ export function duckDbPlan(
  */
 export function readParquetDuckDb(plan: DuckParquetPlan, batchSize: number, pool?: SharedReadPool): AsyncGenerator<RecordBatch> {
   return streamDuckDbBatches({
-    sql: plan.sql, params: [plan.path], fields: plan.fields, duckTypes: plan.duckTypes, groupRows: plan.groupRows,
+    format: 'parquet', sql: plan.sql, params: [plan.path], fields: plan.fields, duckTypes: plan.duckTypes, groupRows: plan.groupRows,
     nulls: { nullDouble: 'zero', tailBits: 0, utf8: 'exact' },
   }, batchSize, pool);
 }

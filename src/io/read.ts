@@ -204,7 +204,7 @@ async function* readCsv(path: string, opts: ReadOptions): AsyncGenerator<RecordB
         return;
       }
     } catch (err) {
-      // a setting's error (ORTQ_DUCKDB_THREADS) fails the read, as for Parquet
+      // a setting's error (ORTQ_DUCKDB_CSV_THREADS, ORTQ_DUCKDB_THREADS) fails the read, as for Parquet
       if (err instanceof OrtqError) throw err;
       // csv-parse decides, from row `done` on (every DuckDB batch but the last holds batchSize rows)
       csvReads.resumed++;

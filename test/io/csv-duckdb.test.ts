@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { csvReaderSetting } from '../../src/config.js';
+import { csvReaderSetting, duckDbThreadsSetting } from '../../src/config.js';
 import { NUMERIC, parseNumber } from '../../src/io/csv.js';
 import { negativeNaN, typedReadable } from '../../src/io/csv-duckdb.js';
 import { closeDuckDb, duckDbConnect } from '../../src/io/duckdb-host.js';
@@ -192,7 +192,7 @@ describe('CSV through DuckDB vs csv-parse', () => {
     const quote = (s: string): string => (/[\r\n",]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
     const path = join(dir, 'parsers.csv');
     await writeFile(path, `v,i\n${all.map((s, i) => `${quote(s)},${i}`).join('\n')}\n`);
-    const con = await duckDbConnect();
+    const { con } = await duckDbConnect('csv');
     let rowsBack: unknown[][];
     try {
       // csv-duckdb.ts's options, the rows DuckDB refuses left out
@@ -304,19 +304,33 @@ describe('CSV through DuckDB vs csv-parse', () => {
     expect(csvReaderSetting({ ORTQ_CSV_READER: 'js' })).toBe('js');
     expect(() => csvReaderSetting({ ORTQ_CSV_READER: 'polars' })).toThrow(/ORTQ_CSV_READER="polars"/);
   });
-  it('a wrong ORTQ_DUCKDB_THREADS fails a CSV read with ORTQ_CONFIG_INVALID (as a Parquet one), not silently read by csv-parse', async () => {
-    const path = join(dir, 'threads.csv');
-    await writeFile(path, 'a,b\n1,2\n');
-    const threads = process.env.ORTQ_DUCKDB_THREADS;
-    await closeDuckDb();
-    process.env.ORTQ_DUCKDB_THREADS = '0';
-    process.env.ORTQ_CSV_READER = 'duckdb';
-    try {
-      const err = await readAll(await inputFile(path)).catch((e: unknown) => e);
-      expect((err as { code?: string }).code).toBe('ORTQ_CONFIG_INVALID');
-    } finally {
-      if (threads === undefined) delete process.env.ORTQ_DUCKDB_THREADS;
-      else process.env.ORTQ_DUCKDB_THREADS = threads;
-    }
+  for (const variable of ['ORTQ_DUCKDB_THREADS', 'ORTQ_DUCKDB_CSV_THREADS']) {
+    it(`a wrong ${variable} fails a CSV read with ORTQ_CONFIG_INVALID naming it (as a Parquet one), not silently read by csv-parse`, async () => {
+      const path = join(dir, `threads-${variable}.csv`);
+      await writeFile(path, 'a,b\n1,2\n');
+      const threads = process.env[variable];
+      await closeDuckDb();
+      process.env[variable] = '0';
+      process.env.ORTQ_CSV_READER = 'duckdb';
+      try {
+        const err = await readAll(await inputFile(path)).catch((e: unknown) => e);
+        expect((err as { code?: string }).code).toBe('ORTQ_CONFIG_INVALID');
+        expect((err as Error).message).toBe(`${variable}="0" is not a positive integer`);
+      } finally {
+        if (threads === undefined) delete process.env[variable];
+        else process.env[variable] = threads;
+      }
+    });
+  }
+  it('DuckDB reads CSV on 2 threads and Parquet on 1 by default; the per-format variables override ORTQ_DUCKDB_THREADS', () => {
+    expect(duckDbThreadsSetting('csv', {})).toBe(2);
+    expect(duckDbThreadsSetting('parquet', {})).toBe(1);
+    expect(duckDbThreadsSetting('csv', { ORTQ_DUCKDB_THREADS: '1' })).toBe(1);
+    expect(duckDbThreadsSetting('parquet', { ORTQ_DUCKDB_THREADS: '3' })).toBe(3);
+    expect(duckDbThreadsSetting('csv', { ORTQ_DUCKDB_THREADS: '1', ORTQ_DUCKDB_CSV_THREADS: '2' })).toBe(2);
+    expect(duckDbThreadsSetting('csv', { ORTQ_DUCKDB_PARQUET_THREADS: '4' })).toBe(2);
+    // every variable set is checked, whichever decides
+    expect(() => duckDbThreadsSetting('csv', { ORTQ_DUCKDB_PARQUET_THREADS: '-1' })).toThrow('ORTQ_DUCKDB_PARQUET_THREADS="-1" is not a positive integer');
+    expect(() => duckDbThreadsSetting('csv', { ORTQ_DUCKDB_THREADS: '1.5', ORTQ_DUCKDB_CSV_THREADS: '2' })).toThrow('ORTQ_DUCKDB_THREADS="1.5" is not a positive integer');
   });
 });

@@ -227,14 +227,17 @@ describe('the footer layout cache', () => {
 });
 
 describe('Parquet reader settings', () => {
-  it('ORTQ_PARQUET_READER and ORTQ_DUCKDB_THREADS are checked: a wrong value is ORTQ_CONFIG_INVALID', async () => {
+  it('ORTQ_PARQUET_READER and ORTQ_DUCKDB_(PARQUET_)THREADS are checked: a wrong value is ORTQ_CONFIG_INVALID', async () => {
     const { parquetReaderSetting, duckDbThreadsSetting } = await import('../../src/config.js');
     expect(parquetReaderSetting({})).toBe('duckdb');
     expect(parquetReaderSetting({ ORTQ_PARQUET_READER: 'wasm' })).toBe('wasm');
     expect(() => parquetReaderSetting({ ORTQ_PARQUET_READER: 'arrow-rs' })).toThrow(/ORTQ_PARQUET_READER="arrow-rs"/);
-    expect(duckDbThreadsSetting({})).toBe(1);
-    expect(duckDbThreadsSetting({ ORTQ_DUCKDB_THREADS: '2' })).toBe(2);
-    expect(() => duckDbThreadsSetting({ ORTQ_DUCKDB_THREADS: '0' })).toThrow(/ORTQ_DUCKDB_THREADS/);
+    expect(duckDbThreadsSetting('parquet', {})).toBe(1);
+    expect(duckDbThreadsSetting('parquet', { ORTQ_DUCKDB_THREADS: '2' })).toBe(2);
+    expect(duckDbThreadsSetting('parquet', { ORTQ_DUCKDB_THREADS: '2', ORTQ_DUCKDB_PARQUET_THREADS: '1' })).toBe(1);
+    expect(duckDbThreadsSetting('parquet', { ORTQ_DUCKDB_CSV_THREADS: '3' })).toBe(1);
+    expect(() => duckDbThreadsSetting('parquet', { ORTQ_DUCKDB_THREADS: '0' })).toThrow('ORTQ_DUCKDB_THREADS="0" is not a positive integer');
+    expect(() => duckDbThreadsSetting('parquet', { ORTQ_DUCKDB_PARQUET_THREADS: 'two' })).toThrow('ORTQ_DUCKDB_PARQUET_THREADS="two" is not a positive integer');
     process.env.ORTQ_PARQUET_READER = 'nope';
     const err = await readAll(await inputFile(join(INTEROP, 'parquet', 'alltypes_plain.parquet'))).catch((e: unknown) => e);
     expect(isOrtqError(err, 'ORTQ_CONFIG_INVALID')).toBe(true);

@@ -74,10 +74,12 @@ describe('configuration', () => {
   it('the engine switches read at use (readers, predict path, DuckDB threads) are checked when the configuration loads too', () => {
     expect(configError('', { ORTQ_PREDICT_PATH: 'fast' }).message).toBe('ORTQ_PREDICT_PATH="fast" is not a predict path: use one of shared, copy');
     expect(configError('', { ORTQ_DUCKDB_THREADS: '0' }).message).toBe('ORTQ_DUCKDB_THREADS="0" is not a positive integer');
+    expect(configError('', { ORTQ_DUCKDB_CSV_THREADS: 'x' }).message).toBe('ORTQ_DUCKDB_CSV_THREADS="x" is not a positive integer');
+    expect(configError('', { ORTQ_DUCKDB_PARQUET_THREADS: '0' }).message).toBe('ORTQ_DUCKDB_PARQUET_THREADS="0" is not a positive integer');
     expect(configError('', { ORTQ_DRIFT_KERNEL: 'gpu' }).message).toBe('ORTQ_DRIFT_KERNEL="gpu" is not a drift kernel: use one of native, avx2, wasm');
     expect(configError('', { ORTQ_CSV_READER: 'fast' }).message).toMatch(/^ORTQ_CSV_READER="fast"/);
     expect(configError('', { ORTQ_PARQUET_READER: 'arrow' }).message).toMatch(/^ORTQ_PARQUET_READER="arrow"/);
-    expect(loadConfig({ cwd: dir, env: { ORTQ_PREDICT_PATH: 'copy', ORTQ_DUCKDB_THREADS: '2', ORTQ_DRIFT_KERNEL: 'wasm' } })).toBeTruthy();
+    expect(loadConfig({ cwd: dir, env: { ORTQ_PREDICT_PATH: 'copy', ORTQ_DUCKDB_THREADS: '2', ORTQ_DUCKDB_CSV_THREADS: '3', ORTQ_DUCKDB_PARQUET_THREADS: '1', ORTQ_DRIFT_KERNEL: 'wasm' } })).toBeTruthy();
   });
 
   it('ORTQ_LOG_LEVEL=verbose is ORTQ_CONFIG_INVALID listing the levels', () => {

@@ -238,8 +238,9 @@ async function main(): Promise<void> {
 
   /**
    * Parquet and CSV: the floor DuckDB itself sets (src/bench/reader-floor.ts:
-   * the file read alone on the reader's threads, ORTQ_DUCKDB_THREADS (default
-   * 1), nothing copied out or checked; a CSV's
+   * the file read alone on the reader's threads, ORTQ_DUCKDB_CSV_THREADS
+   * (default 2) or ORTQ_DUCKDB_PARQUET_THREADS (default 1), nothing copied
+   * out or checked; a CSV's
    * numbers parsed as DOUBLE by DuckDB, `--typed`, since no reader that
    * scores values can skip parsing them), with the same arithmetic: no run
    * can be faster than that read, nor than the bare loop, and the two share
@@ -323,7 +324,7 @@ async function main(): Promise<void> {
   }
   if (table.length > 0) printTable(['case', 'rows', 'bare rows/s', 'ortq rows/s', 'ratio', 'ratio (CPU)', 'floor', 'floor (CPU)', 'target', 'result', 'sklearn rows/s', 'ortq/sklearn', 'peak RSS MB'], table);
   if (table.length > 0) process.stdout.write(`\nratio = ortq/bare wall-clock rows/s (gbdt: ortq/scikit-learn); ratio (CPU) = the same per CPU-second, steadier on a shared machine.\n`);
-  if (table.length > 0 && withFloor) process.stdout.write(`floor = the best ratio reachable with this pipeline on ${cores} cores: bare time per row ÷ max(bare time per row, (inference CPU + pipeline CPU per row) / cores), inference CPU = a bare loop with ortq's session options, pipeline CPU = ortq minus bare on a one-MatMul model of the same shapes (Parquet, CSV: DuckDB reading the file alone on the reader's threads (ORTQ_DUCKDB_THREADS, default 1), nothing copied or checked, a CSV's numbers parsed as DOUBLE, src/bench/reader-floor.ts, which also bounds the time per row; gradient boosting: one bare onnxruntime loop per core at once over scikit-learn, onnxruntime's tree kernel being fixed); floor (CPU) = bare CPU ÷ (inference CPU + pipeline CPU) per row, to read beside ratio (CPU); FAIL (floor) = the target is above the floor (docs/performance.md).\n`);
+  if (table.length > 0 && withFloor) process.stdout.write(`floor = the best ratio reachable with this pipeline on ${cores} cores: bare time per row ÷ max(bare time per row, (inference CPU + pipeline CPU per row) / cores), inference CPU = a bare loop with ortq's session options, pipeline CPU = ortq minus bare on a one-MatMul model of the same shapes (Parquet, CSV: DuckDB reading the file alone on the reader's threads (ORTQ_DUCKDB_CSV_THREADS, default 2; ORTQ_DUCKDB_PARQUET_THREADS, default 1), nothing copied or checked, a CSV's numbers parsed as DOUBLE, src/bench/reader-floor.ts, which also bounds the time per row; gradient boosting: one bare onnxruntime loop per core at once over scikit-learn, onnxruntime's tree kernel being fixed); floor (CPU) = bare CPU ÷ (inference CPU + pipeline CPU) per row, to read beside ratio (CPU); FAIL (floor) = the target is above the floor (docs/performance.md).\n`);
   if (withDrift) process.stdout.write('drift row: the warm MLP run with a reference profile (histograms counted) against the same run without, ABBA order, least wall and least CPU of each; ratio (judged) = wall time with over without, ratio (CPU) = CPU seconds (all threads) with over without. stderr has every run.\n');
   if (withQueue) process.stdout.write('queue row: bare rows/s is a local run of the same rows in one shard; ratio = queue/local rows/s from the runs\' manifests; per-shard overhead = (queue s − local s) / shards; floor = local s / (local s + shards × the CPU of one shard\'s durable commit alone, whose fsync waits overlap the next shard), its CPU ms in brackets; breakdown printed above the table.\n');
   if (!sk && todo.some((c) => c.sklearn)) process.stdout.write('scikit-learn figures skipped (no python3 with scikit-learn; Debian: apt-get install python3-sklearn).\n');

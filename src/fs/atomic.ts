@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { close, closeSync, fsync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsync, openSync, renameSync } from 'node:fs';
 import { open, rename, rm, mkdir, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
@@ -21,7 +21,6 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 const fsyncFd = promisify(fsync);
-const closeFd = promisify(close);
 
 /**
  * fsyncDir for a commit on the path between shards: the directory is opened and closed in place (a
@@ -77,23 +76,6 @@ export async function openNew(path: string): Promise<FileHandle> {
   }
 }
 
-/** openNew in place, for a small file written at once (a receipt): its open waits for no disk */
-function openNewSync(path: string): number {
-  try {
-    return openSync(path, 'wx');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    mkdirSync(dirname(path), { recursive: true });
-    return openSync(path, 'wx');
-  }
-}
-
-/**
- * A staged file: its temp name, its target, and its open file (a part writer's FileHandle, or the
- * descriptor of a file stageData wrote), closed by the group.
- */
-interface Staged { tmp: string; target: string; fh: FileHandle | null; fd: number | null }
-
 /**
  * Several files made durable under their names together, with as few fsync
  * waits as the guarantees allow. Each file is first written in full to a temp
@@ -110,35 +92,36 @@ interface Staged { tmp: string; target: string; fh: FileHandle | null; fd: numbe
  * whoever trusts the last file must check that the others are there (the run
  * core does: src/runs/steps.ts).
  *
- * Only what waits for the disk goes through libuv's pool: the fsyncs, and the
- * close of a part writer's handle. The renames, the directories' open and
- * close and a small staged file's open and write (stageData: a receipt) are
- * done in place: they touch only the page cache, and a round trip through
- * the pool (a thread woken, then this one) cost more CPU than each call; a
- * queued shard pays this commit once each, between its work and the next's.
+ * commit() sends only what waits for the disk through libuv's pool: the
+ * fsyncs, and the close of each file's handle. The renames and the
+ * directories' open and close are done in place: they touch only the page
+ * cache, and a round trip through the pool (a thread woken, then this one)
+ * cost more than each call; a queued shard pays one commit each.
  */
 export class AtomicGroup {
-  private readonly staged: Staged[] = [];
+  private readonly staged: Array<{ tmp: string; target: string; fh: FileHandle | null }> = [];
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
   /** A file whose bytes are all written to `tmp` (beside `target`); `fh` is its open handle, closed by the group. */
   stage(tmp: string, target: string, fh: FileHandle): void {
     this.assertOpen();
-    this.staged.push({ tmp, target, fh, fd: null });
+    this.staged.push({ tmp, target, fh });
   }
 
   /**
    * Writes `data` to a temp file beside `target` (no fsync yet) and stages it; its directory is made if
-   * missing. Small data (a step's receipt) is opened and written in place: both only touch the page
-   * cache, where a round trip through libuv's pool each (two threads woken) cost more than the calls.
+   * missing. Through libuv's pool, not in place: a queued shard stages its receipt right after its step
+   * process began the next shard, and creating the file in place (on the main thread) delayed that
+   * shard's start by about 1 ms and made the queued run slower (bench q100, 3 alternated pairs: 0.97-1.27
+   * s against 0.91-1.13 s).
    */
   async stageData(target: string, data: string | Uint8Array): Promise<void> {
     this.assertOpen();
     const tmp = tempPathFor(target);
-    const fd = openNewSync(tmp);
+    const fh = await openNew(tmp);
     // staged at once, so that abort() closes and removes it whatever happens next
-    this.staged.push({ tmp, target, fh: null, fd });
-    writeFileSync(fd, data);
+    this.staged.push({ tmp, target, fh });
+    await fh.writeFile(data);
   }
 
   async commit(): Promise<void> {
@@ -146,17 +129,9 @@ export class AtomicGroup {
     this.state = 'committed';
     try {
       await Promise.all(this.staged.map(async (f) => {
-        if (f.fh) {
-          await f.fh.sync();
-          await f.fh.close();
-          f.fh = null;
-        } else {
-          await fsyncFd(f.fd!);
-          // nothing left to write back: the close is immediate (and the descriptor is gone even if it fails)
-          const fd = f.fd!;
-          f.fd = null;
-          closeSync(fd);
-        }
+        await f.fh!.sync();
+        await f.fh!.close();
+        f.fh = null;
       }));
       // in place: a rename changes names in the page cache and waits for no disk, so it does not need
       // a round trip through libuv's pool (two threads woken) per file
@@ -179,9 +154,6 @@ export class AtomicGroup {
     await Promise.all(this.staged.map(async (f) => {
       await f.fh?.close().catch(() => undefined);
       f.fh = null;
-      const fd = f.fd;
-      f.fd = null;
-      if (fd !== null) await closeFd(fd).catch(() => undefined);
       await rm(f.tmp, { force: true });
     }));
   }

@@ -111,10 +111,17 @@ async function planFor(data: StepJobData): Promise<RunPlanBase> {
   return plan;
 }
 
-/** whether this process asks to be replaced once it has served the `taken` steps it has */
-function retiring(taken: number): { retire: boolean; rssMb: number } {
-  const rssMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
-  return { retire: taken >= recycleAfter || rssMb > recycleAboveMb, rssMb };
+/** the RSS read at the last step's end (MB) */
+let lastRssMb = 0;
+
+/**
+ * Whether this process asks to be replaced once it has served the `taken` steps it has. The RSS is read
+ * (/proc/self/stat: an open, read and close on this thread) only at a step's end (`fresh`); at `soon` and
+ * `staged` the last step's reading stands, and the step's end decides again.
+ */
+function retiring(taken: number, fresh = false): { retire: boolean; rssMb: number } {
+  if (fresh) lastRssMb = Math.round(process.memoryUsage.rss() / 2 ** 20);
+  return { retire: taken >= recycleAfter || lastRssMb > recycleAboveMb, rssMb: lastRssMb };
 }
 
 /**
@@ -166,7 +173,7 @@ export async function processStep(job: StepJob, hooks: { ready?: Promise<void>; 
     // this process wrote and hashed these files: their identity after the commit lets the run's
     // finalize trust the receipt's digests while the files stay as they are (src/runs/verified-files.ts)
     const files = ran ? await identitiesOf(plan.runDir, receipt) : [];
-    const { retire, rssMb } = retiring(stepsTaken);
+    const { retire, rssMb } = retiring(stepsTaken, true);
     if (retire) log.info({ stepsTaken, rssMb }, 'step process retiring');
     return { receipt, retire, pid: process.pid, rssMb, files };
   } catch (err) {

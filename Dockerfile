@@ -23,9 +23,10 @@ RUN node native/simd-bins/build.cjs
 
 # ---- runtime: production dependencies and the compiled code only ----
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
-# two malloc arenas: one per thread kept freed batch buffers and grew RSS with the input (docs/performance.md, Tuning)
+# one malloc arena: one per thread kept freed batch buffers and grew RSS with the input, two still left a
+# 45 MB spread between runs (docs/performance.md, Tuning)
 ENV NODE_ENV=production \
-    MALLOC_ARENA_MAX=2 \
+    MALLOC_ARENA_MAX=1 \
     MODEL_REPO_PATH=/data/models \
     ORTQ_HOME=/data/.ortq
 WORKDIR /app

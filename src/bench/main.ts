@@ -85,14 +85,16 @@ function cases(quick: boolean): Case[] {
 /**
  * glibc malloc backed by transparent huge pages: on VMs where a first touch of
  * a 4 KB page is expensive (16 µs measured here) streaming fresh input
- * buffers is dominated by page faults. At most two malloc arenas: with one per
- * thread (the inference thread, onnxruntime's pool, libuv's), freed output
- * buffers stayed in each thread's arena and peak RSS grew with the input
- * (10M-row MLP run 356-366 MB against 286-292 MB at 1M rows; 300 MB with two
- * arenas, same CPU). Both the baseline and ortq get both settings, as the
- * Dockerfile and docker-compose.yml give them to ortq.
+ * buffers is dominated by page faults. One malloc arena: with one per thread
+ * (the inference thread, onnxruntime's pool, libuv's), freed output buffers
+ * stayed in each thread's arena and peak RSS grew with the input (10M-row MLP
+ * run 356-366 MB against 286-292 MB at 1M rows); with two, one 10M-row run in
+ * 6-8 still peaked ~45 MB higher (358-361 MB against 315-318); with one,
+ * 312-315 MB in 16 runs of 16, the same CPU and wall time (docs/performance.md,
+ * Tuning). Both the baseline and ortq get both settings, as the Dockerfile and
+ * docker-compose.yml give them to ortq.
  */
-const HUGEPAGES = 'glibc.malloc.hugetlb=1:glibc.malloc.arena_max=2';
+const HUGEPAGES = 'glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1';
 let childEnv: NodeJS.ProcessEnv = process.env;
 
 function child(args: string[]): Measure {

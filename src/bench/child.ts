@@ -25,6 +25,7 @@ import { profileFromData } from '../monitor/profile-data.js';
 import { measureDriftCounting } from './drift-cost.js';
 import { loadConfig } from '../config.js';
 import { sessionOptions } from '../predict/session-options.js';
+import { peakRssMb } from './peak-rss.js';
 
 const MIN_BARE_SECONDS = 2;
 
@@ -38,7 +39,7 @@ function cpuSeconds(): number {
 }
 
 function report(rows: number, seconds: number, cpu0: number): void {
-  const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  const maxRssMb = peakRssMb();
   const cpu = cpuSeconds() - cpu0;
   process.stdout.write(`${JSON.stringify({ rowsPerSec: rows / seconds, seconds, cpuSeconds: cpu, rowsPerCpuSec: rows / cpu, maxRssMb })}\n`);
 }
@@ -50,7 +51,7 @@ if (mode === 'profile') {
   process.stdout.write('{}\n');
 } else if (mode === 'drift') {
   const r = measureDriftCounting(Number(a), features, Number(b));
-  process.stdout.write(`${JSON.stringify({ rowsPerSec: r.rows / r.seconds, seconds: r.seconds, cpuSeconds: r.cpuSeconds, rowsPerCpuSec: r.rows / r.cpuSeconds, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+  process.stdout.write(`${JSON.stringify({ rowsPerSec: r.rows / r.seconds, seconds: r.seconds, cpuSeconds: r.cpuSeconds, rowsPerCpuSec: r.rows / r.cpuSeconds, maxRssMb: peakRssMb() })}\n`);
 } else if (mode === 'local') {
   const [warmFile, file, out, batch, tag] = [a, b, c, Number(d), e];
   const repo = new ModelRepository({ root: modelPath });

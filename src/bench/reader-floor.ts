@@ -17,6 +17,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { duckDbThreadsSetting } from '../config.js';
+import { peakRssMb } from './peak-rss.js';
 
 function cpuSeconds(): number {
   const u = process.resourceUsage();
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   }
   const { rows, seconds, cpu } = best;
   con.closeSync();
-  process.stdout.write(`${JSON.stringify({ rowsPerSec: rows / seconds, seconds, cpuSeconds: cpu, rowsPerCpuSec: rows / cpu, threads, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+  process.stdout.write(`${JSON.stringify({ rowsPerSec: rows / seconds, seconds, cpuSeconds: cpu, rowsPerCpuSec: rows / cpu, threads, maxRssMb: peakRssMb() })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -10,29 +10,30 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** fsync a directory so that a rename inside it survives power loss. */
-export async function fsyncDir(dir: string): Promise<void> {
+const fsyncFd = promisify(fsync);
+
+/**
+ * fsync a directory so that a rename inside it survives power loss. `inPlace`
+ * (a commit on the path between shards): the directory is opened and closed
+ * on this thread (a lookup of an inode in the page cache, microseconds) and
+ * only the fsync, which waits for the disk, goes through libuv's pool: one
+ * round trip between threads instead of three.
+ */
+export async function fsyncDir(dir: string, opts: { inPlace?: boolean } = {}): Promise<void> {
+  if (opts.inPlace) {
+    const fd = openSync(dir, 'r');
+    try {
+      await fsyncFd(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   const fh = await open(dir, 'r');
   try {
     await fh.sync();
   } finally {
     await fh.close();
-  }
-}
-
-const fsyncFd = promisify(fsync);
-
-/**
- * fsyncDir for a commit on the path between shards: the directory is opened and closed in place (a
- * lookup of an inode in the page cache, microseconds) and only the fsync, which waits for the disk, goes
- * through libuv's pool: one round trip between threads instead of three.
- */
-async function fsyncDirInPlace(dir: string): Promise<void> {
-  const fd = openSync(dir, 'r');
-  try {
-    await fsyncFd(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -140,7 +141,7 @@ export class AtomicGroup {
       await this.cleanUp();
       throw err;
     }
-    await Promise.all([...new Set(this.staged.map((f) => dirname(f.target)))].map((d) => fsyncDirInPlace(d)));
+    await Promise.all([...new Set(this.staged.map((f) => dirname(f.target)))].map((d) => fsyncDir(d, { inPlace: true })));
   }
 
   /** Closes and removes every staged temp file; nothing is renamed. */

@@ -10,6 +10,14 @@ describe('fileVersionCache', () => {
   afterEach(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
+  /** a file of `content` in a fresh directory, left alone until its ctime is over a second old (what the cache keeps) */
+  async function settledFile(content: string): Promise<string> {
+    dir = await mkdtemp(join(tmpdir(), 'ortq-vcache-'));
+    const file = join(dir, 'a.csv');
+    await writeFile(file, content);
+    await sleep(1100);
+    return file;
+  }
 
   it('derives once per settled file version, again after an in-place rewrite of the same size', async () => {
     dir = await mkdtemp(join(tmpdir(), 'ortq-vcache-'));
@@ -46,10 +54,7 @@ describe('fileVersionCache', () => {
   });
 
   it('does not keep a value `keep` refuses (the Arrow footer cache: footers of too many blocks)', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ortq-vcache-'));
-    const file = join(dir, 'a.csv');
-    await writeFile(file, 'x\n');
-    await sleep(1100);
+    const file = await settledFile('x\n');
     let derived = 0;
     const layout = fileVersionCache(4, async () => ++derived, { keep: (v) => v > 2 });
     expect(await layout(file)).toBe(1);
@@ -59,10 +64,7 @@ describe('fileVersionCache', () => {
   });
 
   it('fileVersionCacheAt keys on the stat the caller took (an open handle\'s), and derives from the caller\'s source', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ortq-vcache-'));
-    const file = join(dir, 'a.csv');
-    await writeFile(file, 'x\n1\n');
-    await sleep(1100);
+    const file = await settledFile('x\n1\n');
     const opened = await stat(file, { bigint: true });
     const seen: string[] = [];
     const footer = fileVersionCacheAt(4, async (_path: string, source: string) => { seen.push(source); return source; });

@@ -114,10 +114,10 @@ async function childrenAtOnce(args: string[], n: number): Promise<Measure> {
   return { rowsPerSec: runs.reduce((a, r) => a + r.rowsPerSec, 0), seconds: Math.max(...runs.map((r) => r.seconds)), cpuSeconds: cpu, rowsPerCpuSec: rows / cpu, maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)) };
 }
 
-async function medianAsync(n: number, measure: () => Promise<Measure>): Promise<Measure> {
+async function medianAsync(n: number, label: string, measure: () => Promise<Measure>): Promise<Measure> {
   const runs: Measure[] = [];
   for (let i = 0; i < n; i++) runs.push(await measure());
-  return medianOf(runs, 'bare on every core');
+  return medianOf(runs, label);
 }
 
 /** The median of `runs` by rows/s (the lower middle of an even count), every rate on stderr. */
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   const allCoresRuns = new Map<BenchModel, Promise<Measure>>();
   const allCores = (m: BenchModel): Promise<Measure> => {
     let r = allCoresRuns.get(m);
-    if (!r) allCoresRuns.set(m, (r = medianAsync(quick ? 1 : 3, () => childrenAtOnce(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), bareRows, String(BATCH)], cores))));
+    if (!r) allCoresRuns.set(m, (r = medianAsync(quick ? 1 : 3, 'bare on every core', () => childrenAtOnce(['bare', join(dir, `${m}.onnx`), String(BENCH_MODELS[m].features), bareRows, String(BATCH)], cores))));
     return r;
   };
   const sk = values['no-sklearn'] || !todo.some((c) => c.sklearn) ? null : sklearnRates(quick ? 100_000 : 500_000);
@@ -283,9 +283,10 @@ async function main(): Promise<void> {
   if (withRss) {
     const [small, big] = quick ? [250_000, 1_000_000] : [1_000_000, 10_000_000];
     const base: Case = cases(quick)[0];
-    // three runs of each size (one with --quick), alternated, the median peak of each: one run's peak is bimodal
-    // (the 10M-row MLP run measured 314-317 or 358 MB on the same build, as the read pool kept 3 or 4
-    // 32 MB record-batch buffers at once), which made a single pair pass or fail by chance
+    // three runs of each size (one with --quick), alternated, the median peak of each: with two malloc arenas
+    // one 10M-row MLP run in 6-8 peaked ~45 MB higher (358-361 against 315-318 MB; not the read pool, which
+    // allocated 3 buffers in every run), which made a single pair pass or fail by chance; one arena (HUGEPAGES)
+    // measured flat, and the median still guards against one odd run
     const pairs: Array<[Measure, Measure]> = [];
     for (let i = 0; i < (quick ? 1 : 3); i++) pairs.push([await run(base, small), await run(base, big)]);
     const mid = (ms: Measure[]): Measure => [...ms].sort((x, y) => x.maxRssMb - y.maxRssMb)[(ms.length - 1) >> 1];

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
  * This process's peak RSS in MB: VmHWM of /proc/self/status where there is
  * one. Not getrusage's maxRSS: Linux keeps that high-water mark across
  * fork and exec, so a bench child reported its parent's RSS at the fork
- * whenever that was larger (535 MB for the Parquet, CSV and forest rows of a
- * run whose parent had just written the Parquet dataset through DuckDB; the
- * children alone peaked at 330-445 MB). VmHWM belongs to the address space,
- * which exec replaces.
+ * whenever that was larger: a child spawned by a parent holding 600 MB
+ * reported 604 MB, where VmHWM says 328 (one table's Parquet, CSV and forest
+ * rows all read 535 MB, where the same children alone peak at 330-445).
+ * VmHWM belongs to the address space, which exec replaces.
  */
 export function peakRssMb(): number {
   try {
